@@ -1,0 +1,76 @@
+-- Normaliser v1 (SPEC section 2): pure, immutable text functions that give every
+-- issue its identity. Invariant: for a given version the output never changes;
+-- a new normaliser is a new function (normalise_message_v2, ...) plus a migration
+-- that maps old identities to new ones.
+
+create or replace function ledger.normalise_path(p_path text)
+returns text
+language sql immutable strict parallel safe
+as $$
+  select nullif(
+    btrim(
+      regexp_replace(replace(p_path, E'\\', '/'), '/{2,}', '/', 'g'),
+      E' \t\r\n\f\x0B/'),
+    '')
+$$;
+comment on function ledger.normalise_path(text) is
+  'Normaliser v1 for asset paths: backslashes become "/", runs of "/" collapse, leading and trailing "/" and white space are removed, case is kept. Returns NULL for a path that is empty after normalisation (callers reject it).';
+
+create or replace function ledger.normalise_message(p_message text)
+returns text
+language sql immutable strict parallel safe
+as $$
+  select
+    -- 5. durations: 12.5s, 300 ms, 2 min ... (whole numbers followed by a time unit)
+    regexp_replace(
+    -- 4. a line/column suffix after a file name: foo.cpp(12), foo.cpp(12,3), foo.cpp:12, foo.cpp:12:3
+    regexp_replace(
+    -- 3. GUIDs
+    regexp_replace(
+    -- 2. hexadecimal literals
+    regexp_replace(
+    -- 1. ISO-8601 timestamps (date and time, optional fraction and zone)
+    regexp_replace(
+      -- trim, then every run of white space becomes one space
+      btrim(regexp_replace(p_message, '\s+', ' ', 'g'), ' '),
+      '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?', '<ts>', 'g'),
+      '0[xX][0-9A-Fa-f]+', '0x<hex>', 'g'),
+      '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}', '<guid>', 'g'),
+      '(\.[A-Za-z][A-Za-z0-9_]*)(\(\d+(,\d+)?\)|:\d+(:\d+)?)', '\1:<n>', 'g'),
+      '\m\d+(\.\d+)? ?(ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?)\M', '<dur>', 'g')
+$$;
+comment on function ledger.normalise_message(text) is
+  'Normaliser v1 for issue messages (SPEC section 2): trims, collapses white space, then replaces ISO-8601 timestamps with <ts>, hex literals with 0x<hex>, GUIDs with <guid>, file line/column suffixes with :<n> and durations with <dur>. Other digits are identity.';
+
+create or replace function ledger.issue_hash(p_normalised_message text, p_normalised_path text)
+returns bytea
+language sql immutable strict parallel safe
+as $$
+  select sha256(convert_to('v1' || E'\x1f' || p_normalised_message || E'\x1f' || p_normalised_path, 'UTF8'))
+$$;
+comment on function ledger.issue_hash(text, text) is
+  'Issue identity v1: sha256(''v1'' || 0x1f || normalised message || 0x1f || normalised path). Takes already-normalised text.';
+
+create or replace function ledger.canonical_severity(p_severity text)
+returns text
+language sql immutable strict parallel safe
+as $$
+  select case lower(btrim(p_severity))
+    when 'error' then 'error' when 'fatal' then 'error'
+    when 'warning' then 'warning' when 'warn' then 'warning'
+    when 'info' then 'info' when 'display' then 'info' when 'note' then 'info'
+  end
+$$;
+comment on function ledger.canonical_severity(text) is
+  'Maps a reported severity (case-insensitive) to error, warning or info; aliases fatal->error, warn->warning, display/note->info. Returns NULL for anything else (callers reject it).';
+
+create or replace function ledger.path_covered(p_path text, p_covered_paths text[])
+returns boolean
+language sql immutable parallel safe
+as $$
+  select p_covered_paths is null
+      or exists (select 1 from unnest(p_covered_paths) c
+                 where p_path = c or left(p_path, length(c) + 1) = c || '/')
+$$;
+comment on function ledger.path_covered(text, text[]) is
+  'True when a normalised path lies inside a coverage list of normalised prefixes (whole segments: a/b covers a/b/c but not a/bc). NULL coverage covers every path.';

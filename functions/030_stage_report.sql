@@ -1,0 +1,282 @@
+-- Staging: validate a native JSON build report (SPEC section 4) and store it as a
+-- snapshot plus its raw issues, ready for ledger.process_snapshot.
+-- Invariants:
+--   * a report is validated completely before anything is written: bad input raises
+--     SQLSTATE class 22 with a message that starts with the offending field, and
+--     nothing of that report is stored;
+--   * (project, stream, changelist, build id) identifies a snapshot: re-staging it
+--     replaces its content and makes it the most recently received one; an identical
+--     re-post of the snapshot that is already the latest at its CL is a no-op;
+--   * staging takes the timeline's row lock, so it serialises with processing of the
+--     same timeline and never waits for other timelines.
+
+
+create or replace function ledger_private.parse_timestamptz(p_field text, p_value jsonb)
+returns timestamptz
+language plpgsql stable
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  if p_value is null or jsonb_typeof(p_value) = 'null' then
+    return null;
+  end if;
+  if jsonb_typeof(p_value) <> 'string' then
+    raise exception '%: expected an ISO-8601 timestamp string, got %', p_field, p_value using errcode = '22007';
+  end if;
+  return (p_value #>> '{}')::timestamptz;
+exception
+  when invalid_datetime_format or datetime_field_overflow or invalid_time_zone_displacement_value then
+    raise exception '%: % is not a valid timestamp', p_field, p_value using errcode = '22007';
+end
+$$;
+
+create or replace function ledger_private.optional_text(p_field text, p_value jsonb, p_max int default 10000)
+returns text
+language plpgsql immutable
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  if p_value is null or jsonb_typeof(p_value) = 'null' then
+    return null;
+  end if;
+  if jsonb_typeof(p_value) not in ('string', 'number') then
+    raise exception '%: expected a string, got %', p_field, jsonb_typeof(p_value) using errcode = '22023';
+  end if;
+  if length(p_value #>> '{}') > p_max then
+    raise exception '%: longer than % characters', p_field, p_max using errcode = '22001';
+  end if;
+  return p_value #>> '{}';
+end
+$$;
+
+create or replace function ledger_private.stage(p_report jsonb, p_enqueue boolean)
+returns bigint
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_project text;
+  v_stream text;
+  v_cl_num numeric;
+  v_cl bigint;
+  v_submitted_at timestamptz;
+  v_author text;
+  v_description text;
+  v_build jsonb;
+  v_build_id text;
+  v_status text;
+  v_covered text[];
+  v_issues jsonb;
+  v_extra jsonb;
+  v_hash bytea;
+  v_err record;
+  v_snap ledger.snapshot;
+  v_latest_seq bigint;
+  v_count int;
+begin
+  /* Validates everything first, then writes. Returns the snapshot id. */
+  if p_report is null or jsonb_typeof(p_report) <> 'object' then
+    raise exception 'report: expected a JSON object' using errcode = '22023';
+  end if;
+
+  -- project --------------------------------------------------------------------
+  if jsonb_typeof(p_report->'project') is distinct from 'string' then
+    if p_report ? 'project' and jsonb_typeof(p_report->'project') <> 'null' then
+      raise exception 'project: expected a string, got %', p_report->'project' using errcode = '22023';
+    end if;
+    raise exception 'project: required field is missing' using errcode = '22004';
+  end if;
+  v_project := btrim(p_report->>'project');
+  if v_project !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' then
+    raise exception 'project: "%" is not a valid project name (letters, digits, ".", "_", "-"; at most 63)', v_project using errcode = '22023';
+  end if;
+
+  -- stream -------------------------------------------------------------------------
+  if p_report->'stream' is null or jsonb_typeof(p_report->'stream') = 'null' then
+    v_stream := 'main';
+  elsif jsonb_typeof(p_report->'stream') <> 'string' then
+    raise exception 'stream: expected a string, got %', p_report->'stream' using errcode = '22023';
+  else
+    v_stream := btrim(p_report->>'stream');
+    if v_stream !~ '^[A-Za-z0-9][A-Za-z0-9._/-]{0,126}$' then
+      raise exception 'stream: "%" is not a valid stream name', v_stream using errcode = '22023';
+    end if;
+  end if;
+
+  -- changelist ---------------------------------------------------------------------
+  if p_report->'changelist' is null or jsonb_typeof(p_report->'changelist') = 'null' then
+    raise exception 'changelist: required field is missing' using errcode = '22004';
+  elsif jsonb_typeof(p_report->'changelist') = 'number'
+        or (jsonb_typeof(p_report->'changelist') = 'string' and p_report->>'changelist' ~ '^\s*-?\d{1,30}\s*$') then
+    v_cl_num := (p_report->>'changelist')::numeric;
+  else
+    raise exception 'changelist: expected a positive integer, got %', p_report->'changelist' using errcode = '22023';
+  end if;
+  if v_cl_num <> trunc(v_cl_num) or v_cl_num < 1 or v_cl_num > 9223372036854775807 then
+    raise exception 'changelist: expected a positive integer, got %', p_report->'changelist' using errcode = '22003';
+  end if;
+  v_cl := v_cl_num::bigint;
+
+  v_submitted_at := ledger_private.parse_timestamptz('submitted_at', p_report->'submitted_at');
+  v_author := ledger_private.optional_text('author', p_report->'author', 200);
+  v_description := ledger_private.optional_text('description', p_report->'description');
+
+  -- build ------------------------------------------------------------------------------
+  v_build := p_report->'build';
+  if v_build is not null and jsonb_typeof(v_build) = 'null' then
+    v_build := null;
+  end if;
+  if v_build is not null and jsonb_typeof(v_build) <> 'object' then
+    raise exception 'build: expected an object, got %', jsonb_typeof(v_build) using errcode = '22023';
+  end if;
+  v_build_id := btrim(ledger_private.optional_text('build.id', v_build->'id', 200));
+  if v_build_id = '' then
+    raise exception 'build.id: must not be empty' using errcode = '22023';
+  end if;
+  v_status := coalesce(ledger_private.optional_text('build.status', v_build->'status', 50), 'complete');
+  if v_status not in ('complete', 'partial', 'failed') then
+    raise exception 'build.status: unknown value "%" (expected complete, partial or failed)', v_status using errcode = '22023';
+  end if;
+  if v_build ? 'covered_paths' and jsonb_typeof(v_build->'covered_paths') <> 'null' then
+    if jsonb_typeof(v_build->'covered_paths') <> 'array' then
+      raise exception 'build.covered_paths: expected an array of path prefixes' using errcode = '22023';
+    end if;
+    select format('build.covered_paths[%s]: %s', ord - 1,
+                  case when jsonb_typeof(e) <> 'string' then 'expected a string'
+                       when ledger.normalise_path(e #>> '{}') is null then 'empty path'
+                       else 'more than 32 segments' end) as msg
+      into v_err
+      from jsonb_array_elements(v_build->'covered_paths') with ordinality as t(e, ord)
+     where jsonb_typeof(e) <> 'string'
+        or ledger.normalise_path(e #>> '{}') is null
+        or array_length(string_to_array(ledger.normalise_path(e #>> '{}'), '/'), 1) > 32
+     order by ord limit 1;
+    if found then
+      raise exception '%', v_err.msg using errcode = '22023';
+    end if;
+    -- distinct, sorted, and without prefixes already implied by a shorter one
+    select coalesce(array_agg(p order by p), '{}') into v_covered
+      from (select distinct ledger.normalise_path(e) collate "C" as p
+              from jsonb_array_elements_text(v_build->'covered_paths') e) x
+     where not exists (select 1 from jsonb_array_elements_text(v_build->'covered_paths') o
+                        where left(x.p, length(ledger.normalise_path(o)) + 1) = ledger.normalise_path(o) || '/');
+  end if;
+
+  -- issues -------------------------------------------------------------------------
+  v_issues := coalesce(p_report->'issues', '[]');
+  if jsonb_typeof(v_issues) = 'null' then
+    v_issues := '[]';
+  elsif jsonb_typeof(v_issues) <> 'array' then
+    raise exception 'issues: expected an array' using errcode = '22023';
+  end if;
+
+  select format('issues[%s]%s', ord - 1, msg) as msg into v_err
+  from (
+    select t.ord,
+      case
+        when jsonb_typeof(t.e) <> 'object' then ': expected an object'
+        when coalesce(jsonb_typeof(t.e->'path'), 'null') = 'null' then '.path: required field is missing'
+        when jsonb_typeof(t.e->'path') <> 'string' then '.path: expected a string'
+        when n.path is null then '.path: empty path'
+        when array_length(string_to_array(n.path, '/'), 1) > 32 then '.path: more than 32 segments'
+        when coalesce(jsonb_typeof(t.e->'severity'), 'null') = 'null' then '.severity: required field is missing'
+        when jsonb_typeof(t.e->'severity') <> 'string'
+          or ledger.canonical_severity(t.e->>'severity') is null
+          then format('.severity: unknown value %s (expected error, warning or info; aliases fatal, warn, display, note)', t.e->'severity')
+        when coalesce(jsonb_typeof(t.e->'message'), 'null') = 'null' then '.message: required field is missing'
+        when jsonb_typeof(t.e->'message') <> 'string' then '.message: expected a string'
+        when ledger.normalise_message(t.e->>'message') = '' then '.message: empty message'
+        when coalesce(jsonb_typeof(t.e->'category'), 'null') not in ('null', 'string') then '.category: expected a string'
+        when coalesce(jsonb_typeof(t.e->'count'), 'null') not in ('null', 'number')
+          or (jsonb_typeof(t.e->'count') = 'number'
+              and ((t.e->>'count')::numeric < 1 or (t.e->>'count')::numeric > 2147483647
+                   or (t.e->>'count')::numeric <> trunc((t.e->>'count')::numeric)))
+          then format('.count: expected a positive integer, got %s', t.e->'count')
+        when not ledger.path_covered(n.path, v_covered)
+          then format('.path: "%s" lies outside the build''s covered_paths', n.path)
+      end as msg
+    from jsonb_array_elements(v_issues) with ordinality as t(e, ord)
+    cross join lateral (select case when jsonb_typeof(t.e) = 'object' and jsonb_typeof(t.e->'path') = 'string'
+                                    then ledger.normalise_path(t.e->>'path') end as path) n
+  ) checked
+  where msg is not null
+  order by ord
+  limit 1;
+  if found then
+    raise exception '%', v_err.msg using errcode = '22023';
+  end if;
+
+  -- write -------------------------------------------------------------------------------
+  v_extra := p_report - array['project', 'stream', 'changelist', 'submitted_at', 'author',
+                              'description', 'build', 'issues'];
+  v_hash := sha256(convert_to(p_report::text, 'UTF8'));
+  v_build_id := coalesce(v_build_id, 'content-' || left(encode(v_hash, 'hex'), 32));
+
+  insert into ledger.project (project) values (v_project) on conflict do nothing;
+  insert into ledger.timeline (project, stream) values (v_project, v_stream) on conflict do nothing;
+  perform 1 from ledger.timeline t where t.project = v_project and t.stream = v_stream for update;
+
+  insert into ledger.changelist as c (project, stream, cl, submitted_at, author, description)
+  values (v_project, v_stream, v_cl, v_submitted_at, v_author, v_description)
+  on conflict (project, stream, cl) do update
+     set submitted_at = coalesce(excluded.submitted_at, c.submitted_at),
+         author = coalesce(excluded.author, c.author),
+         description = coalesce(excluded.description, c.description)
+   where (excluded.submitted_at, excluded.author, excluded.description)
+         is distinct from (c.submitted_at, c.author, c.description);
+
+  select * into v_snap from ledger.snapshot s
+   where s.project = v_project and s.stream = v_stream and s.cl = v_cl and s.build_id = v_build_id
+   for update;
+
+  if found then
+    select max(s.received_seq) into v_latest_seq from ledger.snapshot s
+     where s.project = v_project and s.stream = v_stream and s.cl = v_cl;
+    if v_snap.content_hash = v_hash and v_snap.received_seq = v_latest_seq and v_snap.state <> 'failed' then
+      return v_snap.snapshot_id;             -- identical re-post of the latest snapshot: no-op
+    end if;
+    update ledger.snapshot s
+       set build_status = v_status, covered_paths = v_covered, content_hash = v_hash,
+           extra = v_extra, received_at = now(),
+           received_seq = nextval('ledger_private.received_seq'),
+           content_version = s.content_version + 1, state = 'queued', error = null,
+           attempts = 0, processing_started_at = null
+     where s.snapshot_id = v_snap.snapshot_id;
+    delete from ledger.issues_raw r where r.snapshot_id = v_snap.snapshot_id;
+  else
+    insert into ledger.snapshot (project, stream, cl, build_id, build_status, covered_paths, content_hash, extra)
+    values (v_project, v_stream, v_cl, v_build_id, v_status, v_covered, v_hash, v_extra)
+    returning * into v_snap;
+  end if;
+
+  insert into ledger.issues_raw (snapshot_id, ordinal, path, severity, category, message, occurrences)
+  select v_snap.snapshot_id, t.ord::int, ledger.normalise_path(t.e->>'path'),
+         ledger.canonical_severity(t.e->>'severity'), nullif(btrim(t.e->>'category'), ''),
+         t.e->>'message', coalesce((t.e->>'count')::int, 1)
+    from jsonb_array_elements(v_issues) with ordinality as t(e, ord);
+  get diagnostics v_count = row_count;
+
+  update ledger.snapshot s set raw_issue_count = v_count where s.snapshot_id = v_snap.snapshot_id;
+  update ledger.timeline t set last_received_at = now(),
+         latest_cl = greatest(t.latest_cl, v_cl)
+   where t.project = v_project and t.stream = v_stream;
+
+  if p_enqueue then
+    perform graphile_worker.add_job('process_snapshot',
+              json_build_object('snapshot_id', v_snap.snapshot_id),
+              job_key => 'process_snapshot:' || v_snap.snapshot_id,
+              max_attempts => 10);
+  end if;
+  return v_snap.snapshot_id;
+end
+$$;
+comment on function ledger_private.stage(jsonb, boolean) is
+  'Validates and stages one native JSON report; optionally enqueues its processing job. Shared body of ledger.stage_report and ledger.ingest_report.';
+
+create or replace function ledger.stage_report(report jsonb)
+returns bigint
+language sql volatile security definer
+set search_path to pg_catalog, pg_temp
+as $$ select ledger_private.stage(report, true) $$;
+comment on function ledger.stage_report(jsonb) is
+  'Validates a native JSON build report (SPEC section 4), stores it as a snapshot with its raw issues and enqueues the durable graphile-worker job process_snapshot. Returns the snapshot id. Bad input raises SQLSTATE class 22 naming the field; nothing is stored then.';

@@ -1,0 +1,329 @@
+-- Processing: turn one staged snapshot into observations, presence intervals and
+-- metrics (SPEC section 3), incrementally.
+--
+-- Model. For a timeline T, an issue X at path P and S(P) = the CLs whose applied
+-- snapshots cover P, the intervals of X are the maximal runs of S(P) at which X is
+-- present. Applying snapshot s at CL c can only change presence at c and whether c
+-- belongs to S(P); with p / n = the neighbours of c in S(P) \ {c}, only the runs that
+-- touch p, c or n can change. So for each affected issue we
+--   1. read its intervals that intersect [p, n] (at most two runs),
+--   2. rebuild the runs over the points p, c, n from those intervals (which encode
+--      presence at p and n) and the new presence at c,
+--   3. write the difference, and turn it into +/- events on changelist_metrics.
+-- Affected issues: those reported at c (any snapshot at c), those open across c and
+-- those whose interval was resolved at c, restricted to paths the snapshots at c
+-- cover (now or before). At the head of a timeline that is the report plus the
+-- currently open issues; in the middle it is the same, found through the GiST index
+-- on the interval ranges. The work never depends on the length of the history.
+--
+-- Order independence: the result depends only on the set of applied snapshots
+-- (snapshot.applied_seq / applied_covered_paths), never on arrival order.
+-- Concurrency: the timeline row lock serialises processing within a timeline;
+-- other timelines never wait, except on an identical new path or issue hash.
+
+create or replace function ledger.process_snapshot(snapshot_id bigint)
+returns void
+language plpgsql volatile security definer
+set search_path to pg_catalog, pg_temp
+set client_min_messages to warning
+as $$
+declare
+  v_id constant bigint := snapshot_id;
+  v_t0 constant timestamptz := clock_timestamp();
+  v_s ledger.snapshot;
+  v_c bigint;
+  v_old_cov text[];
+  v_was_applied boolean;
+  v_filter_all boolean;
+  v_filter text[];
+  v_head boolean;
+  v_nsnaps int;
+  v_p_full bigint;
+  v_n_full bigint;
+  v_partial_neighbours boolean;
+begin
+  /* Guarantees: idempotent (a second call for the same content version is a no-op);
+     leaves intervals and metrics equal to a from-scratch rebuild of the applied
+     snapshots (ledger_private.rebuild_timeline); raises rather than skips. */
+  select * into v_s from ledger.snapshot s where s.snapshot_id = v_id;
+  if not found then
+    raise exception 'snapshot_id: no snapshot with id %', v_id using errcode = '22023';
+  end if;
+  perform 1 from ledger.timeline t where t.project = v_s.project and t.stream = v_s.stream for update;
+  select * into v_s from ledger.snapshot s where s.snapshot_id = v_id for update;
+  if v_s.processed_version = v_s.content_version then
+    return;
+  end if;
+  v_c := v_s.cl;
+  v_was_applied := v_s.applied_seq is not null;
+  v_old_cov := v_s.applied_covered_paths;
+
+  create temp table if not exists _bl_raw (
+    hash bytea primary key, message text, path text collate "C", severity text,
+    category text, example text, occurrences bigint) on commit delete rows;
+  create temp table if not exists _bl_snaps (
+    snapshot_id bigint, seq bigint, covered text[]) on commit delete rows;
+  create temp table if not exists _bl_aff (
+    issue_id bigint primary key, path text collate "C", c_in boolean, pres_c boolean,
+    p bigint, n bigint) on commit delete rows;
+  create temp table if not exists _bl_win (
+    issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  create temp table if not exists _bl_new (
+    issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  create temp table if not exists _bl_old_chg (
+    issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  create temp table if not exists _bl_new_chg (
+    issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  truncate _bl_raw, _bl_snaps, _bl_aff, _bl_win, _bl_new, _bl_old_chg, _bl_new_chg;
+
+  -- 1. observations: normalise, hash, register paths and issues -------------------
+  insert into _bl_raw
+  select h.hash, min(h.m), min(h.path), 
+         (array['info', 'warning', 'error'])[max(array_position(array['info', 'warning', 'error'], h.severity))],
+         min(h.category), min(h.message), sum(h.occurrences)
+    from (select ledger.issue_hash(x.m, r.path) as hash, x.m, r.path, r.severity, r.category,
+                 r.message, r.occurrences
+            from ledger.issues_raw r
+            cross join lateral (select ledger.normalise_message(r.message) as m) x
+           where r.snapshot_id = v_id) h
+   group by h.hash;
+
+  if (select count(*) from ledger.issues_raw r where r.snapshot_id = v_id) <> v_s.raw_issue_count then
+    raise exception 'snapshot %: staged issues are missing (expected %)', v_id, v_s.raw_issue_count
+      using errcode = 'XX001';
+  end if;
+
+  perform ledger_private.ensure_paths(array(select distinct r.path from _bl_raw r));
+  if v_s.covered_paths is not null then
+    perform ledger_private.ensure_paths(v_s.covered_paths);
+  end if;
+
+  insert into ledger.issue_instance (hash, message, path, path_node_id, severity, category, example_message)
+  select r.hash, r.message, r.path, n.path_node_id, r.severity, r.category, r.example
+    from _bl_raw r
+    join ledger.path_node n on n.path = r.path
+   where not exists (select 1 from ledger.issue_instance i where i.hash = r.hash)
+   order by r.hash
+  on conflict (hash) do nothing;
+
+  delete from ledger.issue_observation o where o.snapshot_id = v_id;
+  insert into ledger.issue_observation (snapshot_id, issue_id, occurrences)
+  select v_id, i.issue_id, least(r.occurrences, 2147483647)::int
+    from _bl_raw r join ledger.issue_instance i on i.hash = r.hash;
+
+  -- 2. apply the snapshot: it is now the latest received at its CL -----------------
+  update ledger.snapshot s
+     set applied_seq = s.received_seq, applied_covered_paths = s.covered_paths
+   where s.snapshot_id = v_id;
+
+  insert into _bl_snaps
+  select s.snapshot_id, s.applied_seq, s.applied_covered_paths
+    from ledger.snapshot s
+   where s.project = v_s.project and s.stream = v_s.stream and s.cl = v_c
+     and s.applied_seq is not null
+     and (s.applied_covered_paths is null or cardinality(s.applied_covered_paths) > 0);
+  select count(*) into v_nsnaps from _bl_snaps;
+
+  -- paths whose state at c can have changed: covered by a snapshot at c now, or by
+  -- this snapshot before
+  v_filter_all := exists (select 1 from _bl_snaps where covered is null)
+                  or (v_was_applied and v_old_cov is null);
+  if not v_filter_all then
+    select coalesce(array_agg(distinct p), '{}') into v_filter
+      from (select unnest(covered) p from _bl_snaps
+            union all select unnest(coalesce(v_old_cov, '{}'))) x;
+  end if;
+
+  v_head := not exists (select 1 from ledger.snapshot s
+                         where s.project = v_s.project and s.stream = v_s.stream
+                           and s.cl > v_c and s.applied_seq is not null);
+
+  -- 3. affected issues ------------------------------------------------------------------
+  insert into _bl_aff (issue_id)
+  select o.issue_id from ledger.issue_observation o join _bl_snaps s on s.snapshot_id = o.snapshot_id
+  union
+  select i.issue_id from ledger.issue_presence_interval i
+   where v_head and i.project = v_s.project and i.stream = v_s.stream and i.resolved_cl is null
+  union
+  select i.issue_id from ledger.issue_presence_interval i
+   where not v_head and i.project = v_s.project and i.stream = v_s.stream
+     and i.presence @> v_c
+  union
+  select i.issue_id from ledger.issue_presence_interval i
+   where i.project = v_s.project and i.stream = v_s.stream and i.resolved_cl = v_c;
+
+  update _bl_aff a set path = ii.path from ledger.issue_instance ii where ii.issue_id = a.issue_id;
+  if not v_filter_all then
+    delete from _bl_aff a where not ledger.path_covered(a.path, v_filter);
+  end if;
+  analyze _bl_aff;
+
+  -- presence at c: the latest applied snapshot at c that covers the path decides
+  if v_nsnaps = 0 then
+    update _bl_aff set c_in = false, pres_c = false;
+  elsif v_nsnaps = 1 then
+    update _bl_aff a
+       set c_in = ledger.path_covered(a.path, s.covered),
+           pres_c = exists (select 1 from ledger.issue_observation o
+                             where o.snapshot_id = s.snapshot_id and o.issue_id = a.issue_id)
+      from _bl_snaps s;
+  else
+    update _bl_aff a
+       set c_in = e.snapshot_id is not null,
+           pres_c = e.snapshot_id is not null
+                    and exists (select 1 from ledger.issue_observation o
+                                 where o.snapshot_id = e.snapshot_id and o.issue_id = a.issue_id)
+      from _bl_aff a2
+      left join lateral (select s.snapshot_id from _bl_snaps s
+                          where ledger.path_covered(a2.path, s.covered)
+                          order by s.seq desc limit 1) e on true
+     where a2.issue_id = a.issue_id;
+  end if;
+
+  -- neighbours of c in S(P) \ {c}
+  select max(s.cl) into v_p_full from ledger.snapshot s
+   where s.project = v_s.project and s.stream = v_s.stream and s.cl < v_c
+     and s.applied_seq is not null and s.applied_covered_paths is null;
+  select min(s.cl) into v_n_full from ledger.snapshot s
+   where s.project = v_s.project and s.stream = v_s.stream and s.cl > v_c
+     and s.applied_seq is not null and s.applied_covered_paths is null;
+  v_partial_neighbours := exists (
+    select 1 from ledger.snapshot s
+     where s.project = v_s.project and s.stream = v_s.stream
+       and s.applied_seq is not null and cardinality(s.applied_covered_paths) > 0
+       and s.cl > coalesce(v_p_full, 0) and s.cl < coalesce(v_n_full, 9223372036854775807)
+       and s.cl <> v_c);
+  if not v_partial_neighbours then
+    update _bl_aff set p = v_p_full, n = v_n_full;
+  else
+    with paths as (select distinct a.path from _bl_aff a),
+    nb as (
+      select x.path,
+             (select s.cl from ledger.snapshot s
+               where s.project = v_s.project and s.stream = v_s.stream
+                 and s.cl < v_c and s.cl >= coalesce(v_p_full, 0) and s.applied_seq is not null
+                 and ledger.path_covered(x.path, s.applied_covered_paths)
+               order by s.cl desc limit 1) as p,
+             (select s.cl from ledger.snapshot s
+               where s.project = v_s.project and s.stream = v_s.stream
+                 and s.cl > v_c and s.cl <= coalesce(v_n_full, 9223372036854775807)
+                 and s.applied_seq is not null
+                 and ledger.path_covered(x.path, s.applied_covered_paths)
+               order by s.cl limit 1) as n
+        from paths x)
+    update _bl_aff a set p = nb.p, n = nb.n from nb where nb.path = a.path;
+  end if;
+
+  -- 4. the intervals that touch [p, n], and the runs rebuilt over p, c, n ------------
+  insert into _bl_win
+  select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl
+    from _bl_aff a
+    join ledger.issue_presence_interval i
+      on i.project = v_s.project and i.stream = v_s.stream and i.issue_id = a.issue_id
+     and i.start_cl <= coalesce(a.n, 9223372036854775807)
+     and i.last_seen_cl >= coalesce(a.p, 0);
+  analyze _bl_win;
+
+  insert into _bl_new
+  with pts as (
+    select a.issue_id, a.p as cl, (w.issue_id is not null) as present,
+           w.start_cl as start_o, null::bigint as last_o, null::bigint as res_o, false as is_n
+      from _bl_aff a
+      left join _bl_win w on w.issue_id = a.issue_id and w.start_cl <= a.p and w.last_seen_cl >= a.p
+     where a.p is not null
+    union all
+    select a.issue_id, v_c, a.pres_c, null, null, null, false
+      from _bl_aff a where a.c_in
+    union all
+    select a.issue_id, a.n, (w.issue_id is not null), null, w.last_seen_cl, w.resolved_cl, true
+      from _bl_aff a
+      left join _bl_win w on w.issue_id = a.issue_id and w.start_cl <= a.n and w.last_seen_cl >= a.n
+     where a.n is not null
+  ), seq as (
+    select pts.*,
+           lead(cl) over (partition by issue_id order by cl) as next_cl,
+           row_number() over (partition by issue_id order by cl)
+             - row_number() over (partition by issue_id, present order by cl) as grp
+      from pts
+  )
+  select issue_id,
+         coalesce(min(start_o), min(cl)),
+         coalesce(max(last_o), max(cl)),
+         case when bool_or(is_n) then max(res_o)
+              else (array_agg(next_cl order by cl desc))[1] end
+    from seq
+   where present
+   group by issue_id, grp;
+
+  -- 5. write the difference -------------------------------------------------------------
+  insert into _bl_old_chg select * from _bl_win except select * from _bl_new;
+  insert into _bl_new_chg select * from _bl_new except select * from _bl_win;
+
+  delete from ledger.issue_presence_interval i
+   using _bl_old_chg o
+   where i.project = v_s.project and i.stream = v_s.stream
+     and i.issue_id = o.issue_id and i.start_cl = o.start_cl
+     and not exists (select 1 from _bl_new_chg n where n.issue_id = o.issue_id and n.start_cl = o.start_cl);
+
+  update ledger.issue_presence_interval i
+     set last_seen_cl = n.last_seen_cl, resolved_cl = n.resolved_cl
+    from _bl_new_chg n
+   where i.project = v_s.project and i.stream = v_s.stream
+     and i.issue_id = n.issue_id and i.start_cl = n.start_cl;
+
+  insert into ledger.issue_presence_interval (project, stream, issue_id, start_cl, last_seen_cl, resolved_cl)
+  select v_s.project, v_s.stream, n.issue_id, n.start_cl, n.last_seen_cl, n.resolved_cl
+    from _bl_new_chg n
+   where not exists (select 1 from _bl_old_chg o where o.issue_id = n.issue_id and o.start_cl = n.start_cl);
+
+  -- 6. metrics: a row for c (carried over from the previous CL), then the deltas -----
+  insert into ledger.changelist_metrics (project, stream, cl, total, new, resolved)
+  select v_s.project, v_s.stream, v_c,
+         coalesce((select m.total from ledger.changelist_metrics m
+                    where m.project = v_s.project and m.stream = v_s.stream and m.cl < v_c
+                    order by m.cl desc limit 1), 0), 0, 0
+  on conflict do nothing;
+
+  with ev(cl, d_total, d_new, d_res) as (
+    select start_cl, -1, -1, 0 from _bl_old_chg
+    union all select resolved_cl, 1, 0, -1 from _bl_old_chg where resolved_cl is not null
+    union all select start_cl, 1, 1, 0 from _bl_new_chg
+    union all select resolved_cl, -1, 0, 1 from _bl_new_chg where resolved_cl is not null
+  ), agg as (
+    select cl, sum(d_total) as dt, sum(d_new) as dn, sum(d_res) as dr from ev group by cl
+  ), rng as (
+    select cl as lo, lead(cl) over (order by cl) as hi, sum(dt) over (order by cl) as cum, dn, dr from agg
+  ), delta as (
+    select m.cl, sum(case when m.cl >= r.lo and (r.hi is null or m.cl < r.hi) then r.cum else 0 end) as dt,
+           sum(case when m.cl = r.lo then r.dn else 0 end) as dn,
+           sum(case when m.cl = r.lo then r.dr else 0 end) as dr
+      from rng r
+      join ledger.changelist_metrics m
+        on m.project = v_s.project and m.stream = v_s.stream and m.cl >= r.lo
+       and (r.hi is null or m.cl < r.hi)
+       and (r.cum <> 0 or (m.cl = r.lo and (r.dn <> 0 or r.dr <> 0)))
+     group by m.cl
+  )
+  update ledger.changelist_metrics m
+     set total = m.total + d.dt, new = m.new + d.dn, resolved = m.resolved + d.dr,
+         refreshed_at = now()
+    from delta d
+   where m.project = v_s.project and m.stream = v_s.stream and m.cl = d.cl
+     and (d.dt <> 0 or d.dn <> 0 or d.dr <> 0);
+
+  -- 7. bookkeeping -------------------------------------------------------------------------
+  delete from ledger.issues_raw r where r.snapshot_id = v_id;
+  update ledger.snapshot s
+     set processed_version = s.content_version, state = 'done', error = null,
+         issue_count = (select count(*) from _bl_raw),
+         occurrence_count = (select coalesce(sum(occurrences), 0) from _bl_raw),
+         processed_at = now(),
+         processing_ms = round(extract(epoch from clock_timestamp() - v_t0)::numeric * 1000, 2)
+   where s.snapshot_id = v_id;
+  update ledger.timeline t
+     set latest_processed_cl = greatest(t.latest_processed_cl, v_c), last_processed_at = now()
+   where t.project = v_s.project and t.stream = v_s.stream;
+end
+$$;
+comment on function ledger.process_snapshot(bigint) is
+  'Job body: turns a staged snapshot into observations and incrementally updates the presence intervals and changelist metrics of its timeline (SPEC section 3). Idempotent: a second call for the same content is a no-op. Serialised per timeline by a row lock on ledger.timeline.';

@@ -1,0 +1,18 @@
+-- Synchronous ingestion: stage and process one report in one transaction.
+
+create or replace function ledger.ingest_report(report jsonb)
+returns bigint
+language plpgsql volatile security definer
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_id bigint;
+begin
+  /* Either the whole report is stored and processed, or (on any error) nothing. */
+  v_id := ledger_private.stage(report, false);
+  perform ledger.process_snapshot(v_id);
+  return v_id;
+end
+$$;
+comment on function ledger.ingest_report(jsonb) is
+  'Validates, stages and fully processes one native JSON build report (SPEC section 4) in one transaction and returns the snapshot id. Re-posting the same (project, stream, changelist, build id) replaces that snapshot instead of adding one. Bad input raises SQLSTATE class 22 naming the field; nothing is stored then.';

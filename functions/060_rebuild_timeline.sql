@@ -1,0 +1,68 @@
+-- Maintenance: recompute a timeline's intervals and metrics from its applied
+-- snapshots and observations, from scratch. Incremental processing must always
+-- leave exactly what this leaves; tests compare the two, and operators can run it
+-- after a repair (it is slow on long histories: it reads every observation).
+
+create or replace function ledger_private.expected_intervals(p_project text, p_stream text)
+returns table (issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint)
+language sql stable
+set search_path to pg_catalog, pg_temp
+as $$
+  with snaps as (
+    select s.snapshot_id, s.cl, s.applied_seq, s.applied_covered_paths as cov
+      from ledger.snapshot s
+     where s.project = p_project and s.stream = p_stream and s.applied_seq is not null
+  ), issues as (
+    select distinct o.issue_id, ii.path
+      from snaps s join ledger.issue_observation o on o.snapshot_id = s.snapshot_id
+      join ledger.issue_instance ii on ii.issue_id = o.issue_id
+  ), points as (     -- (X, c) for c in S(P), with the latest covering snapshot at c
+    select distinct on (x.issue_id, s.cl) x.issue_id, s.cl, s.snapshot_id
+      from issues x join snaps s on ledger.path_covered(x.path, s.cov)
+     order by x.issue_id, s.cl, s.applied_seq desc
+  ), pres as (
+    select p.issue_id, p.cl,
+           exists (select 1 from ledger.issue_observation o
+                    where o.snapshot_id = p.snapshot_id and o.issue_id = p.issue_id) as present
+      from points p
+  ), seq as (
+    select pres.*, lead(cl) over (partition by issue_id order by cl) as next_cl,
+           row_number() over (partition by issue_id order by cl)
+             - row_number() over (partition by issue_id, present order by cl) as grp
+      from pres
+  )
+  select issue_id, min(cl), max(cl), (array_agg(next_cl order by cl desc))[1]
+    from seq where present group by issue_id, grp
+$$;
+comment on function ledger_private.expected_intervals(text, text) is
+  'The presence intervals SPEC section 3 defines for one timeline, computed from scratch from applied snapshots and observations. Reference for tests and for rebuild_timeline.';
+
+create or replace function ledger_private.rebuild_timeline(p_project text, p_stream text default 'main')
+returns void
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  /* Replaces the timeline's intervals and metrics with a from-scratch computation. */
+  perform 1 from ledger.timeline t where t.project = p_project and t.stream = p_stream for update;
+  if not found then
+    raise exception 'project/stream: unknown timeline %/%', p_project, p_stream using errcode = '22023';
+  end if;
+  delete from ledger.issue_presence_interval i where i.project = p_project and i.stream = p_stream;
+  insert into ledger.issue_presence_interval (project, stream, issue_id, start_cl, last_seen_cl, resolved_cl)
+  select p_project, p_stream, e.* from ledger_private.expected_intervals(p_project, p_stream) e;
+  delete from ledger.changelist_metrics m where m.project = p_project and m.stream = p_stream;
+  insert into ledger.changelist_metrics (project, stream, cl, total, new, resolved)
+  select p_project, p_stream, c.cl,
+         (select count(*) from ledger.issue_presence_interval i
+           where i.project = p_project and i.stream = p_stream and i.presence @> c.cl),
+         (select count(*) from ledger.issue_presence_interval i
+           where i.project = p_project and i.stream = p_stream and i.start_cl = c.cl),
+         (select count(*) from ledger.issue_presence_interval i
+           where i.project = p_project and i.stream = p_stream and i.resolved_cl = c.cl)
+    from (select distinct s.cl from ledger.snapshot s
+           where s.project = p_project and s.stream = p_stream and s.applied_seq is not null) c;
+end
+$$;
+comment on function ledger_private.rebuild_timeline(text, text) is
+  'Recomputes one timeline''s presence intervals and changelist metrics from scratch (maintenance; slow on long histories).';

@@ -1,0 +1,44 @@
+// Connection helpers: one place that knows how to reach PostgreSQL.
+import pg from "pg";
+
+export const DEFAULT_LOCAL_URL = "postgres://postgres@127.0.0.1:5432/buildledger";
+
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set");
+  return url;
+}
+
+/** The same server, another database (for CREATE DATABASE and test clones). */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = "/" + database;
+  return u.toString();
+}
+
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
+}
+
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** Creates the database named in `url` when it does not exist yet. */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const name = databaseName(url);
+  const admin = new pg.Client({ connectionString: withDatabase(url, "postgres") });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query("select 1 from pg_database where datname = $1", [name]);
+    if (rowCount) return false;
+    try {
+      await admin.query(`create database ${quoteIdent(name)}`);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "42P04") throw e; // created concurrently
+    }
+    return true;
+  } finally {
+    await admin.end();
+  }
+}

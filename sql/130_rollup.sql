@@ -1,0 +1,34 @@
+-- ledger.rollup: open/new/resolved counts per hierarchy node at one CL, through the
+-- closure table (no recursion at read time).
+
+drop function if exists ledger.rollup(text, bigint, integer, text, text);
+create function ledger.rollup(project text, cl bigint, depth integer, stream text default 'main',
+                              under text default null)
+returns table (path_node_id bigint, path text, depth smallint, open_count bigint,
+               new_count bigint, resolved_count bigint)
+language sql stable
+set search_path to pg_catalog, pg_temp
+as $$
+  select a.path_node_id, a.path, a.depth,
+         count(*) filter (where iv.presence @> rollup.cl),
+         count(*) filter (where iv.start_cl = rollup.cl),
+         count(*) filter (where iv.resolved_cl = rollup.cl)
+    from ledger.issue_presence_interval iv
+    join ledger.issue_instance ii on ii.issue_id = iv.issue_id
+    join ledger.path_node n on n.path_node_id = ii.path_node_id
+    join ledger.path_closure pc on pc.descendant_id = n.path_node_id
+                               and pc.distance = n.depth - rollup.depth
+    join ledger.path_node a on a.path_node_id = pc.ancestor_id
+   where ledger_private.require_timeline(rollup.project, rollup.stream)
+     and ledger_private.require_cl('cl', rollup.cl)
+     and ledger_private.require_depth(rollup.depth)
+     and iv.project = rollup.project and iv.stream = rollup.stream
+     and (iv.presence @> rollup.cl or iv.resolved_cl = rollup.cl)
+     and (rollup.under is null
+          or ii.path_node_id in (select u.descendant_id from ledger.path_closure u
+                                   join ledger.path_node un on un.path_node_id = u.ancestor_id
+                                  where un.path = ledger.normalise_path(rollup.under)))
+   group by a.path_node_id, a.path, a.depth
+$$;
+comment on function ledger.rollup(text, bigint, integer, text, text) is
+  'Roll-up at changelist cl: for every hierarchy node at the given depth (1 = server), the issues below it that are open, new (an interval starts at cl) and resolved (an interval ends at cl). Optional under restricts to one subtree, e.g. a team folder.';
