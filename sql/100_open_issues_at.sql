@@ -7,7 +7,7 @@ returns table (issue_id bigint, hash bytea, severity text, category text, messag
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
-  select i.issue_id, ii.hash, ii.severity, ii.category, ii.message, ii.path, i.start_cl, i.last_seen_cl
+  select i.issue_id, ii.hash, ii.severity, ii.category, ii.message, ii.path collate "default", i.start_cl, i.last_seen_cl
     from ledger.issue_presence_interval i
     join ledger.issue_instance ii on ii.issue_id = i.issue_id
    where ledger_private.require_timeline(open_issues_at.project, open_issues_at.stream)

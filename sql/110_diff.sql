@@ -13,7 +13,7 @@ as $$
     select i.issue_id from ledger.issue_presence_interval i
      where i.project = diff.project and i.stream = diff.stream and i.presence @> diff.to_cl
   )
-  select x.issue_id, x.status, ii.severity, ii.message, ii.path
+  select x.issue_id, x.status, ii.severity, ii.message, ii.path collate "default"
     from (select coalesce(a.issue_id, b.issue_id) as issue_id,
                  case when a.issue_id is null then 'new'
                       when b.issue_id is null then 'resolved'

@@ -7,7 +7,7 @@ returns table (issue_id bigint, interval_count bigint, first_start_cl bigint, la
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
-  select r.issue_id, r.n, r.first_start, r.last_seen, r.is_open, r.span, ii.severity, ii.message, ii.path
+  select r.issue_id, r.n, r.first_start, r.last_seen, r.is_open, r.span, ii.severity, ii.message, ii.path collate "default"
     from (select i.issue_id, count(*) as n, min(i.start_cl) as first_start,
                  max(i.last_seen_cl) as last_seen, bool_or(i.resolved_cl is null) as is_open,
                  sum(i.last_seen_cl - i.start_cl + 1) as span

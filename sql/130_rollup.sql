@@ -9,7 +9,7 @@ returns table (path_node_id bigint, path text, depth smallint, open_count bigint
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
-  select a.path_node_id, a.path, a.depth,
+  select a.path_node_id, a.path collate "default", a.depth,
          count(*) filter (where iv.presence @> rollup.cl),
          count(*) filter (where iv.start_cl = rollup.cl),
          count(*) filter (where iv.resolved_cl = rollup.cl)

@@ -1,0 +1,16 @@
+// Builds the migrated template database once per test run.
+import pg from "pg";
+import { migrateDatabase } from "../lib/migrate.js";
+import { quoteIdent, withDatabase } from "../lib/db.js";
+import { SERVER_URL, TEMPLATE } from "./helpers/db.js";
+
+export default async function setup() {
+  const admin = new pg.Client({ connectionString: withDatabase(SERVER_URL, "postgres") });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${quoteIdent(TEMPLATE)} with (force)`);
+  } finally {
+    await admin.end();
+  }
+  await migrateDatabase(withDatabase(SERVER_URL, TEMPLATE));
+}

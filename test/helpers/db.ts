@@ -1,0 +1,33 @@
+// Test databases: one migrated template per run (global setup), cloned per test
+// file with CREATE DATABASE ... TEMPLATE (fast), so files run in parallel without
+// sharing state.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { quoteIdent, withDatabase } from "../../lib/db.js";
+
+export const SERVER_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const TEMPLATE = process.env.BUILDLEDGER_TEST_TEMPLATE ?? "buildledger_test_template";
+
+export async function cloneDatabase(prefix = "bltest"): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: withDatabase(SERVER_URL, "postgres") });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${quoteIdent(name)} template ${quoteIdent(TEMPLATE)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(SERVER_URL, name);
+  return {
+    url,
+    drop: async () => {
+      const a = new pg.Client({ connectionString: withDatabase(SERVER_URL, "postgres") });
+      await a.connect();
+      try {
+        await a.query(`drop database if exists ${quoteIdent(name)} with (force)`);
+      } finally {
+        await a.end();
+      }
+    },
+  };
+}
