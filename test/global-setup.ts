@@ -13,4 +13,17 @@ export default async function setup() {
     await admin.end();
   }
   await migrateDatabase(withDatabase(SERVER_URL, TEMPLATE));
+  return teardown;
+}
+
+/** Drops the databases test files left behind (bltest_*). */
+async function teardown() {
+  const admin = new pg.Client({ connectionString: withDatabase(SERVER_URL, "postgres") });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query("select datname from pg_database where datname like 'bltest\\_%'");
+    for (const r of rows) await admin.query(`drop database if exists ${quoteIdent(r.datname)} with (force)`);
+  } finally {
+    await admin.end();
+  }
 }
