@@ -46,14 +46,15 @@ language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 as $$
 begin
-  /* Statement-level: one insert for all new nodes. Ancestors are found by their
-     path prefixes, so nodes whose parents arrived in the same statement work too. */
+  /* The node itself plus its parent's ancestors one step further: O(depth) rows
+     through the (descendant_id, distance) index. Parents are always inserted
+     before their children (the fill trigger and ensure_paths guarantee it). */
   insert into ledger.path_closure (ancestor_id, descendant_id, distance)
-  select a.path_node_id, n.path_node_id, (n.depth - a.depth)::smallint
-  from new_nodes n
-  cross join lateral generate_series(1, n.depth) as i(d)
-  join ledger.path_node a
-    on a.path = array_to_string((string_to_array(n.path, '/'))[1:i.d], '/');
+  select new.path_node_id, new.path_node_id, 0
+  union all
+  select c.ancestor_id, new.path_node_id, (c.distance + 1)::smallint
+    from ledger.path_closure c
+   where new.parent_id is not null and c.descendant_id = new.parent_id;
   return null;
 end
 $$;
@@ -64,8 +65,7 @@ create trigger _100_fill before insert on ledger.path_node
 
 drop trigger if exists _200_closure on ledger.path_node;
 create trigger _200_closure after insert on ledger.path_node
-  referencing new table as new_nodes
-  for each statement execute function ledger_private.tg_path_node__closure();
+  for each row execute function ledger_private.tg_path_node__closure();
 
 create or replace function ledger_private.ensure_paths(p_paths text[])
 returns void

@@ -185,7 +185,7 @@ begin
           then format('.severity: unknown value %s (expected error, warning or info; aliases fatal, warn, display, note)', t.e->'severity')
         when coalesce(jsonb_typeof(t.e->'message'), 'null') = 'null' then '.message: required field is missing'
         when jsonb_typeof(t.e->'message') <> 'string' then '.message: expected a string'
-        when ledger.normalise_message(t.e->>'message') = '' then '.message: empty message'
+        when t.e->>'message' !~ '\S' then '.message: empty message'
         when coalesce(jsonb_typeof(t.e->'category'), 'null') not in ('null', 'string') then '.category: expected a string'
         when coalesce(jsonb_typeof(t.e->'count'), 'null') not in ('null', 'number')
           or (jsonb_typeof(t.e->'count') = 'number'

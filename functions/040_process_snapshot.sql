@@ -58,6 +58,9 @@ begin
   v_was_applied := v_s.applied_seq is not null;
   v_old_cov := v_s.applied_covered_paths;
 
+  create temp table if not exists _bl_rows (
+    rk bytea, hash bytea, cached boolean, path text collate "C", severity text, category text,
+    message text, occurrences int) on commit delete rows;
   create temp table if not exists _bl_raw (
     hash bytea primary key, message text, path text collate "C", severity text,
     category text, example text, occurrences bigint) on commit delete rows;
@@ -74,19 +77,25 @@ begin
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
   create temp table if not exists _bl_new_chg (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
-  truncate _bl_raw, _bl_snaps, _bl_aff, _bl_win, _bl_new, _bl_old_chg, _bl_new_chg;
+  truncate _bl_rows, _bl_raw, _bl_snaps, _bl_aff, _bl_win, _bl_new, _bl_old_chg, _bl_new_chg;
 
   -- 1. observations: normalise, hash, register paths and issues -------------------
+  -- Raw texts seen before take their hash from ledger_private.raw_identity; only new
+  -- ones go through the normaliser's regular expressions.
+  insert into _bl_rows
+  select r.rk, coalesce(ri.hash, ledger.issue_hash(ledger.normalise_message(r.message), r.path)),
+         ri.hash is not null, r.path, r.severity, r.category, r.message, r.occurrences
+    from (select sha256(convert_to(r.message || E'\x1f' || r.path, 'UTF8')) as rk, r.*
+            from ledger.issues_raw r where r.snapshot_id = v_id) r
+    left join ledger_private.raw_identity ri on ri.raw_key = r.rk;
+
   insert into _bl_raw
-  select h.hash, min(h.m), min(h.path), 
+  select h.hash, null, min(h.path),
          (array['info', 'warning', 'error'])[max(array_position(array['info', 'warning', 'error'], h.severity))],
          min(h.category), min(h.message), sum(h.occurrences)
-    from (select ledger.issue_hash(x.m, r.path) as hash, x.m, r.path, r.severity, r.category,
-                 r.message, r.occurrences
-            from ledger.issues_raw r
-            cross join lateral (select ledger.normalise_message(r.message) as m) x
-           where r.snapshot_id = v_id) h
+    from _bl_rows h
    group by h.hash;
+  analyze _bl_raw;
 
   if (select count(*) from ledger.issues_raw r where r.snapshot_id = v_id) <> v_s.raw_issue_count then
     raise exception 'snapshot %: staged issues are missing (expected %)', v_id, v_s.raw_issue_count
@@ -99,12 +108,16 @@ begin
   end if;
 
   insert into ledger.issue_instance (hash, message, path, path_node_id, severity, category, example_message)
-  select r.hash, r.message, r.path, n.path_node_id, r.severity, r.category, r.example
+  select r.hash, ledger.normalise_message(r.example), r.path, n.path_node_id, r.severity, r.category, r.example
     from _bl_raw r
     join ledger.path_node n on n.path = r.path
    where not exists (select 1 from ledger.issue_instance i where i.hash = r.hash)
    order by r.hash
   on conflict (hash) do nothing;
+
+  insert into ledger_private.raw_identity (raw_key, hash)
+  select distinct on (x.rk) x.rk, x.hash from _bl_rows x where not x.cached order by x.rk
+  on conflict do nothing;
 
   delete from ledger.issue_observation o where o.snapshot_id = v_id;
   insert into ledger.issue_observation (snapshot_id, issue_id, occurrences)
@@ -223,6 +236,7 @@ begin
      and i.start_cl <= coalesce(a.n, 9223372036854775807)
      and i.last_seen_cl >= coalesce(a.p, 0);
   analyze _bl_win;
+  analyze _bl_aff;
 
   insert into _bl_new
   with pts as (
@@ -258,6 +272,8 @@ begin
   -- 5. write the difference -------------------------------------------------------------
   insert into _bl_old_chg select * from _bl_win except select * from _bl_new;
   insert into _bl_new_chg select * from _bl_new except select * from _bl_win;
+  analyze _bl_old_chg;
+  analyze _bl_new_chg;
 
   delete from ledger.issue_presence_interval i
    using _bl_old_chg o

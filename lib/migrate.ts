@@ -47,6 +47,9 @@ export async function migrateDatabase(
   if (created) log(`created database`);
   await runMigrations({ connectionString: url, logger: quietLogger() });
   await migrate({ connectionString: url, migrationsFolder: path.join(ROOT, "migrations") }, false, false);
+  // graphile-migrate keeps its pool for 200 ms after use and exits the process if
+  // that pool sees an error (e.g. the server stopping): let it close first.
+  await new Promise((r) => setTimeout(r, 300));
 
   const files = await statelessSqlFiles();
   const sum = checksum(files);

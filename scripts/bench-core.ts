@@ -1,0 +1,131 @@
+// npm run bench:core — the ledger core at studio scale. Builds one timeline of
+// BENCH_CLS changelists with BENCH_ISSUES issues each (~5% churn per CL, some of it
+// recurring, paths of depth 8) through ledger.ingest_report, then prints:
+//   head ingest (median ms) early and late in the history, and their ratio;
+//   middle inserts (late builds of skipped CLs); observations per second;
+//   the same rows through a bare COPY into an indexed table, and the ratio;
+//   latency of open_issues_at, diff, the treemap view and rollup at the latest CL.
+// Uses BENCH_DATABASE_URL (default: a buildledger_bench database on the local
+// server), which it drops and re-creates.
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { migrateDatabase } from "../lib/migrate.js";
+import { quoteIdent, withDatabase, databaseName } from "../lib/db.js";
+
+const URL_ = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/buildledger_bench";
+const CLS = Number(process.env.BENCH_CLS ?? 1000);
+const ISSUES = Number(process.env.BENCH_ISSUES ?? 10000);
+const CHURN = 0.05;
+const PROJECT = "atlas";
+
+let seed = 42;
+const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const TEAMS = ["audio", "rendering", "gameplay", "environment", "characters", "ui", "network", "tools"];
+
+interface Issue { path: string; message: string; severity: string }
+let nextId = 0;
+function newIssue(): Issue {
+  const id = nextId++;
+  const team = TEAMS[id % TEAMS.length];
+  const path = `eu-build-0${id % 3}/${PROJECT}/${team}/area${id % 13}/sub${id % 7}/set${id % 31}/grp${id % 97}/asset_${id}.uasset`;
+  return { path, severity: id % 5 === 0 ? "error" : "warning", message: `Broken reference ${id} in ${team} package (took ${(id % 90) / 10}s)` };
+}
+
+async function main() {
+  const admin = new pg.Client({ connectionString: withDatabase(URL_, "postgres") });
+  await admin.connect();
+  await admin.query(`drop database if exists ${quoteIdent(databaseName(URL_))} with (force)`);
+  await admin.end();
+  await migrateDatabase(URL_);
+  const c = new pg.Client({ connectionString: URL_ });
+  await c.connect();
+
+  let open: Issue[] = Array.from({ length: ISSUES }, newIssue);
+  const gone: Issue[] = [];
+  const history = new Map<number, Issue[]>();
+  const ingest = async (cl: number, issues: Issue[]) => {
+    const report = JSON.stringify({ project: PROJECT, changelist: cl, build: { id: `ci-${cl}` }, issues });
+    const t = performance.now();
+    await c.query("select ledger.ingest_report($1::jsonb)", [report]);
+    return performance.now() - t;
+  };
+
+  const head: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < CLS; i++) {
+    const cl = 1000 + 2 * i; // odd CLs stay unbuilt: room for late builds in the middle
+    if (i > 0) {
+      const k = Math.round(open.length * CHURN);
+      for (let j = 0; j < k; j++) gone.push(...open.splice(Math.floor(rand() * open.length), 1));
+      for (let j = 0; j < k; j++) {
+        open.push(rand() < 0.3 && gone.length ? gone.splice(Math.floor(rand() * gone.length), 1)[0] : newIssue());
+      }
+    }
+    history.set(cl, [...open]);
+    head.push(await ingest(cl, open));
+    if ((i + 1) % 50 === 0 || i === CLS - 1) {
+      process.stdout.write(`\rbuilt ${i + 1}/${CLS} CLs (${((performance.now() - t0) / 1000).toFixed(0)} s)   `);
+    }
+  }
+  process.stdout.write("\n");
+  await c.query("vacuum analyze");
+
+  // late builds of skipped CLs in the middle: the neighbour's content with 5% changed
+  const middle: number[] = [];
+  for (let j = 0; j < 7; j++) {
+    const cl = 1000 + 2 * Math.floor(CLS / 2 + j * 3) + 1;
+    const base = [...history.get(cl - 1)!];
+    for (let x = 0; x < base.length * CHURN; x++) base[Math.floor(rand() * base.length)] = newIssue();
+    middle.push(await ingest(cl, base));
+  }
+
+  // bare COPY of the same number of rows into an indexed table
+  await c.query("create unlogged table if not exists bench_copy (snapshot_id bigint, issue_id bigint, occurrences int, primary key (snapshot_id, issue_id))");
+  const copies: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t = performance.now();
+    const stream = c.query(copyFrom("copy bench_copy from stdin"));
+    const lines: string[] = [];
+    for (let i = 0; i < ISSUES; i++) lines.push(`${r}\t${i}\t1\n`);
+    await new Promise<void>((res, rej) => { stream.on("finish", () => res()); stream.on("error", rej); stream.end(lines.join("")); });
+    copies.push(performance.now() - t);
+  }
+
+  const latest = 1000 + 2 * (CLS - 1);
+  const q = async (sql: string, args: unknown[]) => {
+    const ts: number[] = []; let n = 0;
+    for (let r = 0; r < 7; r++) { const t = performance.now(); n = (await c.query(sql, args)).rowCount ?? 0; ts.push(performance.now() - t); }
+    return { ms: median(ts), rows: n };
+  };
+  const oia = await q("select * from ledger.open_issues_at($1, $2)", [PROJECT, latest]);
+  const diff = await q("select * from ledger.diff($1, $2, $3)", [PROJECT, latest - 20, latest]);
+  const tree = await q("select * from ledger.v_treemap_cl_levels8_latest where project = $1", [PROJECT]);
+  const roll = await q("select * from ledger.rollup($1, $2, 5, 'main', $3)", [PROJECT, latest, `eu-build-00/${PROJECT}/audio`]);
+  const rollAll = await q("select * from ledger.rollup($1, $2, 3)", [PROJECT, latest]);
+  const { rows: sizes } = await c.query(`select (select count(*) from ledger.issue_observation) obs,
+    (select count(*) from ledger.issue_presence_interval) intervals, pg_size_pretty(pg_database_size(current_database())) size`);
+  await c.end();
+
+  const early = median(head.slice(1, 21));
+  const late = median(head.slice(-20));
+  const fmt = (x: number) => x.toFixed(1).padStart(8);
+  console.log(`
+bench:core — ${CLS} CLs x ${ISSUES} issues, ${CHURN * 100}% churn, depth-8 paths
+  history: ${sizes[0].obs} observations, ${sizes[0].intervals} intervals, database ${sizes[0].size}
+  head ingest, CLs 2-21     median ms ${fmt(early)}
+  head ingest, last 20 CLs  median ms ${fmt(late)}   (target < 250)
+  late/early ratio                    ${late / early > 0 ? (late / early).toFixed(2).padStart(8) : "n/a"}   (target <= 1.3)
+  middle insert             median ms ${fmt(median(middle))}   (target < 500)
+  observations per second (head)      ${fmt(ISSUES / (late / 1000))}
+  bare COPY of ${ISSUES} rows    median ms ${fmt(median(copies))}
+  ingest / COPY ratio                 ${(late / median(copies)).toFixed(1).padStart(8)}
+  open_issues_at(latest)    median ms ${fmt(oia.ms)}   (${oia.rows} rows; target < 20)
+  diff(latest-20, latest)   median ms ${fmt(diff.ms)}   (${diff.rows} rows; target < 20)
+  treemap view              median ms ${fmt(tree.ms)}   (${tree.rows} rows; target < 20)
+  rollup team subtree       median ms ${fmt(roll.ms)}   (${roll.rows} rows; target < 50)
+  rollup whole tree depth 3 median ms ${fmt(rollAll.ms)}   (${rollAll.rows} rows)
+`);
+}
+
+main().catch((e) => { console.error(`bench:core: ${(e as Error).message}`); process.exit(1); });
