@@ -15,7 +15,12 @@ declare
   v_slash int;
 begin
   /* Fills name, depth and parent_id from the normalised path, creating the parent
-     (recursively, through this same trigger) when it does not exist yet. */
+     (recursively, through this same trigger) when it does not exist yet.
+     ledger_private.ensure_paths computes all three set-based and level by level;
+     rows that arrive complete from it are taken as they are. */
+  if new.parent_id is not null and new.depth is not null and new.name is not null then
+    return new;
+  end if;
   if new.path is distinct from ledger.normalise_path(new.path) or new.path is null then
     raise exception 'path: "%" is not a normalised, non-empty path', new.path using errcode = '22023';
   end if;
@@ -45,16 +50,21 @@ returns trigger
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 as $$
+declare
+  v_depth int;
 begin
-  /* The node itself plus its parent's ancestors one step further: O(depth) rows
-     through the (descendant_id, distance) index. Parents are always inserted
-     before their children (the fill trigger and ensure_paths guarantee it). */
-  insert into ledger.path_closure (ancestor_id, descendant_id, distance)
-  select new.path_node_id, new.path_node_id, 0
-  union all
-  select c.ancestor_id, new.path_node_id, (c.distance + 1)::smallint
-    from ledger.path_closure c
-   where new.parent_id is not null and c.descendant_id = new.parent_id;
+  /* Statement-level: for the new nodes, depth by depth, the node itself plus its
+     parent's closure rows one step further: O(depth) rows per node through the
+     (descendant_id, distance) index. */
+  for v_depth in select distinct n.depth from new_nodes n order by 1 loop
+    insert into ledger.path_closure (ancestor_id, descendant_id, distance)
+    select n.path_node_id, n.path_node_id, 0 from new_nodes n where n.depth = v_depth
+    union all
+    select c.ancestor_id, n.path_node_id, (c.distance + 1)::smallint
+      from new_nodes n
+      join ledger.path_closure c on c.descendant_id = n.parent_id
+     where n.depth = v_depth;
+  end loop;
   return null;
 end
 $$;
@@ -65,23 +75,46 @@ create trigger _100_fill before insert on ledger.path_node
 
 drop trigger if exists _200_closure on ledger.path_node;
 create trigger _200_closure after insert on ledger.path_node
-  for each row execute function ledger_private.tg_path_node__closure();
+  referencing new table as new_nodes
+  for each statement execute function ledger_private.tg_path_node__closure();
 
 create or replace function ledger_private.ensure_paths(p_paths text[])
 returns void
-language sql volatile
+language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 as $$
-  -- Every prefix of every path, parents first and in one global order so that
-  -- concurrent sessions never wait on each other in a cycle.
-  insert into ledger.path_node (path)
-  select prefix
-  from (select distinct array_to_string(s[1:d], '/') collate "C" as prefix
-        from (select string_to_array(p, '/') as s from unnest(p_paths) p) x
-        cross join lateral generate_series(1, array_length(s, 1)) d) y
-  where not exists (select 1 from ledger.path_node n where n.path = y.prefix)
-  order by prefix
-  on conflict (path) do nothing
+declare
+  v_depth int;
+  v_max int;
+begin
+  /* Every prefix of every path, one insert per depth so parents always exist
+     (with their closure rows) before their children; within a depth in one global
+     order, so concurrent sessions never wait on each other in a cycle. */
+  create temp table if not exists _bl_prefix (
+    path text collate "C" primary key, parent text collate "C", name text collate "C", depth int)
+    on commit delete rows;
+  truncate _bl_prefix;
+  insert into _bl_prefix
+  select distinct on (prefix) prefix, parent, s[d], d
+    from (select s, d, array_to_string(s[1:d], '/') collate "C" as prefix,
+                 case when d > 1 then array_to_string(s[1:d - 1], '/') end collate "C" as parent
+            from (select string_to_array(p, '/') as s from unnest(p_paths) p
+                   -- a path that exists has all its ancestors: skip it early
+                   where not exists (select 1 from ledger.path_node e where e.path = p)) x
+            cross join lateral generate_series(1, array_length(s, 1)) d) y
+   where not exists (select 1 from ledger.path_node n where n.path = y.prefix)
+   order by prefix;
+  select max(depth) into v_max from _bl_prefix;
+  for v_depth in 1 .. coalesce(v_max, 0) loop
+    insert into ledger.path_node (path, parent_id, name, depth)
+    select x.path, pn.path_node_id, x.name, x.depth
+      from _bl_prefix x
+      left join ledger.path_node pn on pn.path = x.parent
+     where x.depth = v_depth
+     order by x.path
+    on conflict (path) do nothing;
+  end loop;
+end
 $$;
 comment on function ledger_private.ensure_paths(text[]) is
   'Creates the path nodes (and through the triggers their closure rows) for every prefix of the given normalised paths that does not exist yet.';

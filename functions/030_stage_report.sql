@@ -192,7 +192,7 @@ begin
               and ((t.e->>'count')::numeric < 1 or (t.e->>'count')::numeric > 2147483647
                    or (t.e->>'count')::numeric <> trunc((t.e->>'count')::numeric)))
           then format('.count: expected a positive integer, got %s', t.e->'count')
-        when not ledger.path_covered(n.path, v_covered)
+        when v_covered is not null and not ledger.path_covered(n.path, v_covered)
           then format('.path: "%s" lies outside the build''s covered_paths', n.path)
       end as msg
     from jsonb_array_elements(v_issues) with ordinality as t(e, ord)

@@ -136,6 +136,7 @@ begin
      and s.applied_seq is not null
      and (s.applied_covered_paths is null or cardinality(s.applied_covered_paths) > 0);
   select count(*) into v_nsnaps from _bl_snaps;
+  analyze _bl_snaps;
 
   -- paths whose state at c can have changed: covered by a snapshot at c now, or by
   -- this snapshot before
@@ -152,7 +153,8 @@ begin
                            and s.cl > v_c and s.applied_seq is not null);
 
   -- 3. affected issues ------------------------------------------------------------------
-  insert into _bl_aff (issue_id)
+  insert into _bl_aff (issue_id, path)
+  select a.issue_id, ii.path from (
   select o.issue_id from ledger.issue_observation o join _bl_snaps s on s.snapshot_id = o.snapshot_id
   union
   select i.issue_id from ledger.issue_presence_interval i
@@ -163,35 +165,12 @@ begin
      and i.presence @> v_c
   union
   select i.issue_id from ledger.issue_presence_interval i
-   where i.project = v_s.project and i.stream = v_s.stream and i.resolved_cl = v_c;
-
-  update _bl_aff a set path = ii.path from ledger.issue_instance ii where ii.issue_id = a.issue_id;
+   where i.project = v_s.project and i.stream = v_s.stream and i.resolved_cl = v_c) a
+  join ledger.issue_instance ii on ii.issue_id = a.issue_id;
   if not v_filter_all then
     delete from _bl_aff a where not ledger.path_covered(a.path, v_filter);
   end if;
   analyze _bl_aff;
-
-  -- presence at c: the latest applied snapshot at c that covers the path decides
-  if v_nsnaps = 0 then
-    update _bl_aff set c_in = false, pres_c = false;
-  elsif v_nsnaps = 1 then
-    update _bl_aff a
-       set c_in = ledger.path_covered(a.path, s.covered),
-           pres_c = exists (select 1 from ledger.issue_observation o
-                             where o.snapshot_id = s.snapshot_id and o.issue_id = a.issue_id)
-      from _bl_snaps s;
-  else
-    update _bl_aff a
-       set c_in = e.snapshot_id is not null,
-           pres_c = e.snapshot_id is not null
-                    and exists (select 1 from ledger.issue_observation o
-                                 where o.snapshot_id = e.snapshot_id and o.issue_id = a.issue_id)
-      from _bl_aff a2
-      left join lateral (select s.snapshot_id from _bl_snaps s
-                          where ledger.path_covered(a2.path, s.covered)
-                          order by s.seq desc limit 1) e on true
-     where a2.issue_id = a.issue_id;
-  end if;
 
   -- neighbours of c in S(P) \ {c}
   select max(s.cl) into v_p_full from ledger.snapshot s
@@ -206,8 +185,34 @@ begin
        and s.applied_seq is not null and cardinality(s.applied_covered_paths) > 0
        and s.cl > coalesce(v_p_full, 0) and s.cl < coalesce(v_n_full, 9223372036854775807)
        and s.cl <> v_c);
+  -- presence at c: the latest applied snapshot at c that covers the path decides
+  if v_nsnaps = 0 then
+    update _bl_aff set c_in = false, pres_c = false;
+  elsif v_nsnaps = 1 then
+    update _bl_aff a
+       set c_in = s.covered is null or ledger.path_covered(a.path, s.covered), pres_c = false,
+           p = v_p_full, n = v_n_full
+      from _bl_snaps s;
+    update _bl_aff a set pres_c = true
+      from ledger.issue_observation o, _bl_snaps s
+     where o.snapshot_id = s.snapshot_id and o.issue_id = a.issue_id;
+  else
+    update _bl_aff a
+       set c_in = e.snapshot_id is not null,
+           pres_c = e.snapshot_id is not null
+                    and exists (select 1 from ledger.issue_observation o
+                                 where o.snapshot_id = e.snapshot_id and o.issue_id = a.issue_id)
+      from _bl_aff a2
+      left join lateral (select s.snapshot_id from _bl_snaps s
+                          where ledger.path_covered(a2.path, s.covered)
+                          order by s.seq desc limit 1) e on true
+     where a2.issue_id = a.issue_id;
+  end if;
+
   if not v_partial_neighbours then
-    update _bl_aff set p = v_p_full, n = v_n_full;
+    if v_nsnaps <> 1 then       -- (the single-snapshot branch above already set them)
+      update _bl_aff set p = v_p_full, n = v_n_full;
+    end if;
   else
     with paths as (select distinct a.path from _bl_aff a),
     nb as (
@@ -275,11 +280,12 @@ begin
   analyze _bl_old_chg;
   analyze _bl_new_chg;
 
+  -- keys are compared with set operations (hashed), never row by row
   delete from ledger.issue_presence_interval i
-   using _bl_old_chg o
+   using (select o.issue_id, o.start_cl from _bl_old_chg o
+          except select n.issue_id, n.start_cl from _bl_new_chg n) d
    where i.project = v_s.project and i.stream = v_s.stream
-     and i.issue_id = o.issue_id and i.start_cl = o.start_cl
-     and not exists (select 1 from _bl_new_chg n where n.issue_id = o.issue_id and n.start_cl = o.start_cl);
+     and i.issue_id = d.issue_id and i.start_cl = d.start_cl;
 
   update ledger.issue_presence_interval i
      set last_seen_cl = n.last_seen_cl, resolved_cl = n.resolved_cl
@@ -290,7 +296,9 @@ begin
   insert into ledger.issue_presence_interval (project, stream, issue_id, start_cl, last_seen_cl, resolved_cl)
   select v_s.project, v_s.stream, n.issue_id, n.start_cl, n.last_seen_cl, n.resolved_cl
     from _bl_new_chg n
-   where not exists (select 1 from _bl_old_chg o where o.issue_id = n.issue_id and o.start_cl = n.start_cl);
+    join (select k.issue_id, k.start_cl from _bl_new_chg k
+          except select o.issue_id, o.start_cl from _bl_old_chg o) x
+      on x.issue_id = n.issue_id and x.start_cl = n.start_cl;
 
   -- 6. metrics: a row for c (carried over from the previous CL), then the deltas -----
   insert into ledger.changelist_metrics (project, stream, cl, total, new, resolved)
