@@ -42,3 +42,14 @@ export async function ensureDatabase(url: string): Promise<boolean> {
     await admin.end();
   }
 }
+
+/** Drops a database on the server of `serverUrl`, terminating its sessions. */
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, "postgres") });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${quoteIdent(name)} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}

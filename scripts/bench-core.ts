@@ -10,7 +10,7 @@
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { migrateDatabase } from "../lib/migrate.js";
-import { quoteIdent, withDatabase, databaseName } from "../lib/db.js";
+import { dropDatabase, databaseName } from "../lib/db.js";
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/buildledger_bench";
 const CLS = Number(process.env.BENCH_CLS ?? 1000);
@@ -33,10 +33,7 @@ function newIssue(): Issue {
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: withDatabase(URL_, "postgres") });
-  await admin.connect();
-  await admin.query(`drop database if exists ${quoteIdent(databaseName(URL_))} with (force)`);
-  await admin.end();
+  await dropDatabase(URL_, databaseName(URL_));
   await migrateDatabase(URL_);
   const c = new pg.Client({ connectionString: URL_ });
   await c.connect();

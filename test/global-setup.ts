@@ -1,17 +1,11 @@
 // Builds the migrated template database once per test run.
 import pg from "pg";
 import { migrateDatabase } from "../lib/migrate.js";
-import { quoteIdent, withDatabase } from "../lib/db.js";
+import { dropDatabase, withDatabase } from "../lib/db.js";
 import { SERVER_URL, TEMPLATE } from "./helpers/db.js";
 
 export default async function setup() {
-  const admin = new pg.Client({ connectionString: withDatabase(SERVER_URL, "postgres") });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${quoteIdent(TEMPLATE)} with (force)`);
-  } finally {
-    await admin.end();
-  }
+  await dropDatabase(SERVER_URL, TEMPLATE);
   await migrateDatabase(withDatabase(SERVER_URL, TEMPLATE));
   return teardown;
 }
@@ -22,7 +16,7 @@ async function teardown() {
   await admin.connect();
   try {
     const { rows } = await admin.query("select datname from pg_database where datname like 'bltest\\_%'");
-    for (const r of rows) await admin.query(`drop database if exists ${quoteIdent(r.datname)} with (force)`);
+    for (const r of rows) await dropDatabase(SERVER_URL, r.datname);
   } finally {
     await admin.end();
   }

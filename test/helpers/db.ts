@@ -3,7 +3,7 @@
 // sharing state.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { quoteIdent, withDatabase } from "../../lib/db.js";
+import { dropDatabase, quoteIdent, withDatabase } from "../../lib/db.js";
 
 export const SERVER_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const TEMPLATE = process.env.BUILDLEDGER_TEST_TEMPLATE ?? "buildledger_test_template";
@@ -20,14 +20,6 @@ export async function cloneDatabase(prefix = "bltest"): Promise<{ url: string; d
   const url = withDatabase(SERVER_URL, name);
   return {
     url,
-    drop: async () => {
-      const a = new pg.Client({ connectionString: withDatabase(SERVER_URL, "postgres") });
-      await a.connect();
-      try {
-        await a.query(`drop database if exists ${quoteIdent(name)} with (force)`);
-      } finally {
-        await a.end();
-      }
-    },
+    drop: () => dropDatabase(SERVER_URL, name),
   };
 }
