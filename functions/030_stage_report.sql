@@ -49,7 +49,15 @@ begin
 end
 $$;
 
-create or replace function ledger_private.stage(p_report jsonb, p_enqueue boolean)
+create or replace function ledger_private.timeline_queue(p_project text, p_stream text)
+returns text
+language sql immutable
+set search_path to pg_catalog, pg_temp
+as $$ select 'timeline:' || p_project || '/' || p_stream $$;
+comment on function ledger_private.timeline_queue(text, text) is
+  'The graphile-worker queue of a timeline: its jobs run one at a time, other timelines run in parallel.';
+
+create or replace function ledger_private.stage_core(p_report jsonb, p_hash bytea, p_enqueue boolean)
 returns bigint
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
@@ -66,7 +74,6 @@ declare
   v_build_id text;
   v_status text;
   v_covered text[];
-  v_issues jsonb;
   v_extra jsonb;
   v_hash bytea;
   v_err record;
@@ -74,7 +81,10 @@ declare
   v_latest_seq bigint;
   v_count int;
 begin
-  /* Validates everything first, then writes. Returns the snapshot id. */
+  /* Validates everything first, then writes. Returns the snapshot id. The issues
+     are the rows of the temp table _bl_stage_issue(ord, e), filled by the caller
+     (ledger_private.stage from a JSON array, ledger_private.stage_upload from a
+     streamed upload); p_report is the rest of the report. */
   if p_report is null or jsonb_typeof(p_report) <> 'object' then
     raise exception 'report: expected a JSON object' using errcode = '22023';
   end if;
@@ -163,13 +173,6 @@ begin
   end if;
 
   -- issues -------------------------------------------------------------------------
-  v_issues := coalesce(p_report->'issues', '[]');
-  if jsonb_typeof(v_issues) = 'null' then
-    v_issues := '[]';
-  elsif jsonb_typeof(v_issues) <> 'array' then
-    raise exception 'issues: expected an array' using errcode = '22023';
-  end if;
-
   select format('issues[%s]%s', ord - 1, msg) as msg into v_err
   from (
     select t.ord,
@@ -195,7 +198,7 @@ begin
         when v_covered is not null and not ledger.path_covered(n.path, v_covered)
           then format('.path: "%s" lies outside the build''s covered_paths', n.path)
       end as msg
-    from jsonb_array_elements(v_issues) with ordinality as t(e, ord)
+    from _bl_stage_issue t
     cross join lateral (select case when jsonb_typeof(t.e) = 'object' and jsonb_typeof(t.e->'path') = 'string'
                                     then ledger.normalise_path(t.e->>'path') end as path) n
   ) checked
@@ -209,7 +212,7 @@ begin
   -- write -------------------------------------------------------------------------------
   v_extra := p_report - array['project', 'stream', 'changelist', 'submitted_at', 'author',
                               'description', 'build', 'issues'];
-  v_hash := sha256(convert_to(p_report::text, 'UTF8'));
+  v_hash := p_hash;
   v_build_id := coalesce(v_build_id, 'content-' || left(encode(v_hash, 'hex'), 32));
 
   insert into ledger.project (project) values (v_project) on conflict do nothing;
@@ -253,7 +256,7 @@ begin
   select v_snap.snapshot_id, t.ord::int, ledger.normalise_path(t.e->>'path'),
          ledger.canonical_severity(t.e->>'severity'), nullif(btrim(t.e->>'category'), ''),
          t.e->>'message', coalesce((t.e->>'count')::int, 1)
-    from jsonb_array_elements(v_issues) with ordinality as t(e, ord);
+    from _bl_stage_issue t;
   get diagnostics v_count = row_count;
 
   update ledger.snapshot s set raw_issue_count = v_count where s.snapshot_id = v_snap.snapshot_id;
@@ -264,14 +267,95 @@ begin
   if p_enqueue then
     perform graphile_worker.add_job('process_snapshot',
               json_build_object('snapshot_id', v_snap.snapshot_id),
+              queue_name => ledger_private.timeline_queue(v_project, v_stream),
               job_key => 'process_snapshot:' || v_snap.snapshot_id,
               max_attempts => 10);
   end if;
   return v_snap.snapshot_id;
 end
 $$;
+comment on function ledger_private.stage_core(jsonb, bytea, boolean) is
+  'Validates and stages one report whose issues are in the temp table _bl_stage_issue; optionally enqueues its processing job. Shared body of ledger_private.stage and ledger_private.stage_upload.';
+
+create or replace function ledger_private.prepare_stage_issues()
+returns void
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+set client_min_messages to warning
+as $$
+begin
+  create temp table if not exists _bl_stage_issue (ord bigint, e jsonb) on commit delete rows;
+  truncate _bl_stage_issue;
+end
+$$;
+comment on function ledger_private.prepare_stage_issues() is
+  'Creates (once per session) and empties the temp table _bl_stage_issue that ledger_private.stage_core reads the issues of a report from.';
+
+create or replace function ledger_private.stage(p_report jsonb, p_enqueue boolean)
+returns bigint
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_issues jsonb;
+begin
+  /* A native JSON report with its issues inline. */
+  if p_report is null or jsonb_typeof(p_report) <> 'object' then
+    raise exception 'report: expected a JSON object' using errcode = '22023';
+  end if;
+  v_issues := coalesce(p_report->'issues', '[]');
+  if jsonb_typeof(v_issues) = 'null' then
+    v_issues := '[]';
+  elsif jsonb_typeof(v_issues) <> 'array' then
+    raise exception 'issues: expected an array' using errcode = '22023';
+  end if;
+  perform ledger_private.prepare_stage_issues();
+  insert into _bl_stage_issue (ord, e)
+  select t.ord, t.e from jsonb_array_elements(v_issues) with ordinality as t(e, ord);
+  analyze _bl_stage_issue;
+  return ledger_private.stage_core(p_report - 'issues', sha256(convert_to(p_report::text, 'UTF8')), p_enqueue);
+end
+$$;
 comment on function ledger_private.stage(jsonb, boolean) is
   'Validates and stages one native JSON report; optionally enqueues its processing job. Shared body of ledger.stage_report and ledger.ingest_report.';
+
+create or replace function ledger_private.stage_upload(p_upload_id bigint, p_enqueue boolean)
+returns bigint
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_up ledger_private.upload;
+  v_id bigint;
+begin
+  /* A streamed upload (NDJSON): header plus the issue lines COPYed into
+     ledger_private.upload_issue. Validated and staged like a JSON report; the lines
+     are deleted once staged. Errors name the line as issues[n] (n = issue line,
+     counted from 0 after the header). */
+  select * into v_up from ledger_private.upload u where u.upload_id = p_upload_id for update;
+  if not found then
+    raise exception 'upload_id: no upload with id %', p_upload_id using errcode = '22023';
+  end if;
+  if v_up.state = 'staged' then
+    return v_up.snapshot_id;
+  end if;
+  if v_up.state <> 'receiving' then
+    raise exception 'upload_id: upload % is %', p_upload_id, v_up.state using errcode = '22023';
+  end if;
+  perform ledger_private.prepare_stage_issues();
+  insert into _bl_stage_issue (ord, e)
+  select ui.ord, ui.doc from ledger_private.upload_issue ui where ui.upload_id = p_upload_id;
+  analyze _bl_stage_issue;
+  v_id := ledger_private.stage_core(v_up.header - 'issues',
+            coalesce(v_up.content_hash, sha256(convert_to(v_up.header::text, 'UTF8'))), p_enqueue);
+  delete from ledger_private.upload_issue ui where ui.upload_id = p_upload_id;
+  update ledger_private.upload u set state = 'staged', snapshot_id = v_id, finished_at = now()
+   where u.upload_id = p_upload_id;
+  return v_id;
+end
+$$;
+comment on function ledger_private.stage_upload(bigint, boolean) is
+  'Validates and stages a streamed upload (header plus COPYed issue lines) as one snapshot, in one transaction; optionally enqueues its processing job. Idempotent: an already staged upload returns its snapshot id.';
 
 create or replace function ledger.stage_report(report jsonb)
 returns bigint

@@ -1,0 +1,242 @@
+// buildledger — the command line. Every command acts on DATABASE_URL (or
+// --database-url); without either it uses the embedded database of `npm start`.
+//   serve     HTTP ingest + GraphQL (+ --with-worker to run jobs in the same process)
+//   worker    the durable job runner
+//   migrate   bring the database to the current schema
+//   ingest    <file> [--format json|ndjson|sarif|log] through HTTP (--url) or the database (--direct)
+//   token     create <project> [--name N] | revoke <id|name> [--project P] | list [--project P]
+//   backfill  --project P [--stream S] --from CL --to CL [--chunk N] [--no-wait]
+//   status    per-timeline watermarks, backlog and lag
+// Errors are one line on stderr and a non-zero exit.
+import { createReadStream, statSync } from "node:fs";
+import { Readable } from "node:stream";
+import pg from "pg";
+import { EMBEDDED_PORT } from "../lib/embedded.js";
+import { InputError } from "../lib/errors.js";
+import { FORMATS, formatFor, ingest, type Format } from "../lib/ingest.js";
+import type { ReportMeta } from "../lib/formats/types.js";
+import { migrateDatabase } from "../lib/migrate.js";
+import { createToken, listTokens, revokeToken } from "../lib/tokens.js";
+
+type Flags = Record<string, string | boolean>;
+
+function parseArgs(argv: string[]): { positional: string[]; flags: Flags } {
+  const positional: string[] = [];
+  const flags: Flags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
+      else if (a.startsWith("--no-")) flags[a.slice(5)] = false;
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags[a.slice(2)] = argv[++i];
+      else flags[a.slice(2)] = true;
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+const str = (f: Flags, k: string) => (typeof f[k] === "string" ? (f[k] as string) : undefined);
+const num = (f: Flags, k: string, d?: number) => {
+  const v = str(f, k);
+  if (v === undefined) return d;
+  if (!/^\d+$/.test(v)) throw new Error(`--${k}: expected a positive integer, got "${v}"`);
+  return Number(v);
+};
+
+function dbUrl(f: Flags): string {
+  return str(f, "database-url") ?? process.env.DATABASE_URL
+    ?? `postgres://postgres:buildledger@127.0.0.1:${EMBEDDED_PORT}/buildledger`;
+}
+
+const USAGE = `usage: buildledger <command> [options]
+  serve    [--port 4000] [--host 127.0.0.1] [--production] [--no-auth] [--with-worker]
+  worker   [--concurrency 2]
+  migrate
+  ingest   <file|-> [--format json|ndjson|sarif|log] [--url http://host:port --token T | --direct]
+           [--project P] [--stream S] [--cl N] [--build-id ID] [--path-prefix PREFIX]
+  token    create <project> [--name NAME] | revoke <id|name> [--project P] | list [--project P]
+  backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
+  status   [--project P]
+Database: --database-url or DATABASE_URL (default: the embedded database of npm start).`;
+
+function progress(label: string) {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  return {
+    update(text: string) {
+      const now = Date.now();
+      if (!tty && now - last < 2000) return;
+      last = now;
+      process.stderr.write(tty ? `\r${label}: ${text}\x1b[K` : `${label}: ${text}\n`);
+    },
+    done(text: string) { process.stderr.write(tty ? `\r${label}: ${text}\x1b[K\n` : `${label}: ${text}\n`); },
+  };
+}
+
+async function withPool<T>(f: Flags, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const pool = new pg.Pool({ connectionString: dbUrl(f), max: 2 });
+  try { return await fn(pool); } finally { await pool.end(); }
+}
+
+async function cmdServe(f: Flags) {
+  const production = f.production === true || process.env.NODE_ENV === "production";
+  process.env.GRAPHILE_ENV ??= production ? "production" : "development";
+  const { buildServer } = await import("../server/app.js");
+  const url = dbUrl(f);
+  const srv = await buildServer({
+    databaseUrl: url,
+    production,
+    requireAuth: f.auth !== false,
+  });
+  let worker: { stop(): Promise<void> } | undefined;
+  if (f["with-worker"]) {
+    const { startWorker } = await import("../worker/index.js");
+    worker = await startWorker({ databaseUrl: url, handleSignals: false });
+  }
+  const port = num(f, "port", Number(process.env.PORT ?? 4000))!;
+  const host = str(f, "host") ?? process.env.HOST ?? "127.0.0.1";
+  await srv.app.listen({ port, host });
+  const stop = async () => {
+    srv.app.log.info("shutting down");
+    await worker?.stop();
+    await srv.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+async function cmdWorker(f: Flags) {
+  const { startWorker } = await import("../worker/index.js");
+  const w = await startWorker({ databaseUrl: dbUrl(f), concurrency: num(f, "concurrency", 2) });
+  console.error(JSON.stringify({ level: "info", time: new Date().toISOString(), msg: "worker started" }));
+  await w.promise;
+}
+
+async function cmdIngest(pos: string[], f: Flags) {
+  const file = pos[0];
+  if (!file) throw new Error("ingest: give a report file (or - for stdin)");
+  const explicit = str(f, "format");
+  if (explicit && !(FORMATS as readonly string[]).includes(explicit)) throw new Error(`--format: expected one of ${FORMATS.join(", ")}`);
+  const format: Format = (explicit as Format | undefined)
+    ?? (file.endsWith(".ndjson") || file.endsWith(".jsonl") ? "ndjson"
+      : file.endsWith(".sarif") ? "sarif" : file.endsWith(".log") || file.endsWith(".txt") ? "log"
+      : formatFor(undefined, "application/json")!);
+  const meta: ReportMeta = {
+    project: str(f, "project"), stream: str(f, "stream"), changelist: str(f, "cl") ?? str(f, "changelist"),
+    build_id: str(f, "build-id"), build_status: str(f, "build-status"), path_prefix: str(f, "path-prefix"),
+    covered_paths: str(f, "covered-paths")?.split(","),
+  };
+  const size = file === "-" ? undefined : statSync(file).size;
+  const input = () => (file === "-" ? process.stdin : createReadStream(file));
+  const bar = progress(`ingest ${file}`);
+  const url = str(f, "url");
+  if (url && !f.direct) {
+    const q = new URLSearchParams({ format });
+    for (const [k, v] of Object.entries(meta)) if (v !== undefined) q.set(k, Array.isArray(v) ? v.join(",") : v);
+    let sent = 0;
+    const body = input();
+    body.on("data", (c: Buffer) => { sent += c.length; bar.update(size ? `${Math.round((100 * sent) / size)}% of ${size} bytes` : `${sent} bytes`); });
+    const token = str(f, "token") ?? process.env.BUILDLEDGER_TOKEN;
+    const res = await fetch(`${url.replace(/\/$/, "")}/v1/reports?${q}`, {
+      method: "POST", body: Readable.toWeb(body) as ReadableStream, duplex: "half",
+      headers: { "content-type": "application/octet-stream", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    } as RequestInit);
+    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (res.status !== 202) throw new Error(`HTTP ${res.status}: ${json.error ?? res.statusText}`);
+    bar.done(`accepted as snapshot ${json.snapshot_id} (${json.issues} issues); status: ${url.replace(/\/$/, "")}${json.status_url}`);
+    return;
+  }
+  await withPool(f, async (pool) => {
+    const r = await ingest(pool, input(), {
+      format, meta, maxBytes: Number.MAX_SAFE_INTEGER,
+      onProgress: (n) => bar.update(`${n} issues`),
+    });
+    bar.done(`staged as snapshot ${r.snapshotId} (${r.issues} issues); a worker processes it`);
+  });
+}
+
+async function cmdToken(pos: string[], f: Flags) {
+  const [sub, arg] = pos;
+  await withPool(f, async (pool) => {
+    if (sub === "create") {
+      if (!arg) throw new Error("token create: give the project");
+      const { token, row } = await createToken(pool, arg, str(f, "name") ?? `token-${Date.now()}`);
+      console.log(token);
+      console.error(`created token ${row.token_id} "${row.name}" for project ${row.project}; it is shown only now`);
+    } else if (sub === "revoke") {
+      if (!arg) throw new Error("token revoke: give the token id or name");
+      const n = await revokeToken(pool, arg, str(f, "project"));
+      if (n === 0) throw new Error(`token revoke: no active token "${arg}"`);
+      console.log(`revoked ${n} token${n === 1 ? "" : "s"}`);
+    } else if (sub === "list") {
+      const rows = await listTokens(pool, str(f, "project"));
+      console.table(rows.map((r) => ({ id: r.token_id, project: r.project, name: r.name, created: r.created_at.toISOString(),
+        revoked: r.revoked_at?.toISOString() ?? "", last_used: r.last_used_at?.toISOString() ?? "" })));
+    } else throw new Error("token: expected create, revoke or list");
+  });
+}
+
+async function cmdBackfill(f: Flags) {
+  const project = str(f, "project");
+  if (!project) throw new Error("backfill: --project is required");
+  const from = num(f, "from"), to = num(f, "to");
+  if (from === undefined || to === undefined) throw new Error("backfill: --from and --to are required");
+  await withPool(f, async (pool) => {
+    const { rows } = await pool.query("select ledger_private.backfill_start($1, $2, $3, $4, $5) as id",
+      [project, str(f, "stream") ?? "main", from, to, num(f, "chunk", 50)]).catch((e) => { throw new InputError("backfill", e.message); });
+    const id = rows[0].id;
+    const bar = progress(`backfill ${id}`);
+    if (f.wait === false) { bar.done("enqueued; follow it with buildledger status"); return; }
+    for (;;) {
+      const { rows: b } = await pool.query(
+        "select chunks_total, chunks_done, snapshots_done, finished_at from ledger_private.backfill where backfill_id = $1", [id]);
+      const r = b[0];
+      if (r.finished_at || r.chunks_done >= r.chunks_total) {
+        bar.done(`${r.chunks_done}/${r.chunks_total} chunks, ${r.snapshots_done} snapshots re-processed`);
+        return;
+      }
+      bar.update(`${r.chunks_done}/${r.chunks_total} chunks, ${r.snapshots_done} snapshots (needs a running worker)`);
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  });
+}
+
+async function cmdStatus(f: Flags) {
+  await withPool(f, async (pool) => {
+    const { rows } = await pool.query(
+      `select project, stream, latest_cl, latest_processed_cl, queued, processing, failed, done,
+              round(lag_seconds::numeric, 1) as lag_s, last_processed_at
+         from ledger.v_timeline_status where $1::text is null or project = $1 order by project, stream`,
+      [str(f, "project") ?? null]);
+    console.table(rows);
+    const q = await pool.query(
+      `select task_identifier as task, count(*)::int as jobs, count(*) filter (where attempts >= max_attempts)::int as dead
+         from graphile_worker.jobs group by 1 order by 1`);
+    if (q.rows.length) console.table(q.rows);
+  });
+}
+
+export async function main(argv: string[]) {
+  const { positional, flags } = parseArgs(argv);
+  const [cmd, ...rest] = positional;
+  switch (cmd) {
+    case "serve": return cmdServe(flags);
+    case "worker": return cmdWorker(flags);
+    case "migrate": await migrateDatabase(dbUrl(flags), (m) => console.error(`migrate: ${m}`)); console.error("migrate: up to date"); return;
+    case "ingest": return cmdIngest(rest, flags);
+    case "token": return cmdToken(rest, flags);
+    case "backfill": return cmdBackfill(flags);
+    case "status": return cmdStatus(flags);
+    case undefined: case "help": console.log(USAGE); return;
+    default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (e) {
+  console.error(`buildledger: ${(e as Error).message}`);
+  process.exit(1);
+}

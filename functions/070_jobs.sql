@@ -1,0 +1,129 @@
+-- Job bookkeeping for the worker (worker/index.ts): processing state and failures
+-- made visible on the snapshot, and chunked backfills with progress.
+-- A job's SQL is idempotent: process_snapshot is a no-op for an already processed
+-- content version, and a backfill chunk re-applies snapshots from their stored raw
+-- issues, so a job retried after a crash leaves the same state.
+
+create or replace function ledger_private.mark_processing(p_snapshot_id bigint, p_attempt integer)
+returns void
+language sql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+  update ledger.snapshot s
+     set state = 'processing', attempts = p_attempt, processing_started_at = clock_timestamp()
+   where s.snapshot_id = p_snapshot_id and s.processed_version is distinct from s.content_version;
+$$;
+comment on function ledger_private.mark_processing(bigint, integer) is
+  'Shows a snapshot as processing (committed before the job''s processing transaction starts), with its attempt number.';
+
+create or replace function ledger_private.record_failure(p_snapshot_id bigint, p_attempt integer,
+                                                         p_max_attempts integer, p_error text)
+returns void
+language sql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+  update ledger.snapshot s
+     set state = case when p_attempt >= p_max_attempts then 'failed' else 'queued' end,
+         attempts = p_attempt,
+         error = format('attempt %s of %s: %s', p_attempt, p_max_attempts, p_error)
+   where s.snapshot_id = p_snapshot_id and s.processed_version is distinct from s.content_version;
+$$;
+comment on function ledger_private.record_failure(bigint, integer, integer, text) is
+  'Records a failed processing attempt on the snapshot; after the last attempt the snapshot is failed, never silently dropped.';
+
+create or replace function ledger_private.reprocess_snapshot(p_snapshot_id bigint)
+returns void
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  /* Re-applies a snapshot from its stored raw issues without changing when it was
+     received (so which snapshot is latest at its CL does not change). */
+  update ledger.snapshot s
+     set content_version = s.content_version + 1, state = 'queued', error = null
+   where s.snapshot_id = p_snapshot_id;
+  perform ledger.process_snapshot(p_snapshot_id);
+end
+$$;
+comment on function ledger_private.reprocess_snapshot(bigint) is
+  'Re-runs processing of one snapshot from its stored raw issues (backfill).';
+
+create or replace function ledger_private.backfill_start(p_project text, p_stream text, p_from_cl bigint,
+                                                         p_to_cl bigint, p_chunk_cls integer default 50)
+returns bigint
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_id bigint;
+  v_bounds bigint[];
+  v_chunks int := 0;
+  i int;
+begin
+  /* Splits the CLs with snapshots in [from, to] into chunks of p_chunk_cls CLs and
+     enqueues one backfill_chunk job per chunk on the timeline's queue. */
+  perform ledger_private.require_timeline(p_project, p_stream);
+  if p_from_cl is null or p_to_cl is null or p_from_cl > p_to_cl then
+    raise exception 'from_cl: must be <= to_cl (got % and %)', p_from_cl, p_to_cl using errcode = '22023';
+  end if;
+  if p_chunk_cls is null or p_chunk_cls < 1 then
+    raise exception 'chunk: must be a positive number of CLs' using errcode = '22023';
+  end if;
+  select array_agg(cl order by cl) into v_bounds
+    from (select c.cl, row_number() over (order by c.cl) - 1 as rn
+            from ledger.changelist c
+           where c.project = p_project and c.stream = p_stream and c.cl between p_from_cl and p_to_cl
+             and exists (select 1 from ledger.snapshot s where s.project = c.project and s.stream = c.stream and s.cl = c.cl)) x
+   where rn % p_chunk_cls = 0;
+  insert into ledger_private.backfill (project, stream, from_cl, to_cl, chunks_total)
+  values (p_project, p_stream, p_from_cl, p_to_cl, coalesce(array_length(v_bounds, 1), 0))
+  returning backfill_id into v_id;
+  if v_bounds is not null then
+    for i in 1 .. array_length(v_bounds, 1) loop
+      perform graphile_worker.add_job('backfill_chunk',
+        json_build_object('backfill_id', v_id, 'from_cl', v_bounds[i],
+                          'to_cl', coalesce(v_bounds[i + 1] - 1, p_to_cl)),
+        queue_name => ledger_private.timeline_queue(p_project, p_stream),
+        job_key => format('backfill:%s:%s', v_id, i), max_attempts => 10);
+      v_chunks := v_chunks + 1;
+    end loop;
+  else
+    update ledger_private.backfill b set finished_at = now() where b.backfill_id = v_id;
+  end if;
+  return v_id;
+end
+$$;
+comment on function ledger_private.backfill_start(text, text, bigint, bigint, integer) is
+  'Starts a backfill: re-processes every snapshot of a timeline''s CL range in chunks, one durable job per chunk; returns the backfill id (progress in ledger_private.backfill).';
+
+create or replace function ledger_private.backfill_chunk(p_backfill_id bigint, p_from_cl bigint, p_to_cl bigint)
+returns integer
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_b ledger_private.backfill;
+  v_n int := 0;
+  v_id bigint;
+begin
+  select * into v_b from ledger_private.backfill b where b.backfill_id = p_backfill_id for update;
+  if not found then
+    raise exception 'backfill_id: no backfill %', p_backfill_id using errcode = '22023';
+  end if;
+  for v_id in
+    select s.snapshot_id from ledger.snapshot s
+     where s.project = v_b.project and s.stream = v_b.stream and s.cl between p_from_cl and p_to_cl
+     order by s.cl, s.received_seq
+  loop
+    perform ledger_private.reprocess_snapshot(v_id);
+    v_n := v_n + 1;
+  end loop;
+  update ledger_private.backfill b
+     set chunks_done = b.chunks_done + 1, snapshots_done = b.snapshots_done + v_n,
+         finished_at = case when b.chunks_done + 1 >= b.chunks_total then now() end
+   where b.backfill_id = p_backfill_id;
+  return v_n;
+end
+$$;
+comment on function ledger_private.backfill_chunk(bigint, bigint, bigint) is
+  'Job body of one backfill chunk: re-processes the snapshots of CLs [from, to] and records progress, in one transaction.';

@@ -1,0 +1,51 @@
+// Per-project ingest tokens. The clear token is shown once at creation; only its
+// SHA-256 is stored (ledger_private.ingest_token).
+import { createHash, randomBytes } from "node:crypto";
+import type pg from "pg";
+
+export const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest();
+
+export interface TokenRow {
+  token_id: number; project: string; name: string;
+  created_at: Date; revoked_at: Date | null; last_used_at: Date | null;
+}
+
+export async function createToken(db: pg.Pool | pg.Client, project: string, name: string): Promise<{ token: string; row: TokenRow }> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(project)) throw new Error(`project: "${project}" is not a valid project name`);
+  const token = `blt_${randomBytes(24).toString("base64url")}`;
+  const { rows } = await db.query(
+    `insert into ledger_private.ingest_token (project, name, token_hash) values ($1, $2, $3)
+     returning token_id::int, project, name, created_at, revoked_at, last_used_at`,
+    [project, name, hashToken(token)]);
+  return { token, row: rows[0] };
+}
+
+/** Revokes by id or by name within a project; returns how many tokens were revoked. */
+export async function revokeToken(db: pg.Pool | pg.Client, idOrName: string, project?: string): Promise<number> {
+  const byId = /^\d+$/.test(idOrName);
+  const { rowCount } = await db.query(
+    `update ledger_private.ingest_token set revoked_at = now()
+      where revoked_at is null and ${byId ? "token_id = $1::bigint" : "name = $1"}
+        and ($2::text is null or project = $2)`,
+    [idOrName, project ?? null]);
+  return rowCount ?? 0;
+}
+
+export async function listTokens(db: pg.Pool | pg.Client, project?: string): Promise<TokenRow[]> {
+  const { rows } = await db.query(
+    `select token_id::int, project, name, created_at, revoked_at, last_used_at
+       from ledger_private.ingest_token where $1::text is null or project = $1 order by token_id`,
+    [project ?? null]);
+  return rows;
+}
+
+export type TokenCheck = { ok: true; tokenId: number; project: string } | { ok: false; reason: "unknown" | "revoked" };
+
+export async function checkToken(db: pg.Pool, token: string): Promise<TokenCheck> {
+  const { rows } = await db.query(
+    `update ledger_private.ingest_token set last_used_at = now()
+      where token_hash = $1 returning token_id::int, project, revoked_at`, [hashToken(token)]);
+  if (rows.length === 0) return { ok: false, reason: "unknown" };
+  if (rows[0].revoked_at) return { ok: false, reason: "revoked" };
+  return { ok: true, tokenId: rows[0].token_id, project: rows[0].project };
+}
