@@ -11,7 +11,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { Readable } from "node:stream";
 import pg from "pg";
-import { EMBEDDED_PORT } from "../lib/embedded.js";
+import { EMBEDDED_URL } from "../lib/embedded.js";
 import { InputError } from "../lib/errors.js";
 import { FORMATS, formatFor, ingest, type Format } from "../lib/ingest.js";
 import type { ReportMeta } from "../lib/formats/types.js";
@@ -46,7 +46,7 @@ const num = (f: Flags, k: string, d?: number) => {
 
 function dbUrl(f: Flags): string {
   return str(f, "database-url") ?? process.env.DATABASE_URL
-    ?? `postgres://postgres:buildledger@127.0.0.1:${EMBEDDED_PORT}/buildledger`;
+    ?? EMBEDDED_URL;
 }
 
 const USAGE = `usage: buildledger <command> [options]
@@ -109,8 +109,24 @@ async function cmdServe(f: Flags) {
 
 async function cmdWorker(f: Flags) {
   const { startWorker } = await import("../worker/index.js");
-  const w = await startWorker({ databaseUrl: dbUrl(f), concurrency: num(f, "concurrency", 2) });
-  console.error(JSON.stringify({ level: "info", time: new Date().toISOString(), msg: "worker started" }));
+  const log = (msg: string) => console.error(JSON.stringify({ level: "info", time: new Date().toISOString(), msg }));
+  // Graceful shutdown: running jobs finish (graphile-worker aborts them after its
+  // timeout), nothing new is taken, then exit 0.
+  let w: Awaited<ReturnType<typeof startWorker>> | undefined;
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${sig}: stopping after the running jobs`);
+    await w?.stop();
+    log("worker stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  w = await startWorker({ databaseUrl: dbUrl(f), concurrency: num(f, "concurrency", 2), handleSignals: false });
+  if (stopping) await w.stop();
+  log("worker started");
   await w.promise;
 }
 
@@ -197,7 +213,13 @@ async function cmdBackfill(f: Flags) {
         bar.done(`${r.chunks_done}/${r.chunks_total} chunks, ${r.snapshots_done} snapshots re-processed`);
         return;
       }
-      bar.update(`${r.chunks_done}/${r.chunks_total} chunks, ${r.snapshots_done} snapshots (needs a running worker)`);
+      const { rows: errs } = await pool.query(
+        `select attempts, max_attempts, last_error from graphile_worker.jobs
+          where task_identifier = 'backfill_chunk' and key like $1 and last_error is not null
+          order by attempts desc limit 1`, [`backfill:${id}:%`]);
+      if (errs[0] && errs[0].attempts >= errs[0].max_attempts) throw new Error(`backfill ${id} failed: ${errs[0].last_error}`);
+      bar.update(`${r.chunks_done}/${r.chunks_total} chunks, ${r.snapshots_done} snapshots (needs a running worker)` +
+        (errs[0] ? `; retrying after: ${errs[0].last_error}` : ""));
       await new Promise((res) => setTimeout(res, 500));
     }
   });

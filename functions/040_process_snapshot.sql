@@ -315,9 +315,9 @@ begin
     union all select resolved_cl, -1, 0, 1 from _bl_new_chg where resolved_cl is not null
   ), agg as (
     select cl, sum(d_total) as dt, sum(d_new) as dn, sum(d_res) as dr from ev group by cl
-  ), rng as (
+  ), rng as materialized (
     select cl as lo, lead(cl) over (order by cl) as hi, sum(dt) over (order by cl) as cum, dn, dr from agg
-  ), delta as (
+  ), delta as materialized (
     select m.cl, sum(case when m.cl >= r.lo and (r.hi is null or m.cl < r.hi) then r.cum else 0 end) as dt,
            sum(case when m.cl = r.lo then r.dn else 0 end) as dn,
            sum(case when m.cl = r.lo then r.dr else 0 end) as dr

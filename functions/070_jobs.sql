@@ -37,8 +37,21 @@ language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 as $$
 begin
-  /* Re-applies a snapshot from its stored raw issues without changing when it was
-     received (so which snapshot is latest at its CL does not change). */
+  /* Re-applies a snapshot without changing when it was received (so which snapshot
+     is latest at its CL does not change). A processed snapshot's raw issues are gone,
+     so they are re-created from its observations (one row per issue, with the
+     issue's example message and the observed count); raw_issue_count then counts
+     distinct issues. */
+  if not exists (select 1 from ledger.issues_raw r where r.snapshot_id = p_snapshot_id) then
+    insert into ledger.issues_raw (snapshot_id, ordinal, path, severity, category, message, occurrences)
+    select p_snapshot_id, (row_number() over (order by o.issue_id))::int, i.path, i.severity, i.category,
+           i.example_message, o.occurrences
+      from ledger.issue_observation o join ledger.issue_instance i on i.issue_id = o.issue_id
+     where o.snapshot_id = p_snapshot_id;
+    update ledger.snapshot s
+       set raw_issue_count = (select count(*) from ledger.issues_raw r where r.snapshot_id = p_snapshot_id)
+     where s.snapshot_id = p_snapshot_id;
+  end if;
   update ledger.snapshot s
      set content_version = s.content_version + 1, state = 'queued', error = null
    where s.snapshot_id = p_snapshot_id;
@@ -46,7 +59,7 @@ begin
 end
 $$;
 comment on function ledger_private.reprocess_snapshot(bigint) is
-  'Re-runs processing of one snapshot from its stored raw issues (backfill).';
+  'Re-runs processing of one snapshot (backfill), from its raw issues or, once processed, from its observations.';
 
 create or replace function ledger_private.backfill_start(p_project text, p_stream text, p_from_cl bigint,
                                                          p_to_cl bigint, p_chunk_cls integer default 50)

