@@ -58,6 +58,8 @@ const USAGE = `usage: buildledger <command> [options]
   token    create <project> [--name NAME] | revoke <id|name> [--project P] | list [--project P]
   backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
   status   [--project P]
+  generate [--projects 2] [--builds 120] [--issues-per-build 400] [--depth 8] [--seed 42]
+           [--to sql|http|files] [--url http://host:port] [--out DIR --format json|ndjson|sarif|log] [--no-process]
 Database: --database-url or DATABASE_URL (default: the embedded database of npm start).`;
 
 function progress(label: string) {
@@ -240,6 +242,46 @@ async function cmdStatus(f: Flags) {
   });
 }
 
+async function cmdGenerate(f: Flags) {
+  const { DEFAULT_GENERATOR, projectNames } = await import("../lib/generator.js");
+  const { deliverStudio, processQueued } = await import("../lib/studio.js");
+  const opts = {
+    seed: num(f, "seed", DEFAULT_GENERATOR.seed)!, projects: num(f, "projects", DEFAULT_GENERATOR.projects)!,
+    builds: num(f, "builds", DEFAULT_GENERATOR.builds)!, issuesPerBuild: num(f, "issues-per-build", DEFAULT_GENERATOR.issuesPerBuild)!,
+    depth: num(f, "depth", DEFAULT_GENERATOR.depth)!,
+  };
+  const to = str(f, "to") ?? (str(f, "out") ? "files" : "sql");
+  const bar = progress("generate");
+  const show = (d: number, t: number, what: string) => bar.update(`${d}/${t} ${what} [${"#".repeat(Math.round((20 * d) / Math.max(1, t))).padEnd(20, ".")}]`);
+  if (to === "files") {
+    const dir = str(f, "out");
+    if (!dir) throw new Error("generate: --out DIR is required with --to files");
+    const format = (str(f, "format") ?? "json") as "json";
+    if (!["json", "ndjson", "sarif", "log"].includes(format)) throw new Error("--format: expected json, ndjson, sarif or log");
+    const n = await deliverStudio(opts, { kind: "files", dir, format }, show);
+    bar.done(`wrote ${n} reports to ${dir}`);
+    return;
+  }
+  await withPool(f, async (pool) => {
+    if (to === "http") {
+      const url = str(f, "url");
+      if (!url) throw new Error("generate: --url is required with --to http");
+      const tokens: Record<string, string> = {};
+      for (const p of projectNames(opts.projects)) tokens[p] = (await createToken(pool, p, "generator")).token;
+      const n = await deliverStudio(opts, { kind: "http", url, tokens }, show, 4);
+      bar.done(`posted ${n} reports to ${url}`);
+    } else if (to === "sql") {
+      const n = await deliverStudio(opts, { kind: "sql", pool }, show);
+      bar.done(`staged ${n} reports with ledger.stage_report`);
+    } else throw new Error("--to: expected sql, http or files");
+    if (f.process !== false) {
+      const pbar = progress("process");
+      await processQueued(dbUrl(f), (d, t, w) => pbar.update(`${d}/${t} ${w}`));
+      pbar.done("every snapshot processed");
+    }
+  });
+}
+
 export async function main(argv: string[]) {
   const { positional, flags } = parseArgs(argv);
   const [cmd, ...rest] = positional;
@@ -251,6 +293,7 @@ export async function main(argv: string[]) {
     case "token": return cmdToken(rest, flags);
     case "backfill": return cmdBackfill(flags);
     case "status": return cmdStatus(flags);
+    case "generate": return cmdGenerate(flags);
     case undefined: case "help": console.log(USAGE); return;
     default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);
   }

@@ -29,7 +29,12 @@ export async function startEmbedded(log: (m: string) => void): Promise<{ url: st
     log(`initialising an embedded PostgreSQL in ${path.relative(process.cwd(), EMBEDDED_DIR) || EMBEDDED_DIR}`);
     await pg.initialise();
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (e) {
+    throw new Error(`could not start the embedded PostgreSQL on port ${EMBEDDED_PORT}` +
+      ` (${e instanceof Error ? e.message : "is another one still running or stopping? try again in a few seconds"})`);
+  }
   return {
     url: EMBEDDED_URL,
     stop: () => pg.stop(),

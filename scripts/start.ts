@@ -1,58 +1,127 @@
-// npm start — the main command. Uses DATABASE_URL when set, otherwise an embedded
-// PostgreSQL under .data/pg; migrates; ingests the example reports in examples/
-// (idempotently: re-posting a report never duplicates it); prints how to explore;
-// keeps the database up until Ctrl-C.
-import { readdir, readFile } from "node:fs/promises";
-import path from "node:path";
+// npm start — the main command. With no DATABASE_URL it starts an embedded
+// PostgreSQL under .data/pg; it migrates, generates the default synthetic studio
+// through the real ingest contract (ledger.stage_report), processes it with the
+// real worker, then serves HTTP ingest and GraphQL (with GraphiQL) and keeps a
+// worker running, and prints what to open and try. A second run reuses the data.
+//   --reset      wipe the database first (refused for non-local database hosts)
+//   --no-serve   stop after processing (CI, scripting)
+//   --port N     HTTP port (default $PORT or 4000)
 import pg from "pg";
-import { migrateDatabase, ROOT } from "../lib/migrate.js";
-import { startEmbedded } from "../lib/embedded.js";
+import { migrateDatabase } from "../lib/migrate.js";
+import { databaseName, dropDatabase } from "../lib/db.js";
+import { DEFAULT_GENERATOR, projectNames } from "../lib/generator.js";
+import { deliverStudio, processQueued } from "../lib/studio.js";
+import { createToken, revokeToken } from "../lib/tokens.js";
 
+const t0 = Date.now();
+const args = process.argv.slice(2);
 const log = (m: string) => console.log(`buildledger: ${m}`);
-const keepRunning = !process.argv.includes("--no-serve");
+const serve = !args.includes("--no-serve");
+const reset = args.includes("--reset");
+const portArg = args.indexOf("--port");
+const port = Number(portArg >= 0 ? args[portArg + 1] : process.env.PORT ?? 4000);
+process.env.GRAPHILE_ENV ??= "development";
 
 let url = process.env.DATABASE_URL;
-let stop = async () => {};
+let stopDb = async () => {};
 if (!url) {
+  const { startEmbedded } = await import("../lib/embedded.js");
   const e = await startEmbedded(log);
   url = e.url;
-  stop = e.stop;
+  stopDb = e.stop;
+  log(`embedded PostgreSQL 15 is up (data in .data/pg)`);
 }
-const shutdown = async () => { await stop(); process.exit(0); };
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+const cleanup: (() => Promise<void>)[] = [];
+const shutdown = async (code = 0) => {
+  for (const c of cleanup.reverse()) await c().catch(() => {});
+  await stopDb().catch(() => {});
+  process.exit(code);
+};
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+function bar(what: string) {
+  const tty = process.stdout.isTTY;
+  let last = 0;
+  return (d: number, t: number, unit: string) => {
+    const now = Date.now();
+    if (d < t && now - last < (tty ? 100 : 3000)) return;
+    last = now;
+    const line = `${what}: ${d}/${t} ${unit} [${"#".repeat(Math.round((24 * d) / Math.max(1, t))).padEnd(24, ".")}]`;
+    if (tty) process.stdout.write(`\r${line}\x1b[K${d >= t ? "\n" : ""}`);
+    else console.log(line);
+  };
+}
 
 try {
-  await migrateDatabase(url, log);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const dir = path.join(ROOT, "examples");
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
-  for (const f of files) {
-    const report = JSON.parse(await readFile(path.join(dir, f), "utf8"));
-    const { rows } = await client.query("select ledger.ingest_report($1) as id", [report]);
-    log(`ingested examples/${f} as snapshot ${rows[0].id}`);
+  if (reset) {
+    const host = new URL(url).hostname;
+    if (!["127.0.0.1", "localhost", "::1", "[::1]"].includes(host)) {
+      throw new Error(`--reset refuses to wipe a database on "${host}"; only local databases can be reset`);
+    }
+    log(`--reset: dropping database ${databaseName(url)}`);
+    await dropDatabase(url, databaseName(url));
   }
-  const { rows } = await client.query(
-    "select cl, total, new, resolved from ledger.changelist_metrics where project = 'atlas' order by cl");
-  console.table(rows);
-  await client.end();
-  const psqlUrl = url.replace(/^postgres:/, "postgresql:");
-  console.log(`
-Explore it in psql:
-  psql '${psqlUrl}'
+  await migrateDatabase(url, log);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  cleanup.push(() => pool.end());
+  const projects = projectNames(DEFAULT_GENERATOR.projects);
+  const { rows: [have] } = await pool.query(
+    "select count(*)::int as n from ledger.snapshot where project = any($1::text[])", [projects]);
+  if (have.n === 0) {
+    log(`generating the synthetic studio: ${DEFAULT_GENERATOR.projects} projects × ${DEFAULT_GENERATOR.builds} builds, ~${DEFAULT_GENERATOR.issuesPerBuild} issues each (seed ${DEFAULT_GENERATOR.seed})`);
+    const n = await deliverStudio(DEFAULT_GENERATOR, { kind: "sql", pool }, bar("staging"));
+    log(`staged ${n} reports through ledger.stage_report`);
+  } else {
+    log(`reusing ${have.n} snapshots already in the database (npm start -- --reset starts over)`);
+  }
+  await processQueued(url, bar("worker"));
 
-  select * from ledger.changelist_metrics where project = 'atlas' order by cl;
-  select status, message, path from ledger.diff('atlas', 10043, 10045);
-  select path, open_count, new_count, resolved_count from ledger.rollup('atlas', 10045, 3);
-`);
+  const { rows: [sum] } = await pool.query(
+    `select count(distinct (project, stream))::int as timelines, count(*)::int as snapshots,
+            (select count(*)::int from ledger.issue_instance) as issues,
+            (select count(*)::int from ledger.issue_presence_interval) as intervals
+       from ledger.snapshot`);
+  log(`ledger ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${sum.timelines} timelines, ${sum.snapshots} snapshots, ${sum.issues} issues, ${sum.intervals} presence intervals`);
+  const { rows: [latest] } = await pool.query(
+    "select max(cl)::text as cl, (select max(cl) from ledger.changelist_metrics where project = 'atlas' and cl < (select max(cl) from ledger.changelist_metrics where project = 'atlas'))::text as prev from ledger.changelist_metrics where project = 'atlas'");
+
+  if (!serve) {
+    await shutdown(0);
+  } else {
+    const { buildServer } = await import("../server/app.js");
+    const { startWorker } = await import("../worker/index.js");
+    const srv = await buildServer({ databaseUrl: url, production: false, logger: { level: "warn" } });
+    cleanup.push(() => srv.close());
+    const w = await startWorker({ databaseUrl: url, handleSignals: false, log: () => {} });
+    cleanup.push(() => w.stop());
+    await srv.app.listen({ port, host: "127.0.0.1" });
+    await revokeToken(pool, "demo", "atlas");
+    const { token } = await createToken(pool, "atlas", "demo");
+    const base = `http://127.0.0.1:${port}`;
+    const psqlUrl = url.replace(/^postgres:/, "postgresql:");
+    console.log(`
+buildledger is running.
+
+GraphQL   ${base}/graphql      (GraphiQL in the browser: ${base}/graphiql)
+  curl -s ${base}/graphql -H 'content-type: application/json' \\
+    -d '{"query":"{ allChangelistMetrics(condition: {project: \\"atlas\\"}, orderBy: CL_DESC, first: 3) { nodes { cl total new resolved } } }"}'
+
+psql      psql '${psqlUrl}'
+  select cl, total, new, resolved from ledger.changelist_metrics where project = 'atlas' order by cl desc limit 5;
+  select status, count(*) from ledger.diff('atlas', ${latest.prev}, ${latest.cl}) group by status;
+  select path, open_count, new_count, resolved_count from ledger.rollup('atlas', ${latest.cl}, 3) order by open_count desc limit 5;
+
+Ingest    curl -s ${base}/v1/reports -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\
+    -d '{"project":"atlas","changelist":${Number(latest.cl) + 1},"issues":[{"path":"eu-build-01/atlas/audio/ui/click.wav","severity":"error","message":"Missing audio cue UI_Click_03"}]}'
+          (a token for project atlas, created for this run; more with: npx buildledger token create <project>)
+
+Health    ${base}/healthz   ${base}/readyz   ${base}/metrics
+Grafana   docker compose up   (then http://localhost:3000, dashboards in the "buildledger" folder; see README)
+
+Ctrl-C stops the server, the worker${process.env.DATABASE_URL ? "" : " and the embedded PostgreSQL"}.`);
+  }
 } catch (e) {
   console.error(`buildledger: ${(e as Error).message}`);
-  await stop();
-  process.exit(1);
-}
-if (keepRunning) {
-  log("database is up; press Ctrl-C to stop");
-} else {
-  await stop();
+  await shutdown(1);
 }
