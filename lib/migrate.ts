@@ -76,6 +76,10 @@ export async function migrateDatabase(
       );
       sqlApplied = true;
     }
+    const grafanaPassword = process.env.BUILDLEDGER_GRAFANA_PASSWORD;
+    if (grafanaPassword) {
+      await client.query(`alter role buildledger_grafana with password ${client.escapeLiteral(grafanaPassword)}`);
+    }
     await client.query("commit");
   } catch (e) {
     await client.query("rollback").catch(() => {});

@@ -11,6 +11,14 @@ passed=0; failed=0
 echo "== typecheck"
 if npx tsc -p . ; then passed=$((passed+1)); else failed=$((failed+1)); echo "typecheck failed"; fi
 
+echo "== docker compose config"
+if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
+if "${compose[@]}" config -q && "${compose[@]}" --profile demo config --services | grep -qx demo; then
+  passed=$((passed+1)); echo "ok: docker-compose.yml is valid"
+else
+  failed=$((failed+1)); echo "not ok: docker-compose.yml does not validate"
+fi
+
 echo "== vitest"
 npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json"
 vrc=$?

@@ -36,7 +36,7 @@ export function graphqlPreset(pool: pg.Pool, opts: { production: boolean }): Gra
       makePgService({
         pool,
         schemas: ["ledger"],
-        pgSettings: () => ({ role: READER_ROLE }),
+        pgSettings: () => ({ role: READER_ROLE, statement_timeout: "10s" }),
         pgSettingsForIntrospection: { role: READER_ROLE },
       }),
     ],
