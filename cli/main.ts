@@ -77,7 +77,7 @@ function progress(label: string) {
 }
 
 async function withPool<T>(f: Flags, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const pool = new pg.Pool({ connectionString: dbUrl(f), max: 2 });
+  const pool = new pg.Pool({ connectionString: dbUrl(f), max: 2 }).on("error", () => {});
   try { return await fn(pool); } finally { await pool.end(); }
 }
 

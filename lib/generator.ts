@@ -169,7 +169,8 @@ function projectHistory(opts: GeneratorOptions, pIndex: number): ProjectHistory 
   }
   // short-lived errors fixed within 1-4 builds: the churn (about 3% of I per build)
   for (let b0 = 0; b0 < B; b0++) {
-    for (let i = 0; i < Math.max(1, Math.round(I * 0.03)); i++) {
+    const churn = Math.round(I * 0.03 * (0.2 + 1.6 * r.next()));   // quiet and busy days
+    for (let i = 0; i < churn; i++) {
       const len = r.int(1, 4);
       add(b0, b0 + len, () => true);
     }

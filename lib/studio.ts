@@ -24,7 +24,7 @@ export async function deliverStudio(opts: Partial<GeneratorOptions>, sink: Sink,
 /** Runs the worker (in process) until every queued snapshot is processed. */
 export async function processQueued(url: string, progress: Progress): Promise<void> {
   const { startWorker } = await import("../worker/index.js");
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const pool = new pg.Pool({ connectionString: url, max: 1 }).on("error", () => {});
   const w = await startWorker({ databaseUrl: url, handleSignals: false, concurrency: 2, log: () => {} });
   try {
     const { rows: [t] } = await pool.query("select count(*) filter (where state <> 'done')::int as todo from ledger.snapshot");

@@ -52,7 +52,7 @@ function* lines() {
   if (batch) yield batch;
 }
 
-const db = new pg.Pool({ connectionString: URL_, max: 1 });
+const db = new pg.Pool({ connectionString: URL_, max: 1 }).on("error", () => {});
 let peak = before;
 let firstVisible: number | undefined;
 const t0 = Date.now();

@@ -63,7 +63,7 @@ try {
     await dropDatabase(url, databaseName(url));
   }
   await migrateDatabase(url, log);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2 }).on("error", () => {});
   cleanup.push(() => pool.end());
   const projects = projectNames(DEFAULT_GENERATOR.projects);
   const { rows: [have] } = await pool.query(

@@ -13,7 +13,8 @@ if npx tsc -p . ; then passed=$((passed+1)); else failed=$((failed+1)); echo "ty
 
 echo "== docker compose config"
 if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
-if "${compose[@]}" config -q && "${compose[@]}" --profile demo config --services | grep -qx demo; then
+services=$("${compose[@]}" --profile demo config --services 2>&1)
+if "${compose[@]}" config -q && grep -qx demo <<<"$services" && grep -qx grafana <<<"$services"; then
   passed=$((passed+1)); echo "ok: docker-compose.yml is valid"
 else
   failed=$((failed+1)); echo "not ok: docker-compose.yml does not validate"

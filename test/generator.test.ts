@@ -34,7 +34,7 @@ describe("the ingested history", () => {
   let sql: pg.Pool;
   beforeAll(async () => {
     db = await cloneDatabase();
-    sql = new pg.Pool({ connectionString: db.url, max: 2 });
+    sql = new pg.Pool({ connectionString: db.url, max: 2 }).on("error", () => {});
     await deliverStudio(SMALL, { kind: "sql", pool: sql }, () => {});
     await processQueued(db.url, () => {});
   }, 600_000);
@@ -102,7 +102,7 @@ describe("report files", () => {
   it("writes every format, and the files ingest through the same converters", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "bl-gen-"));
     const db = await cloneDatabase();
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 }).on("error", () => {});
     try {
       const opts = { seed: 3, projects: 1, builds: 3, issuesPerBuild: 30, depth: 6 };
       for (const format of ["json", "ndjson", "sarif", "log"] as const) {

@@ -45,7 +45,7 @@ describe("panel SQL as the read-only role on the demo studio", () => {
 
   beforeAll(async () => {
     db = await cloneDatabase();
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 }).on("error", () => {});
     await deliverStudio(DEFAULT_GENERATOR, { kind: "sql", pool }, () => {});
     await processQueued(db.url, () => {});
     await pool.end();

@@ -33,7 +33,7 @@ beforeAll(async () => {
   db = await cloneDatabase();
   svc = await startService(db.url, { maxBodyBytes: 64 * 1024, maxStreamBytes: 256 * 1024 });
   limited = await startService(db.url, { graphql: false, ratePerMinute: 60, rateBurst: 3 });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  sql = new pg.Pool({ connectionString: db.url, max: 2 }).on("error", () => {});
   atlas = await token(db.url, "atlas", "atlas-ci");
   borealis = await token(db.url, "borealis", "borealis-ci");
   expect((await post(svc.base, good(1), { token: atlas })).status).toBe(202);

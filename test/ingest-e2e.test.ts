@@ -23,7 +23,7 @@ beforeAll(async () => {
   svc = await startService(db.url);
   worker = await startWorker({ databaseUrl: db.url, handleSignals: false, log: () => {} });
   tok = await token(db.url, "e2e");
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  sql = new pg.Pool({ connectionString: db.url, max: 2 }).on("error", () => {});
 });
 afterAll(async () => {
   await worker?.stop();

@@ -20,7 +20,7 @@ const processed = new Map<number, number>();
 beforeAll(async () => {
   db = await cloneDatabase();
   svc = await startService(db.url, { graphql: false, ratePerMinute: 0 });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  sql = new pg.Pool({ connectionString: db.url, max: 2 }).on("error", () => {});
 });
 afterAll(async () => {
   await worker?.stop();

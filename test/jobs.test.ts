@@ -16,7 +16,7 @@ const pools: pg.Pool[] = [];
 async function freshDb() {
   const db = await cloneDatabase();
   dbs.push(db);
-  const pool = new pg.Pool({ connectionString: db.url, max: 3 });
+  const pool = new pg.Pool({ connectionString: db.url, max: 3 }).on("error", () => {});
   pools.push(pool);
   return { ...db, pool };
 }

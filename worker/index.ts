@@ -121,7 +121,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
 /** Runs jobs until no job that can run now is left (tests, the main command, CI). */
 export async function drainQueue(databaseUrl: string, opts: { timeoutMs?: number } = {}): Promise<void> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 }).on("error", () => {});
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   try {
     for (;;) {
