@@ -158,7 +158,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
       `select snapshot_id, project, stream, cl, build_id, build_status, state, attempts, error,
               raw_issue_count, issue_count, occurrence_count, covered_paths,
               received_at, processing_started_at, processed_at,
-              extract(epoch from processed_at - received_at) * 1000 as processing_ms
+              processing_ms::float8 as processing_ms
          from ledger.snapshot where snapshot_id = $1`, [id]);
     if (rows.length === 0) return reply.code(404).send({ error: `id: no snapshot ${id}` });
     return rows[0];
