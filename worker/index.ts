@@ -88,12 +88,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   if (unlocked) log("unlocked jobs of workers that died", { workers: unlocked });
 
   const events = new EventEmitter() as WorkerEvents;
-  const leaseWrites: Promise<unknown>[] = [];
+  // One query at a time on the lease session: writes are chained.
+  let leaseWrites: Promise<unknown> = Promise.resolve();
   events.on("worker:create", ({ worker }) => {
-    leaseWrites.push(lease.query(
+    leaseWrites = leaseWrites.then(() => lease.query(
       `insert into ledger_private.worker_lease (worker_id, backend_pid, backend_start)
        select $1, pg_backend_pid(), backend_start from pg_stat_activity where pid = pg_backend_pid()
-       on conflict (worker_id) do nothing`, [worker.workerId]).catch(() => {}));
+       on conflict (worker_id) do nothing`, [worker.workerId])).catch(() => {});
   });
   const runner = await run({
     pgPool: pool,
@@ -104,7 +105,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     logger: quietLogger(),
     events,
   });
-  await Promise.all(leaseWrites);
+  await leaseWrites;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
