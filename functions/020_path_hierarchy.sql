@@ -9,6 +9,7 @@ create or replace function ledger_private.tg_path_node__fill()
 returns trigger
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_parent_path text;
@@ -49,6 +50,7 @@ create or replace function ledger_private.tg_path_node__closure()
 returns trigger
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_depth int;
@@ -82,6 +84,7 @@ create or replace function ledger_private.ensure_paths(p_paths text[])
 returns void
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_depth int;
@@ -94,16 +97,19 @@ begin
     path text collate "C" primary key, parent text collate "C", name text collate "C", depth int)
     on commit delete rows;
   truncate _bl_prefix;
+  -- a path that exists has all its ancestors: only new paths are expanded (one
+  -- index probe per path through = any(), not a scan of path_node)
   insert into _bl_prefix
   select distinct on (prefix) prefix, parent, s[d], d
     from (select s, d, array_to_string(s[1:d], '/') collate "C" as prefix,
                  case when d > 1 then array_to_string(s[1:d - 1], '/') end collate "C" as parent
-            from (select string_to_array(p, '/') as s from unnest(p_paths) p
-                   -- a path that exists has all its ancestors: skip it early
-                   where not exists (select 1 from ledger.path_node e where e.path = p)) x
+            from (select string_to_array(p, '/') as s
+                    from (select p::text collate "C" as p from unnest(p_paths) p
+                          except
+                          select e.path from ledger.path_node e where e.path = any(p_paths::text[])) newp) x
             cross join lateral generate_series(1, array_length(s, 1)) d) y
-   where not exists (select 1 from ledger.path_node n where n.path = y.prefix)
    order by prefix;
+  delete from _bl_prefix x where exists (select 1 from ledger.path_node n where n.path = x.path);
   select max(depth) into v_max from _bl_prefix;
   for v_depth in 1 .. coalesce(v_max, 0) loop
     insert into ledger.path_node (path, parent_id, name, depth)

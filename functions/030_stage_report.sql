@@ -15,6 +15,7 @@ create or replace function ledger_private.parse_timestamptz(p_field text, p_valu
 returns timestamptz
 language plpgsql stable
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 begin
   if p_value is null or jsonb_typeof(p_value) = 'null' then
@@ -34,6 +35,7 @@ create or replace function ledger_private.optional_text(p_field text, p_value js
 returns text
 language plpgsql immutable
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 begin
   if p_value is null or jsonb_typeof(p_value) = 'null' then
@@ -53,6 +55,7 @@ create or replace function ledger_private.timeline_queue(p_project text, p_strea
 returns text
 language sql immutable
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$ select 'timeline:' || p_project || '/' || p_stream $$;
 comment on function ledger_private.timeline_queue(text, text) is
   'The graphile-worker queue of a timeline: its jobs run one at a time, other timelines run in parallel.';
@@ -61,6 +64,7 @@ create or replace function ledger_private.stage_core(p_report jsonb, p_hash byte
 returns bigint
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_project text;
@@ -82,7 +86,7 @@ declare
   v_count int;
 begin
   /* Validates everything first, then writes. Returns the snapshot id. The issues
-     are the rows of the temp table _bl_stage_issue(ord, e), filled by the caller
+     are the rows of the temp table _bl_stage_rows(ord, e, npath), filled by the caller
      (ledger_private.stage from a JSON array, ledger_private.stage_upload from a
      streamed upload); p_report is the rest of the report. */
   if p_report is null or jsonb_typeof(p_report) <> 'object' then
@@ -198,9 +202,8 @@ begin
         when v_covered is not null and not ledger.path_covered(n.path, v_covered)
           then format('.path: "%s" lies outside the build''s covered_paths', n.path)
       end as msg
-    from _bl_stage_issue t
-    cross join lateral (select case when jsonb_typeof(t.e) = 'object' and jsonb_typeof(t.e->'path') = 'string'
-                                    then ledger.normalise_path(t.e->>'path') end as path) n
+    from _bl_stage_rows t
+    cross join lateral (select t.npath as path) n
   ) checked
   where msg is not null
   order by ord
@@ -253,10 +256,10 @@ begin
   end if;
 
   insert into ledger.issues_raw (snapshot_id, ordinal, path, severity, category, message, occurrences)
-  select v_snap.snapshot_id, t.ord::int, ledger.normalise_path(t.e->>'path'),
+  select v_snap.snapshot_id, t.ord::int, t.npath,
          ledger.canonical_severity(t.e->>'severity'), nullif(btrim(t.e->>'category'), ''),
          t.e->>'message', coalesce((t.e->>'count')::int, 1)
-    from _bl_stage_issue t;
+    from _bl_stage_rows t;
   get diagnostics v_count = row_count;
 
   update ledger.snapshot s set raw_issue_count = v_count where s.snapshot_id = v_snap.snapshot_id;
@@ -275,26 +278,40 @@ begin
 end
 $$;
 comment on function ledger_private.stage_core(jsonb, bytea, boolean) is
-  'Validates and stages one report whose issues are in the temp table _bl_stage_issue; optionally enqueues its processing job. Shared body of ledger_private.stage and ledger_private.stage_upload.';
+  'Validates and stages one report whose issues are in the temp table _bl_stage_rows; optionally enqueues its processing job. Shared body of ledger_private.stage and ledger_private.stage_upload.';
+
+create or replace function ledger_private.issue_npath(p_issue jsonb)
+returns text
+language sql immutable parallel safe
+as $$
+  select case when jsonb_typeof(p_issue) = 'object' and jsonb_typeof(p_issue->'path') = 'string'
+              then ledger.normalise_path(p_issue->>'path') end
+$$;
+comment on function ledger_private.issue_npath(jsonb) is
+  'The normalised path of one raw issue object, or NULL when it has no string path (validation reports that).';
 
 create or replace function ledger_private.prepare_stage_issues()
 returns void
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 set client_min_messages to warning
 as $$
 begin
-  create temp table if not exists _bl_stage_issue (ord bigint, e jsonb) on commit delete rows;
-  truncate _bl_stage_issue;
+  -- npath: the normalised path, computed once for validation and staging
+  create temp table if not exists _bl_stage_rows (ord bigint primary key, e jsonb, npath text collate "C")
+    on commit delete rows;
+  truncate _bl_stage_rows;
 end
 $$;
 comment on function ledger_private.prepare_stage_issues() is
-  'Creates (once per session) and empties the temp table _bl_stage_issue that ledger_private.stage_core reads the issues of a report from.';
+  'Creates (once per session) and empties the temp table _bl_stage_rows that ledger_private.stage_core reads the issues of a report from.';
 
 create or replace function ledger_private.stage(p_report jsonb, p_enqueue boolean)
 returns bigint
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_issues jsonb;
@@ -310,9 +327,9 @@ begin
     raise exception 'issues: expected an array' using errcode = '22023';
   end if;
   perform ledger_private.prepare_stage_issues();
-  insert into _bl_stage_issue (ord, e)
-  select t.ord, t.e from jsonb_array_elements(v_issues) with ordinality as t(e, ord);
-  analyze _bl_stage_issue;
+  insert into _bl_stage_rows (ord, e, npath)
+  select t.ord, t.e, ledger_private.issue_npath(t.e) from jsonb_array_elements(v_issues) with ordinality as t(e, ord);
+  analyze _bl_stage_rows;
   return ledger_private.stage_core(p_report - 'issues', sha256(convert_to(p_report::text, 'UTF8')), p_enqueue);
 end
 $$;
@@ -323,6 +340,7 @@ create or replace function ledger_private.stage_upload(p_upload_id bigint, p_enq
 returns bigint
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_up ledger_private.upload;
@@ -343,9 +361,9 @@ begin
     raise exception 'upload_id: upload % is %', p_upload_id, v_up.state using errcode = '22023';
   end if;
   perform ledger_private.prepare_stage_issues();
-  insert into _bl_stage_issue (ord, e)
-  select ui.ord, ui.doc from ledger_private.upload_issue ui where ui.upload_id = p_upload_id;
-  analyze _bl_stage_issue;
+  insert into _bl_stage_rows (ord, e, npath)
+  select ui.ord, ui.doc, ledger_private.issue_npath(ui.doc) from ledger_private.upload_issue ui where ui.upload_id = p_upload_id;
+  analyze _bl_stage_rows;
   v_id := ledger_private.stage_core(v_up.header - 'issues',
             coalesce(v_up.content_hash, sha256(convert_to(v_up.header::text, 'UTF8'))), p_enqueue);
   delete from ledger_private.upload_issue ui where ui.upload_id = p_upload_id;
@@ -361,6 +379,7 @@ create or replace function ledger.stage_report(report jsonb)
 returns bigint
 language sql volatile security definer
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$ select ledger_private.stage(report, true) $$;
 comment on function ledger.stage_report(jsonb) is
   'Validates a native JSON build report (SPEC section 4), stores it as a snapshot with its raw issues and enqueues the durable graphile-worker job process_snapshot. Returns the snapshot id. Bad input raises SQLSTATE class 22 naming the field; nothing is stored then.';

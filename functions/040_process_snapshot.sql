@@ -25,6 +25,7 @@ create or replace function ledger.process_snapshot(snapshot_id bigint)
 returns void
 language plpgsql volatile security definer
 set search_path to pg_catalog, pg_temp
+set jit to off
 set client_min_messages to warning
 as $$
 declare

@@ -4,6 +4,7 @@ create or replace function ledger.ingest_report(report jsonb)
 returns bigint
 language plpgsql volatile security definer
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_id bigint;

@@ -7,6 +7,7 @@ create or replace function ledger_private.expected_intervals(p_project text, p_s
 returns table (issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint)
 language sql stable
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
   with snaps as (
     select s.snapshot_id, s.cl, s.applied_seq, s.applied_covered_paths as cov
@@ -41,6 +42,7 @@ create or replace function ledger_private.rebuild_timeline(p_project text, p_str
 returns void
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 begin
   /* Replaces the timeline's intervals and metrics with a from-scratch computation. */

@@ -8,6 +8,7 @@ create or replace function ledger_private.mark_processing(p_snapshot_id bigint, 
 returns void
 language sql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
   update ledger.snapshot s
      set state = 'processing', attempts = p_attempt, processing_started_at = clock_timestamp()
@@ -21,6 +22,7 @@ create or replace function ledger_private.record_failure(p_snapshot_id bigint, p
 returns void
 language sql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
   update ledger.snapshot s
      set state = case when p_attempt >= p_max_attempts then 'failed' else 'queued' end,
@@ -35,6 +37,7 @@ create or replace function ledger_private.reprocess_snapshot(p_snapshot_id bigin
 returns void
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 begin
   /* Re-applies a snapshot without changing when it was received (so which snapshot
@@ -66,6 +69,7 @@ create or replace function ledger_private.backfill_start(p_project text, p_strea
 returns bigint
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_id bigint;
@@ -113,6 +117,7 @@ create or replace function ledger_private.backfill_chunk(p_backfill_id bigint, p
 returns integer
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
+set jit to off
 as $$
 declare
   v_b ledger_private.backfill;
