@@ -84,8 +84,8 @@ export function overviewDashboard(): dashboard.Dashboard {
     .withPanel(new dashboard.PanelBuilder().type("marcusolsson-treemap-panel").title("Open issues at CL ${cl} by hierarchy")
       .description("ledger.treemap_at: open issues at the chosen CL per path prefix (level1 = server … level8), grouped by team.")
       .withTarget(new PgQuery(SQL.treemap))
-      .options({ tiling: "treemapSquarify", sizeField: "issue_count", colorField: "issue_count",
-                 groupByField: "level3", textField: "level4" })
+      .options({ tiling: "treemapSquarify", sizeField: "issue_count", colorByField: "issue_count",
+                 groupByField: "level3", textField: "level4", labelFields: ["level4", "issue_count"] })
       .height(12).span(12))
     .withPanel(new heatmap.PanelBuilder().title("New issues per team and CL")
       .description("ledger.team_heatmap: new issues per team (rows) over the last 60 built CLs (columns, at CL time).")
