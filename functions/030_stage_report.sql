@@ -272,7 +272,7 @@ begin
               json_build_object('snapshot_id', v_snap.snapshot_id),
               queue_name => ledger_private.timeline_queue(v_project, v_stream),
               job_key => 'process_snapshot:' || v_snap.snapshot_id,
-              max_attempts => 10);
+              max_attempts => 6);
   end if;
   return v_snap.snapshot_id;
 end

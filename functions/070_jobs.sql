@@ -101,7 +101,7 @@ begin
         json_build_object('backfill_id', v_id, 'from_cl', v_bounds[i],
                           'to_cl', coalesce(v_bounds[i + 1] - 1, p_to_cl)),
         queue_name => ledger_private.timeline_queue(p_project, p_stream),
-        job_key => format('backfill:%s:%s', v_id, i), max_attempts => 10);
+        job_key => format('backfill:%s:%s', v_id, i), max_attempts => 6);
       v_chunks := v_chunks + 1;
     end loop;
   else

@@ -97,7 +97,7 @@ export async function ingest(pool: pg.Pool, body: Readable, opts: IngestOptions)
 const copyEscape = (s: string) => s.replace(/\\/g, "\\\\");
 
 async function ingestNdjson(pool: pg.Pool, body: Readable, opts: IngestOptions): Promise<IngestResult> {
-  const chunkLines = opts.chunkLines ?? 20000;
+  const chunkLines = opts.chunkLines ?? 5000;
   const hash = createHash("sha256");
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const client = await pool.connect();

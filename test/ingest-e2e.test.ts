@@ -109,6 +109,20 @@ describe("every format over HTTP, processed by the worker, read through GraphQL"
     expect(r.body.data.__schema.mutationType).toBeNull();
   });
 
+  it("GraphiQL is served in development and not in production mode", async () => {
+    const dev = await fetch(`${svc.base}/graphiql`);
+    expect(dev.status).toBe(200);
+    expect(await dev.text()).toMatch(/<html/i);
+    const prod = await startService(db.url, { production: true });
+    try {
+      expect((await fetch(`${prod.base}/graphiql`)).status).toBe(404);
+      const q = await graphql(prod.base, "{ allProjects { totalCount } }");
+      expect(q.body.data.allProjects.totalCount).toBeGreaterThan(0);
+    } finally {
+      await prod.close();
+    }
+  });
+
   it("re-posting the same build never creates a second snapshot", async () => {
     const body = JSON.stringify({ project: "e2e", stream: "repost", changelist: 5, build: { id: "same" }, issues: [issue("R")] });
     const a = await post(svc.base, body, { token: tok });
