@@ -132,7 +132,7 @@ function makeSpec(r: Rng, id: number, server: string, project: string, depth: nu
     mesh: { severity: "warning", category: "mesh",
       render: (x) => `Mesh ${base} has ${n} degenerate triangles (checked at ${isoTs(x)})` },
     blueprint: { severity: "error", category: "blueprint",
-      render: (x) => `Blueprint compile error in ${base}: node ${r.pick(["OpenDoor", "Spawn", "Equip", "Fire"])} references missing variable ${variable} (GUID ${guid(x)})` },
+      render: (x) => `Blueprint compile error in ${base}: node ${blueprintNode} references missing variable ${variable} (GUID ${guid(x)})` },
     cppwarn: { severity: "warning", category: "compiler",
       render: (x) => `${word}.cpp(${x.int(20, 2000)}): warning C4244: 'argument': conversion from 'double' to 'float', possible loss of data` },
     cpperror: { severity: "error", category: "compiler",
@@ -140,13 +140,10 @@ function makeSpec(r: Rng, id: number, server: string, project: string, depth: nu
     cook: { severity: "error", category: "cook",
       render: (x) => `Package /Game/Maps/${word} failed to cook at ${isoTs(x)}: missing dependency ${guid(x)}` },
   };
-  // Each render needs a stable choice where the template picks with r (fixed at creation).
-  const t = table[kind];
+  // picked after the table (renders run later), keeping the seed's sequence of draws
   const blueprintNode = r.pick(["OpenDoor", "Spawn", "Equip", "Fire"]);
-  const render = kind === "blueprint"
-    ? (x: Rng) => `Blueprint compile error in ${base}: node ${blueprintNode} references missing variable ${variable} (GUID ${guid(x)})`
-    : (x: Rng) => t.render(x);
-  return { path, kind, severity: t.severity, category: t.category, render, team };
+  const t = table[kind];
+  return { path, kind, severity: t.severity, category: t.category, render: t.render, team };
 }
 
 interface ProjectHistory { project: string; server: string; reports: GeneratedReport[] }

@@ -75,12 +75,14 @@ export async function ingest(pool: pg.Pool, body: Readable, opts: IngestOptions)
   if (opts.format === "ndjson") return ingestNdjson(pool, body, opts);
   const text = decodeUtf8(await readAll(body, opts.maxBytes));
   let report: Report;
+  let format = opts.format;
   if (opts.format === "log") {
     report = applyMeta({ issues: logToIssues(text, opts.meta) }, opts.meta);
   } else {
     const doc = stripNul(parseJson(text));
     if (opts.format === "sarif" || looksLikeSarif(doc)) {
       report = sarifToReport(doc, opts.meta);
+      format = "sarif";
     } else {
       if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new InputError("report", "expected a JSON object");
       report = applyMeta(doc as Report, opts.meta);
@@ -91,7 +93,7 @@ export async function ingest(pool: pg.Pool, body: Readable, opts: IngestOptions)
   const snapshotId = await stageReport(pool, report);
   const issues = Array.isArray(report.issues) ? report.issues.length : 0;
   opts.onProgress?.(issues);
-  return { snapshotId, issues, format: opts.format === "json" && looksLikeSarif(report) ? "sarif" : opts.format };
+  return { snapshotId, issues, format };
 }
 
 const copyEscape = (s: string) => s.replace(/\\/g, "\\\\");

@@ -127,8 +127,8 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
       // Auth before reading the body when the project is known up front.
       const meta = metaFrom(req);
       let authorized = false;
-      const early = requireAuth && !req.headers.authorization;
-      if (early) await authorize(req, meta.project ?? "");
+      // no token at all: 401 before reading the body
+      if (requireAuth && !req.headers.authorization) await authorize(req, meta.project ?? "");
       let result;
       try {
         result = await ingest(pool, bodyStream(req), {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateStudio } from "../lib/generator.js";
 import { deliverStudio, processQueued } from "../lib/studio.js";
 import { ingest } from "../lib/ingest.js";
-import { cloneDatabase } from "./helpers/db.js";
+import { cloneDatabase, intervalsOffSpec } from "./helpers/db.js";
 
 const SMALL = { seed: 7, projects: 2, builds: 70, issuesPerBuild: 120, depth: 8 };
 
@@ -47,14 +47,7 @@ describe("the ingested history", () => {
   it("every snapshot is processed and intervals are what SPEC section 3 defines", async () => {
     expect(await one("select count(*) filter (where state <> 'done')::int as n from ledger.snapshot")).toEqual({ n: 0 });
     for (const { project } of (await sql.query("select project from ledger.timeline")).rows) {
-      const d = await one(
-        `select count(*)::int as n from (
-           (select issue_id, start_cl, last_seen_cl, resolved_cl from ledger_private.expected_intervals($1, 'main')
-            except select issue_id, start_cl, last_seen_cl, resolved_cl from ledger.issue_presence_interval where project = $1)
-           union all
-           (select issue_id, start_cl, last_seen_cl, resolved_cl from ledger.issue_presence_interval where project = $1
-            except select issue_id, start_cl, last_seen_cl, resolved_cl from ledger_private.expected_intervals($1, 'main'))) x`, [project]);
-      expect(d.n).toBe(0);
+      expect(await intervalsOffSpec(sql, project)).toBe(0);
     }
   });
   it("has recurring issues and flaky ones (three or more intervals)", async () => {

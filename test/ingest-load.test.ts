@@ -4,7 +4,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { drainQueue, startWorker, type RunningWorker } from "../worker/index.js";
-import { cloneDatabase } from "./helpers/db.js";
+import { cloneDatabase, intervalsOffSpec } from "./helpers/db.js";
 import { post, startService, token, type Service } from "./helpers/service.js";
 
 const PROJECTS = ["atlas", "borealis", "cinder", "dune"];
@@ -74,14 +74,7 @@ it(`${POSTERS} posters, ${PROJECTS.length} projects, ${REPORTS} reports: each pr
   const { rows: [m] } = await sql.query("select count(*)::int as n from ledger.changelist_metrics");
   expect(m.n).toBe(REPORTS);
   for (const p of PROJECTS) {
-    const { rows } = await sql.query(
-      `select count(*)::int as n from (
-         (select issue_id, start_cl, last_seen_cl, resolved_cl from ledger_private.expected_intervals($1, 'main')
-          except select issue_id, start_cl, last_seen_cl, resolved_cl from ledger.issue_presence_interval where project = $1)
-         union all
-         (select issue_id, start_cl, last_seen_cl, resolved_cl from ledger.issue_presence_interval where project = $1
-          except select issue_id, start_cl, last_seen_cl, resolved_cl from ledger_private.expected_intervals($1, 'main'))) d`, [p]);
-    expect(rows[0].n).toBe(0);
+    expect(await intervalsOffSpec(sql, p)).toBe(0);
   }
   const { rows: [j] } = await sql.query("select count(*)::int as n from graphile_worker.jobs");
   expect(j.n).toBe(0);

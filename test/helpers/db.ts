@@ -8,6 +8,20 @@ import { dropDatabase, quoteIdent, withDatabase } from "../../lib/db.js";
 export const SERVER_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const TEMPLATE = process.env.BUILDLEDGER_TEST_TEMPLATE ?? "buildledger_test_template";
 
+/** How many intervals of a timeline differ (either way) from ledger_private.expected_intervals. */
+export async function intervalsOffSpec(db: Queryable, project: string, stream = "main"): Promise<number> {
+  const { rows } = await db.query(
+    `select count(*)::int as n from (
+       (select issue_id, start_cl, last_seen_cl, resolved_cl from ledger.issue_presence_interval where project = $1 and stream = $2
+        except select * from ledger_private.expected_intervals($1, $2))
+       union all
+       (select * from ledger_private.expected_intervals($1, $2)
+        except select issue_id, start_cl, last_seen_cl, resolved_cl from ledger.issue_presence_interval where project = $1 and stream = $2)) x`,
+    [project, stream]);
+  return rows[0].n;
+}
+type Queryable = { query: (text: string, values?: unknown[]) => Promise<{ rows: any[] }> };
+
 export async function cloneDatabase(prefix = "bltest"): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${randomBytes(5).toString("hex")}`;
   const admin = new pg.Client({ connectionString: withDatabase(SERVER_URL, "postgres") });
