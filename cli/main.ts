@@ -99,14 +99,23 @@ async function cmdServe(f: Flags) {
   const port = num(f, "port", Number(process.env.PORT ?? 4000))!;
   const host = str(f, "host") ?? process.env.HOST ?? "127.0.0.1";
   await srv.app.listen({ port, host });
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     srv.app.log.info("shutting down");
-    await worker?.stop();
-    await srv.close();
+    // Bounded: clients that hold connections open (slow bodies, long polls) get
+    // SHUTDOWN_GRACE_MS to finish, then the process exits regardless.
+    const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
+    setTimeout(() => {
+      srv.app.log.warn(`still busy after ${grace} ms; exiting`);
+      process.exit(0);
+    }, grace).unref();
+    await Promise.all([worker?.stop(), srv.close()]).catch((e) => srv.app.log.error({ err: e }, "shutdown error"));
     process.exit(0);
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
 }
 
 async function cmdWorker(f: Flags) {
@@ -120,6 +129,11 @@ async function cmdWorker(f: Flags) {
     if (stopping) return;
     stopping = true;
     log(`${sig}: stopping after the running jobs`);
+    const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 30_000);
+    setTimeout(() => {
+      log(`jobs still running after ${grace} ms; exiting (they are retried by the next worker)`);
+      process.exit(0);
+    }, grace).unref();
     await w?.stop();
     log("worker stopped");
     process.exit(0);

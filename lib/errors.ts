@@ -15,10 +15,19 @@ export class HttpError extends Error {
   }
 }
 
-/** PostgreSQL data exceptions (class 22) and integrity violations (class 23) are the caller's fault. */
+/**
+ * PostgreSQL data exceptions (class 22), integrity violations (class 23) and program
+ * limits hit by a value (class 54, e.g. a value too large for an index row) are the
+ * caller's fault.
+ */
 export function isClientSqlError(e: unknown): e is Error & { code: string } {
   const code = (e as { code?: unknown })?.code;
-  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23") || code.startsWith("54"));
+}
+
+/** node-postgres gave up waiting for a pooled connection (pool exhausted). */
+export function isPoolTimeout(e: unknown): boolean {
+  return e instanceof Error && /timeout exceeded when trying to connect/i.test(e.message);
 }
 
 /** Maps a database error of class 22/23 to an InputError; the field is the message's prefix. */

@@ -10,7 +10,7 @@ import { Readable as ReadableStream } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { fromSqlError, InputError } from "./errors.js";
+import { fromSqlError, HttpError, InputError } from "./errors.js";
 import { logToIssues } from "./formats/log.js";
 import { looksLikeSarif, sarifToReport } from "./formats/sarif.js";
 import { applyMeta, type Report, type ReportMeta } from "./formats/types.js";
@@ -28,6 +28,12 @@ export interface IngestOptions {
   authorize?: (project: string) => Promise<void> | void;
   /** Issue lines per committed COPY chunk (NDJSON). */
   chunkLines?: number;
+  /** Bytes of issue lines buffered before a chunk is committed (NDJSON; default 8 MiB). */
+  chunkBytes?: number;
+  /** Longest NDJSON line in bytes (default 1 MiB); a longer line is refused with 413. */
+  maxLineBytes?: number;
+  /** A byte budget shared with other requests for whole-body formats; when it is spent: 503. */
+  budget?: { take(n: number): boolean; give(n: number): void };
   onProgress?: (issues: number) => void;
 }
 
@@ -44,12 +50,19 @@ export function formatFor(explicit: string | undefined, contentType: string | un
   return undefined;
 }
 
-async function readAll(body: Readable, maxBytes: number): Promise<Buffer> {
+async function readAll(body: Readable, maxBytes: number, budget: IngestOptions["budget"], held: { n: number }): Promise<Buffer> {
   const parts: Buffer[] = [];
   let n = 0;
   for await (const piece of body) {
-    n += (piece as Buffer).length;
+    const len = (piece as Buffer).length;
+    n += len;
     if (n > maxBytes) throw new InputError("body", `larger than the limit of ${maxBytes} bytes`, 413);
+    if (budget) {
+      if (!budget.take(len)) {
+        throw new HttpError(503, "server busy: too many report bytes are being received at once; retry later", { "retry-after": "5" });
+      }
+      held.n += len;
+    }
     parts.push(piece as Buffer);
   }
   return Buffer.concat(parts);
@@ -73,7 +86,15 @@ export async function stageReport(pool: pg.Pool, report: Report): Promise<number
 
 export async function ingest(pool: pg.Pool, body: Readable, opts: IngestOptions): Promise<IngestResult> {
   if (opts.format === "ndjson") return ingestNdjson(pool, body, opts);
-  const text = decodeUtf8(await readAll(body, opts.maxBytes));
+  const held = { n: 0 };
+  try {
+    return await ingestWhole(pool, decodeUtf8(await readAll(body, opts.maxBytes, opts.budget, held)), opts);
+  } finally {
+    opts.budget?.give(held.n);
+  }
+}
+
+async function ingestWhole(pool: pg.Pool, text: string, opts: IngestOptions): Promise<IngestResult> {
   let report: Report;
   let format = opts.format;
   if (opts.format === "log") {
@@ -98,25 +119,42 @@ export async function ingest(pool: pg.Pool, body: Readable, opts: IngestOptions)
 
 const copyEscape = (s: string) => s.replace(/\\/g, "\\\\");
 
+/**
+ * Streams an NDJSON report: the header line opens an upload, issue lines are COPYed
+ * into ledger_private.upload_issue in committed chunks, and stage_upload stages the
+ * whole upload in one transaction. A pooled connection is taken per chunk and per
+ * statement, never across a wait for the client's bytes, so slow or many concurrent
+ * uploads cannot exhaust the pool, and nothing here holds one connection while it
+ * waits for another. Lines are split in linear time and capped in length.
+ */
 async function ingestNdjson(pool: pg.Pool, body: Readable, opts: IngestOptions): Promise<IngestResult> {
   const chunkLines = opts.chunkLines ?? 5000;
+  const chunkBytes = opts.chunkBytes ?? 8 * 1024 * 1024;
+  const maxLine = opts.maxLineBytes ?? 1024 * 1024;
   const hash = createHash("sha256");
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const client = await pool.connect();
   let uploadId: number | undefined;
   let pending: string[] = [];
+  let pendingBytes = 0;
   let ord = 0;
   let lineNo = 0;
   let bytes = 0;
-  let buf = "";
 
   const flush = async () => {
     if (pending.length === 0 || uploadId === undefined) return;
     const data = pending.join("");
     pending = [];
-    await pipeline(ReadableStream.from([data]),
-      client.query(copyFrom("copy ledger_private.upload_issue (upload_id, ord, doc) from stdin")));
-    await client.query("update ledger_private.upload set lines = $2 where upload_id = $1", [uploadId, ord]);
+    pendingBytes = 0;
+    const client = await pool.connect();
+    try {
+      await pipeline(ReadableStream.from([data]),
+        client.query(copyFrom("copy ledger_private.upload_issue (upload_id, ord, doc) from stdin")));
+      await client.query("update ledger_private.upload set lines = $2, touched_at = now() where upload_id = $1", [uploadId, ord]);
+    } catch (e) {
+      throw fromSqlError(e);
+    } finally {
+      client.release();
+    }
     opts.onProgress?.(ord);
   };
 
@@ -131,48 +169,72 @@ async function ingestNdjson(pool: pg.Pool, body: Readable, opts: IngestOptions):
       const report = applyMeta(header as Report, opts.meta);
       await opts.authorize?.(projectOf(report));
       delete report.issues;
-      const { rows } = await client.query(
-        "insert into ledger_private.upload (header) values ($1::jsonb) returning upload_id", [JSON.stringify(report)]);
+      let rows;
+      try {
+        ({ rows } = await pool.query(
+          "insert into ledger_private.upload (header) values ($1::jsonb) returning upload_id", [JSON.stringify(report)]));
+      } catch (e) {
+        throw fromSqlError(e);
+      }
       uploadId = Number(rows[0].upload_id);
       return;
     }
-    const doc = stripNul(parseJson(line, `issues[${ord}] (line ${lineNo})`));
-    pending.push(`${uploadId}\t${ord + 1}\t${copyEscape(JSON.stringify(doc))}\n`);
+    const field = `issues[${ord}]`;
+    const doc = stripNul(parseJson(line, `${field} (line ${lineNo})`), field);
+    const row = `${uploadId}\t${ord + 1}\t${copyEscape(JSON.stringify(doc))}\n`;
+    pending.push(row);
+    pendingBytes += row.length;
     ord++;
-    if (pending.length >= chunkLines) await flush();
+    if (pending.length >= chunkLines || pendingBytes >= chunkBytes) await flush();
   };
 
+  // Bytes of the current line seen so far, as decoded text pieces (no re-scanning).
+  let partial: string[] = [];
+  let partialLen = 0;
   try {
     for await (const piece of body) {
       const b = piece as Buffer;
       bytes += b.length;
       if (bytes > opts.maxBytes) throw new InputError("body", `larger than the limit of ${opts.maxBytes} bytes`, 413);
       hash.update(b);
+      let text: string;
       try {
-        buf += decoder.decode(b, { stream: true });
+        text = decoder.decode(b, { stream: true });
       } catch {
         throw new InputError(`line ${lineNo + 1}`, "invalid UTF-8");
       }
       let start = 0;
       let idx: number;
-      while ((idx = buf.indexOf("\n", start)) >= 0) {
-        await handleLine(buf.slice(start, idx));
+      while ((idx = text.indexOf("\n", start)) >= 0) {
+        const tail = text.slice(start, idx);
+        const line = partialLen ? partial.join("") + tail : tail;
+        partial = [];
+        partialLen = 0;
+        if (line.length > maxLine) throw new InputError(`line ${lineNo + 1}`, `longer than the limit of ${maxLine} characters`, 413);
+        await handleLine(line);
         start = idx + 1;
       }
-      buf = buf.slice(start);
+      if (start < text.length) {
+        partial.push(text.slice(start));
+        partialLen += text.length - start;
+        if (partialLen > maxLine) throw new InputError(`line ${lineNo + 1}`, `longer than the limit of ${maxLine} characters`, 413);
+      }
     }
     try {
-      buf += decoder.decode();
+      const rest = decoder.decode();
+      if (rest) { partial.push(rest); partialLen += rest.length; }
     } catch {
       throw new InputError(`line ${lineNo + 1}`, "invalid UTF-8");
     }
-    if (buf.trim()) await handleLine(buf);
+    if (partialLen > maxLine) throw new InputError(`line ${lineNo + 1}`, `longer than the limit of ${maxLine} characters`, 413);
+    const last = partial.join("");
+    if (last.trim()) await handleLine(last);
     if (uploadId === undefined) throw new InputError("header", "missing: an NDJSON report starts with its header line");
     await flush();
-    await client.query("update ledger_private.upload set content_hash = $2 where upload_id = $1", [uploadId, hash.digest()]);
     let snapshotId: number;
     try {
-      const { rows } = await client.query("select ledger_private.stage_upload($1, true) as id", [uploadId]);
+      await pool.query("update ledger_private.upload set content_hash = $2, touched_at = now() where upload_id = $1", [uploadId, hash.digest()]);
+      const { rows } = await pool.query("select ledger_private.stage_upload($1, true) as id", [uploadId]);
       snapshotId = Number(rows[0].id);
     } catch (e) {
       throw fromSqlError(e);
@@ -180,13 +242,12 @@ async function ingestNdjson(pool: pg.Pool, body: Readable, opts: IngestOptions):
     return { snapshotId, issues: ord, format: "ndjson" };
   } catch (e) {
     if (uploadId !== undefined) {
-      await client.query(
+      await pool.query(
         `with d as (delete from ledger_private.upload_issue where upload_id = $1)
-         update ledger_private.upload set state = 'failed', error = $2, finished_at = now() where upload_id = $1`,
+         update ledger_private.upload set state = 'failed', error = $2, finished_at = now()
+          where upload_id = $1 and state = 'receiving'`,
         [uploadId, (e as Error).message]).catch(() => {});
     }
     throw e;
-  } finally {
-    client.release();
   }
 }

@@ -41,10 +41,18 @@ export async function listTokens(db: pg.Pool | pg.Client, project?: string): Pro
 
 export type TokenCheck = { ok: true; tokenId: number; project: string } | { ok: false; reason: "unknown" | "revoked" };
 
+/**
+ * Checks a token by its hash: one indexed read. last_used_at is refreshed at most once
+ * a minute, so a busy token does not turn every report into a write on one hot row.
+ */
 export async function checkToken(db: pg.Pool, token: string): Promise<TokenCheck> {
+  if (token.length > 512) return { ok: false, reason: "unknown" };
   const { rows } = await db.query(
-    `update ledger_private.ingest_token set last_used_at = now()
-      where token_hash = $1 returning token_id::int, project, revoked_at`, [hashToken(token)]);
+    `with t as (select token_id, project, revoked_at, last_used_at from ledger_private.ingest_token where token_hash = $1),
+          touch as (update ledger_private.ingest_token i set last_used_at = now()
+                      from t where i.token_id = t.token_id and t.revoked_at is null
+                       and (t.last_used_at is null or t.last_used_at < now() - interval '1 minute'))
+     select token_id::int, project, revoked_at from t`, [hashToken(token)]);
   if (rows.length === 0) return { ok: false, reason: "unknown" };
   if (rows[0].revoked_at) return { ok: false, reason: "revoked" };
   return { ok: true, tokenId: rows[0].token_id, project: rows[0].project };

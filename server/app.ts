@@ -2,10 +2,11 @@
 // Prometheus metrics and the PostGraphile GraphQL API, on one fastify instance.
 // TypeScript stays thin: it authenticates, decodes bytes and calls SQL.
 import { createGunzip } from "node:zlib";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import pg from "pg";
-import { HttpError, InputError } from "../lib/errors.js";
+import { timingSafeEqual, createHash } from "node:crypto";
+import { HttpError, InputError, isPoolTimeout } from "../lib/errors.js";
 import { formatFor, ingest, type Format } from "../lib/ingest.js";
 import type { ReportMeta } from "../lib/formats/types.js";
 import { RateLimiter } from "../lib/ratelimit.js";
@@ -29,6 +30,22 @@ export interface ServerOptions {
   rateBurst?: number;
   logger?: boolean | object;
   graphql?: boolean;
+  /** Reports being received at once by this process; beyond it: 503 + Retry-After (default 32). */
+  maxConcurrentUploads?: number;
+  /** Bytes of whole-body reports (JSON, SARIF, logs) buffered at once; beyond it: 503 (default 512 MiB). */
+  maxBufferedBytes?: number;
+  /** A request body that sends nothing for this long is abandoned with 408 (default 30 s). */
+  bodyIdleMs?: number;
+  /** gzip bodies may expand at most this many times (beyond 16 MiB inflated); default 200. */
+  maxInflateRatio?: number;
+  /** Longest NDJSON line in bytes (default 1 MiB). */
+  maxLineBytes?: number;
+  /** Database connections of the server's pool (default 12). */
+  poolSize?: number;
+  /** Who may read /metrics: everyone, holders of metricsToken, or nobody (404). */
+  metrics?: "public" | "token" | "off";
+  /** Bearer token for /metrics when metrics = "token" (BUILDLEDGER_METRICS_TOKEN). */
+  metricsToken?: string;
 }
 
 export interface BuildledgerServer { app: FastifyInstance; pool: pg.Pool; close(): Promise<void> }
@@ -62,28 +79,99 @@ function metaFrom(req: FastifyRequest): ReportMeta {
   };
 }
 
-function bodyStream(req: FastifyRequest): Readable {
+/** Byte budget shared by the requests of one process (whole-body formats). */
+class ByteBudget {
+  private used = 0;
+  constructor(private readonly limit: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number) { this.used -= n; }
+}
+
+/**
+ * The request body as a stream, guarded: an idle timer (no bytes for `idleMs` → 408),
+ * and for gzip a bound on inflation (more than `maxRatio` times the compressed bytes,
+ * past 16 MiB → 413), so a decompression bomb costs milliseconds, not gigabytes.
+ * The raw request is never destroyed from here, so an answer can still be sent.
+ */
+function bodyStream(req: FastifyRequest, opts: { idleMs: number; maxRatio: number }): Readable {
   const raw = req.body as Readable;
   const enc = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
+  if (enc !== "identity" && enc !== "gzip" && enc !== "x-gzip") {
+    throw new HttpError(415, `content-encoding: unsupported value "${enc}" (expected gzip or identity)`);
+  }
+  const out = new PassThrough();
+  let compressed = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => out.destroy(new HttpError(408, `body: no data received for ${opts.idleMs / 1000} s`)), opts.idleMs);
+    timer.unref();
+  };
+  const done = () => clearTimeout(timer);
+  out.on("close", done);
+  arm();
+  raw.on("data", (b: Buffer) => { compressed += b.length; arm(); });
+  raw.on("error", (e) => out.destroy(e));
+  raw.on("aborted", () => out.destroy(new HttpError(400, "body: the client closed the connection mid-body")));
   if (enc === "gzip" || enc === "x-gzip") {
     const gunzip = createGunzip();
-    raw.on("error", (e) => gunzip.destroy(e));
-    raw.pipe(gunzip);
-    return gunzip.on("error", () => {}) as unknown as Readable;
+    let inflated = 0;
+    gunzip.on("data", (b: Buffer) => {
+      inflated += b.length;
+      if (inflated > 16 * 1024 * 1024 && inflated > opts.maxRatio * Math.max(compressed, 1)) {
+        gunzip.destroy(new InputError("body", `gzip data expands more than ${opts.maxRatio} times (a decompression bomb?)`, 413));
+      }
+    });
+    gunzip.on("error", (e) => { raw.unpipe(gunzip); out.destroy(e); });
+    raw.pipe(gunzip).pipe(out);
+  } else {
+    raw.pipe(out);
   }
-  if (enc !== "identity") throw new HttpError(415, `content-encoding: unsupported value "${enc}" (expected gzip or identity)`);
-  return raw;
+  return out;
+}
+
+const bearer = (req: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash("sha256").update(a).digest();
+  const hb = createHash("sha256").update(b).digest();
+  return timingSafeEqual(ha, hb);
 }
 
 export async function buildServer(opts: ServerOptions): Promise<BuildledgerServer> {
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 12, types: { getTypeParser: int8AsNumber } });
+  // One pool; no request holds a connection while it waits for another one or for
+  // the client's bytes (NDJSON takes a connection per chunk), and a wait for a
+  // connection is bounded (503 + Retry-After instead of a queue without end).
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl, max: opts.poolSize ?? 12, types: { getTypeParser: int8AsNumber },
+    connectionTimeoutMillis: 30_000, idleTimeoutMillis: 30_000,
+  });
   pool.on("error", () => {});
   const counters = new Counters();
   const limiter = new RateLimiter(opts.ratePerMinute ?? 600, opts.rateBurst);
   const requireAuth = opts.requireAuth ?? true;
+  const production = opts.production ?? process.env.NODE_ENV === "production";
+  const maxUploads = opts.maxConcurrentUploads ?? 32;
+  const budget = new ByteBudget(opts.maxBufferedBytes ?? 512 * 1024 * 1024);
+  const guard = { idleMs: opts.bodyIdleMs ?? 30_000, maxRatio: opts.maxInflateRatio ?? 200 };
+  const metricsToken = opts.metricsToken ?? process.env.BUILDLEDGER_METRICS_TOKEN;
+  const metricsMode = opts.metrics ?? (process.env.BUILDLEDGER_METRICS as ServerOptions["metrics"])
+    ?? (metricsToken ? "token" : production ? "off" : "public");
+  if (!["public", "token", "off"].includes(metricsMode)) throw new Error(`metrics: expected public, token or off, got "${metricsMode}"`);
+  if (metricsMode === "token" && !metricsToken) throw new Error("metrics: mode \"token\" needs BUILDLEDGER_METRICS_TOKEN");
+  let uploads = 0;
+
   const app = Fastify({
     logger: opts.logger ?? { level: process.env.LOG_LEVEL ?? "info" },
     bodyLimit: opts.maxBodyBytes ?? 256 * 1024 * 1024,
+    // A connection idle this long is closed (slow or stuck clients free their socket).
+    connectionTimeout: 120_000,
+    keepAliveTimeout: 10_000,
+    return503OnClosing: true,
   });
 
   app.addHook("onResponse", async (req, reply) => {
@@ -96,70 +184,104 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     if (err.code === "Z_DATA_ERROR" || err.code === "Z_BUF_ERROR") {
       return reply.code(400).send({ error: "body: not valid gzip data", field: "body" });
     }
+    if (isPoolTimeout(err)) {
+      req.log.warn("no database connection within 30 s");
+      return reply.code(503).header("retry-after", "5").send({ error: "server busy: no database connection available; retry later" });
+    }
     if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     req.log.error({ err }, "request failed");
     return reply.code(500).send({ error: "internal error; see the server log" });
   });
+
+  /**
+   * Checks the ingest token from the Authorization header alone (a token belongs to
+   * one project), before any byte of the body is read. Returns the token's project,
+   * or undefined when authentication is off.
+   */
+  const authenticate = async (req: FastifyRequest): Promise<{ project: string; tokenId: number } | undefined> => {
+    if (!requireAuth) return undefined;
+    const token = bearer(req);
+    if (!token) throw new HttpError(401, "authorization: missing ingest token (Authorization: Bearer <token>)", { "www-authenticate": "Bearer" });
+    const check = await checkToken(pool, token);
+    if (!check.ok) throw new HttpError(401, `authorization: ${check.reason === "revoked" ? "this token was revoked" : "unknown token"}`, { "www-authenticate": "Bearer" });
+    return { project: check.project, tokenId: check.tokenId };
+  };
+  const requireProject = (tokenProject: string | undefined, project: string | undefined) => {
+    if (tokenProject !== undefined && project !== undefined && project !== tokenProject) {
+      throw new HttpError(403, `project: this token may post to "${tokenProject}", not to "${project}"`);
+    }
+  };
 
   // ---- ingest ----------------------------------------------------------------------
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
 
-    const authorize = async (req: FastifyRequest, project: string) => {
-      if (!requireAuth) return;
-      const auth = req.headers.authorization ?? "";
-      const m = /^Bearer\s+(\S+)$/i.exec(auth);
-      if (!m) throw new HttpError(401, "authorization: missing ingest token (Authorization: Bearer <token>)", { "www-authenticate": "Bearer" });
-      const check = await checkToken(pool, m[1]);
-      if (!check.ok) throw new HttpError(401, `authorization: ${check.reason === "revoked" ? "this token was revoked" : "unknown token"}`, { "www-authenticate": "Bearer" });
-      if (check.project !== project) throw new HttpError(403, `project: this token may post to "${check.project}", not to "${project}"`);
-      const wait = limiter.take(String(check.tokenId));
-      if (wait > 0) throw new HttpError(429, `rate limit: too many reports for this token; retry in ${wait} s`, { "retry-after": String(wait) });
-    };
-
     scope.post("/v1/reports", async (req, reply) => {
-      const q = (req.query ?? {}) as Record<string, string | undefined>;
-      const format = formatFor(q.format, req.headers["content-type"]);
-      if (!format) {
-        throw new InputError("format", `unsupported format ${JSON.stringify(q.format ?? req.headers["content-type"])} (expected json, ndjson, sarif or log)`, q.format ? 400 : 415);
-      }
-      // Auth before reading the body when the project is known up front.
-      const meta = metaFrom(req);
-      let authorized = false;
-      // no token at all: 401 before reading the body
-      if (requireAuth && !req.headers.authorization) await authorize(req, meta.project ?? "");
-      let result;
+      let bodyTouched = false;
+      let counted = false;
       try {
-        result = await ingest(pool, bodyStream(req), {
+        const q = (req.query ?? {}) as Record<string, string | undefined>;
+        const format = formatFor(q.format, req.headers["content-type"]);
+        if (!format) {
+          throw new InputError("format", `unsupported format ${JSON.stringify(q.format ?? req.headers["content-type"])} (expected json, ndjson, sarif or log)`, q.format ? 400 : 415);
+        }
+        if (uploads >= maxUploads) {
+          throw new HttpError(503, `server busy: ${uploads} reports are being received; retry later`, { "retry-after": "2" });
+        }
+        uploads++;
+        counted = true;
+        const meta = metaFrom(req);
+        // Trust first: the token is checked before a byte of the body is read.
+        const auth = await authenticate(req);
+        requireProject(auth?.project, meta.project);
+        if (auth) {
+          const wait = limiter.take(String(auth.tokenId));
+          if (wait > 0) throw new HttpError(429, `rate limit: too many reports for this token; retry in ${wait} s`, { "retry-after": String(wait) });
+        }
+        const body = bodyStream(req, guard);
+        bodyTouched = true;
+        const result = await ingest(pool, body, {
           format: format as Format, meta,
           maxBytes: format === "ndjson" ? (opts.maxStreamBytes ?? 4 * 1024 ** 3) : (opts.maxBodyBytes ?? 256 * 1024 * 1024),
-          authorize: async (project) => { if (!authorized) { await authorize(req, project); authorized = true; } },
+          maxLineBytes: opts.maxLineBytes,
+          budget,
+          authorize: (project) => requireProject(auth?.project, project),
+        });
+        counters.inc("buildledger_reports_received_total", { format, outcome: "accepted" });
+        counters.inc("buildledger_issues_received_total", {}, result.issues);
+        return reply.code(202).header("location", `/v1/snapshots/${result.snapshotId}`).send({
+          snapshot_id: result.snapshotId, format: result.format, issues: result.issues,
+          status_url: `/v1/snapshots/${result.snapshotId}`,
         });
       } catch (e) {
-        counters.inc("buildledger_reports_received_total", { format, outcome: e instanceof InputError || e instanceof HttpError ? "rejected" : "error" });
-        // Drain what the client still sends so it reads our answer.
-        (req.body as Readable).resume?.();
+        const status = e instanceof InputError || e instanceof HttpError ? e.status : 0;
+        counters.inc("buildledger_reports_received_total", {
+          format: String((req.query as Record<string, string> | undefined)?.format ?? "auto"),
+          outcome: status >= 400 && status < 500 ? "rejected" : status === 503 ? "busy" : "error" });
+        // Refused before or while reading the body: close the connection rather than
+        // read what the client still sends (a bad token with a 200 MB body costs nothing).
+        if (!bodyTouched || status === 413 || status === 408) reply.header("connection", "close");
+        else (req.body as Readable).resume?.();
         throw e;
+      } finally {
+        if (counted) uploads--;
       }
-      counters.inc("buildledger_reports_received_total", { format, outcome: "accepted" });
-      counters.inc("buildledger_issues_received_total", {}, result.issues);
-      return reply.code(202).header("location", `/v1/snapshots/${result.snapshotId}`).send({
-        snapshot_id: result.snapshotId, format: result.format, issues: result.issues,
-        status_url: `/v1/snapshots/${result.snapshotId}`,
-      });
     });
   });
 
   app.get("/v1/snapshots/:id", async (req, reply) => {
     const id = (req.params as { id: string }).id;
     if (!/^\d{1,18}$/.test(id)) throw new InputError("id", "expected a snapshot id (a positive integer)");
+    // With authentication on, a snapshot is shown only to a token of its project
+    // (others get the same 404 as for a missing snapshot).
+    const auth = await authenticate(req);
     const { rows } = await pool.query(
       `select snapshot_id, project, stream, cl, build_id, build_status, state, attempts, error,
               raw_issue_count, issue_count, occurrence_count, covered_paths,
               received_at, processing_started_at, processed_at,
               processing_ms::float8 as processing_ms
-         from ledger.snapshot where snapshot_id = $1`, [id]);
+         from ledger.snapshot where snapshot_id = $1 and ($2::text is null or project = $2)`, [id, auth?.project ?? null]);
     if (rows.length === 0) return reply.code(404).send({ error: `id: no snapshot ${id}` });
     return rows[0];
   });
@@ -167,10 +289,17 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
   // ---- operations --------------------------------------------------------------------
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
-    const r = await readiness(pool);
+    const r = await readiness(pool, { pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } });
     return reply.code(r.ready ? 200 : 503).send(r);
   });
-  app.get("/metrics", async (_req, reply) => {
+  app.get("/metrics", async (req, reply) => {
+    if (metricsMode === "off") return reply.code(404).send({ error: "metrics are off (BUILDLEDGER_METRICS)" });
+    if (metricsMode === "token") {
+      const t = bearer(req);
+      if (!t || !sameSecret(t, metricsToken!)) {
+        return reply.code(401).header("www-authenticate", "Bearer").send({ error: "authorization: /metrics needs the metrics token" });
+      }
+    }
     reply.header("content-type", "text/plain; version=0.0.4");
     return renderMetrics(pool, counters);
   });
@@ -178,7 +307,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
   // ---- GraphQL -----------------------------------------------------------------------
   let closeGraphql = async () => {};
   if (opts.graphql ?? true) {
-    const g = makeGraphql(opts.databaseUrl, { production: opts.production ?? process.env.NODE_ENV === "production" });
+    const g = makeGraphql(opts.databaseUrl, { production });
     const serv = g.pgl.createServ(grafserv);
     await serv.addTo(app);
     closeGraphql = () => g.release(); // releases serv too

@@ -156,8 +156,16 @@ describe("validation: 400 naming the field, nothing stored", () => {
          join ledger.changelist c on c.project = s.project and c.stream = s.stream and c.cl = s.cl where s.cl = 40`);
     expect(rows).toEqual([{ path: "srv/atlas/ui/nul.wav", message: "Missing cue", author: "jdoe" }]);
   });
-  it("GET /v1/snapshots/:id: 400 for a bad id, 404 for an unknown one", async () => {
-    expect((await fetch(`${svc.base}/v1/snapshots/abc`)).status).toBe(400);
-    expect((await fetch(`${svc.base}/v1/snapshots/999999`)).status).toBe(404);
+  it("GET /v1/snapshots/:id: 400 for a bad id, 404 for an unknown one or another project's, 401 without a token", async () => {
+    const auth = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
+    expect((await fetch(`${svc.base}/v1/snapshots/abc`, auth(atlas))).status).toBe(400);
+    expect((await fetch(`${svc.base}/v1/snapshots/999999`, auth(atlas))).status).toBe(404);
+    const r = await post(svc.base, good(41), { token: atlas });
+    expect(r.status).toBe(202);
+    expect((await fetch(`${svc.base}/v1/snapshots/${r.json.snapshot_id}`)).status).toBe(401);
+    expect((await fetch(`${svc.base}/v1/snapshots/${r.json.snapshot_id}`, auth(borealis))).status).toBe(404);
+    const mine = await fetch(`${svc.base}/v1/snapshots/${r.json.snapshot_id}`, auth(atlas));
+    expect(mine.status).toBe(200);
+    expect((await mine.json()).project).toBe("atlas");
   });
 });

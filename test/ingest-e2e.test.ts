@@ -62,7 +62,7 @@ describe("every format over HTTP, processed by the worker, read through GraphQL"
 
     await drainQueue(db.url, { timeoutMs: 60_000 });
     for (const r of [r1, r2, r3, r4, r5]) {
-      const st = await fetch(`${svc.base}${r.json.status_url}`).then((x) => x.json());
+      const st = await fetch(`${svc.base}${r.json.status_url}`, { headers: { authorization: `Bearer ${tok}` } }).then((x) => x.json());
       expect(st.state).toBe("done");
       expect(st.snapshot_id).toBe(r.json.snapshot_id);
     }

@@ -6,10 +6,13 @@
 // run one at a time; other timelines run in parallel, so one project's backlog or
 // failure never holds up another. A failed attempt is written onto the snapshot;
 // after the last attempt the snapshot is 'failed' with its error.
-// Crash recovery: every worker registers its graphile-worker ids with the backend
-// pid of a session it keeps open (ledger_private.worker_lease); at start, jobs
-// locked by workers whose session is gone are unlocked at once instead of after
-// graphile-worker's 4-hour lock timeout.
+// Crash recovery: every worker process registers the ids of its graphile-worker
+// pools (the `locked_by` of the jobs it runs) with the backend pid of a lease session
+// it keeps open (ledger_private.worker_lease). Every live worker, at start and then
+// on a timer, unlocks the jobs of pools whose lease session is gone, instead of
+// waiting for graphile-worker's 4-hour lock timeout; a live pool's jobs are never
+// touched. A worker whose runner stops because the database went away waits for it
+// and starts a new runner (see startWorker).
 import pg from "pg";
 import { EventEmitter } from "node:events";
 import { run, type Runner, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
@@ -22,6 +25,10 @@ export interface WorkerOptions {
   log?: (msg: string, extra?: Record<string, unknown>) => void;
   /** Install SIGINT/SIGTERM handlers for graceful shutdown (default true). */
   handleSignals?: boolean;
+  /** Milliseconds between maintenance passes (dead workers, lease, upload sweep); default 15 s. */
+  maintenanceMs?: number;
+  /** A job locked this recently is never freed as a dead worker's (lease registration race); default 10 s. */
+  deadGraceSeconds?: number;
 }
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -52,72 +59,203 @@ export function taskList(log: NonNullable<WorkerOptions["log"]>): TaskList {
   return { process_snapshot: processSnapshot, backfill_chunk: backfillChunk };
 }
 
-async function unlockDeadWorkers(pool: pg.Pool): Promise<number> {
+/**
+ * Frees the jobs of worker pools that died (kill -9, crash, lost connection). A pool
+ * is alive while the lease session of its process is connected: its lease row names
+ * that session's backend pid and start time. Jobs locked by a pool with no live
+ * lease, and locked for longer than `graceSeconds` (a starting pool registers its
+ * lease within milliseconds of taking its first job), are unlocked at once instead
+ * of after graphile-worker's 4-hour lock timeout. Reads graphile-worker's public
+ * `jobs` view and calls its public `force_unlock_workers`.
+ */
+export async function unlockDeadWorkers(pool: pg.Pool, graceSeconds = 10): Promise<string[]> {
   const { rows } = await pool.query(
-    `with dead as (
-       select distinct q.locked_by from (
-         select locked_by from graphile_worker._private_jobs where locked_by is not null
-         union select locked_by from graphile_worker._private_job_queues where locked_by is not null) q
-        where not exists (select 1 from ledger_private.worker_lease l
-                           join pg_stat_activity a on a.pid = l.backend_pid and a.backend_start = l.backend_start
-                          where l.worker_id = q.locked_by))
-     select array_agg(locked_by) as ids from dead`);
-  const ids: string[] = rows[0].ids ?? [];
-  if (ids.length) {
-    await pool.query("select graphile_worker.force_unlock_workers($1::text[])", [ids]);
-    await pool.query("delete from ledger_private.worker_lease where worker_id = any($1::text[])", [ids]);
-  }
+    `select coalesce(array_agg(distinct j.locked_by), '{}') as ids
+       from graphile_worker.jobs j
+      where j.locked_by is not null and j.locked_at < now() - make_interval(secs => $1)
+        and not exists (select 1 from ledger_private.worker_lease l
+                          join pg_stat_activity a on a.pid = l.backend_pid and a.backend_start = l.backend_start
+                         where l.worker_id = j.locked_by)`, [graceSeconds]);
+  const ids: string[] = rows[0].ids;
+  if (ids.length) await pool.query("select graphile_worker.force_unlock_workers($1::text[])", [ids]);
   await pool.query(
     `delete from ledger_private.worker_lease l where not exists
        (select 1 from pg_stat_activity a where a.pid = l.backend_pid and a.backend_start = l.backend_start)`);
-  return ids.length;
+  return ids;
 }
 
-export interface RunningWorker { runner: Runner; stop(): Promise<void>; promise: Promise<void> }
+export interface RunningWorker {
+  /** The current graphile-worker runner (replaced after a database outage). */
+  readonly runner: Runner;
+  stop(): Promise<void>;
+  /** Settles when the worker has stopped (after stop()). */
+  promise: Promise<void>;
+  /** Runs one maintenance pass now (dead-worker detection, lease check, upload sweep). */
+  maintain(): Promise<void>;
+}
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts a supervised worker. Around graphile-worker's runner it keeps:
+ * - a lease session naming this process's worker pools (see unlockDeadWorkers);
+ * - a maintenance timer (every `maintenanceMs`, default 15 s) that frees jobs of dead
+ *   workers, re-opens the lease session if it was lost, and sweeps abandoned uploads;
+ * - recovery: when the runner stops on its own (the database restarted, a connection
+ *   was lost mid-job), it waits for the database with backoff and starts a new
+ *   runner; the jobs the old pool held are freed by the dead-worker detection, since
+ *   its lease is gone. No person needs to restart anything.
+ */
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? ((msg, extra) => console.log(JSON.stringify({ level: "info", time: new Date().toISOString(), msg, ...extra })));
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: (opts.concurrency ?? 2) + 2 });
+  const maintenanceMs = opts.maintenanceMs ?? 15_000;
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: (opts.concurrency ?? 2) + 2, connectionTimeoutMillis: 30_000 });
   pool.on("error", (e) => log("database pool error", { error: e.message }));
   pool.on("connect", (client) => client.on("error", (e) => log("database connection error", { error: e.message })));
-  // The lease session: lives exactly as long as this process.
-  const lease = new pg.Client({ connectionString: opts.databaseUrl, application_name: "buildledger-worker-lease" });
-  await lease.connect();
-  lease.on("error", () => {});
-  const unlocked = await unlockDeadWorkers(pool);
-  if (unlocked) log("unlocked jobs of workers that died", { workers: unlocked });
 
-  const events = new EventEmitter() as WorkerEvents;
-  // One query at a time on the lease session: writes are chained.
-  let leaseWrites: Promise<unknown> = Promise.resolve();
-  events.on("worker:create", ({ worker }) => {
-    leaseWrites = leaseWrites.then(() => lease.query(
-      `insert into ledger_private.worker_lease (worker_id, backend_pid, backend_start)
-       select $1, pg_backend_pid(), backend_start from pg_stat_activity where pid = pg_backend_pid()
-       on conflict (worker_id) do nothing`, [worker.workerId])).catch(() => {});
-  });
-  const runner = await run({
-    pgPool: pool,
-    concurrency: opts.concurrency ?? 2,
-    pollInterval: opts.pollInterval ?? 250,
-    noHandleSignals: opts.handleSignals === false,
-    taskList: taskList(log),
-    logger: quietLogger(),
-    events,
-  });
-  await leaseWrites;
   let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await runner.stop().catch(() => {});
-    await lease.end().catch(() => {});
-    await pool.end().catch(() => {});
+  const poolIds = new Set<string>();
+
+  // ---- the lease session: one query at a time, re-opened when lost ---------------
+  let lease: pg.Client | undefined;
+  let leaseChain: Promise<unknown> = Promise.resolve();
+  const registerSql =
+    `insert into ledger_private.worker_lease (worker_id, backend_pid, backend_start)
+     select w, pg_backend_pid(), a.backend_start from unnest($1::text[]) w, pg_stat_activity a
+      where a.pid = pg_backend_pid()
+     on conflict (worker_id) do update set backend_pid = excluded.backend_pid, backend_start = excluded.backend_start`;
+  const openLease = async () => {
+    const c = new pg.Client({ connectionString: opts.databaseUrl, application_name: "buildledger-worker-lease" });
+    c.on("error", () => { if (lease === c) lease = undefined; });
+    await c.connect();
+    c.on("end", () => {
+      if (lease !== c) return;
+      lease = undefined;
+      if (!stopped) void checkLease(); // at once: others may free a lease-less pool's jobs after the grace
+    });
+    lease = c;
+    if (poolIds.size) await c.query(registerSql, [[...poolIds]]);
   };
-  const promise = runner.promise.finally(async () => {
-    await lease.end().catch(() => {});
+  const leaseDo = (fn: () => Promise<unknown>) => (leaseChain = leaseChain.then(fn, fn).catch((e) => {
+    log("lease session error", { error: errText(e) });
+  }));
+  const register = (id: string) => {
+    poolIds.add(id);
+    return leaseDo(async () => {
+      if (!lease) await openLease();
+      else await lease.query(registerSql, [[id]]);
+    });
+  };
+  const checkLease = () => leaseDo(async () => {
+    if (lease) {
+      try { await lease.query("select 1"); return; } catch { await lease.end().catch(() => {}); lease = undefined; }
+    }
+    if (!stopped) { await openLease(); log("lease session re-opened", { pools: [...poolIds] }); }
   });
-  return { runner, stop, promise };
+
+  await openLease();
+  const grace = opts.deadGraceSeconds ?? 10;
+  const initiallyFreed = await unlockDeadWorkers(pool, grace);
+  if (initiallyFreed.length) log("unlocked jobs of workers that died", { pools: initiallyFreed });
+
+  // ---- maintenance ---------------------------------------------------------------
+  let maintaining: Promise<void> | undefined;
+  const maintain = () => (maintaining ??= (async () => {
+    try {
+      await checkLease();
+      const freed = await unlockDeadWorkers(pool, grace);
+      if (freed.length) log("unlocked jobs of workers that died", { pools: freed });
+      const { rows } = await pool.query("select ledger_private.sweep_uploads() as n");
+      if (rows[0].n > 0) log("swept abandoned uploads", { uploads: rows[0].n });
+    } catch (e) {
+      log("maintenance failed (retried on the next tick)", { error: errText(e) });
+    } finally {
+      maintaining = undefined;
+    }
+  })());
+  const timer = setInterval(() => void maintain(), maintenanceMs);
+  timer.unref();
+
+  // ---- the supervised runner -----------------------------------------------------
+  let runnerPoolIds: string[] = [];
+  const startRunner = async () => {
+    const events = new EventEmitter() as WorkerEvents;
+    let registered: Promise<unknown> = Promise.resolve();
+    runnerPoolIds = [];
+    events.on("pool:create", ({ workerPool }) => {
+      runnerPoolIds.push(workerPool.id);
+      registered = register(workerPool.id);
+    });
+    const r = await run({
+      pgPool: pool,
+      concurrency: opts.concurrency ?? 2,
+      pollInterval: opts.pollInterval ?? 250,
+      noHandleSignals: true,
+      taskList: taskList(log),
+      logger: quietLogger(),
+      events,
+    });
+    await registered;
+    return r;
+  };
+  let runner = await startRunner();
+
+  const waitForDatabase = async () => {
+    for (let delay = 500; !stopped; delay = Math.min(delay * 2, 15_000)) {
+      try {
+        await pool.query("select 1");
+        return;
+      } catch (e) {
+        log("waiting for the database", { retry_in_ms: delay, error: errText(e) });
+        await sleep(delay);
+      }
+    }
+  };
+  const supervise = async () => {
+    for (;;) {
+      const current = runner;
+      const outcome = await current.promise.then(() => "stopped", (e) => errText(e));
+      if (stopped) return;
+      log("worker pool stopped unexpectedly; restarting it when the database answers", { reason: outcome });
+      // The dead pool's lease goes, so whatever it still holds is freed as a dead worker's.
+      const dead = runnerPoolIds;
+      for (const id of dead) poolIds.delete(id);
+      void leaseDo(async () => { await lease?.query("delete from ledger_private.worker_lease where worker_id = any($1)", [dead]); });
+      for (;;) {
+        await waitForDatabase();
+        if (stopped) return;
+        try {
+          runner = await startRunner();
+          await maintain();
+          log("worker pool restarted");
+          break;
+        } catch (e) {
+          log("restarting the worker pool failed", { error: errText(e) });
+          await sleep(2_000);
+        }
+      }
+    }
+  };
+  const supervised = supervise();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    stopped = true;
+    clearInterval(timer);
+    await runner.stop().catch(() => {});
+    await supervised.catch(() => {});
+    await maintaining?.catch(() => {});
+    await leaseChain.catch(() => {});
+    await lease?.end().catch(() => {});
+    await pool.end().catch(() => {});
+  })());
+  if (opts.handleSignals !== false) {
+    const onSignal = () => void stop();
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  }
+  const promise = supervised.then(() => stopping).then(() => {});
+  return { get runner() { return runner; }, stop, promise, maintain };
 }
 
 /** Runs jobs until no job that can run now is left (tests, the main command, CI). */
@@ -127,7 +265,7 @@ export async function drainQueue(databaseUrl: string, opts: { timeoutMs?: number
   try {
     for (;;) {
       const { rows } = await pool.query(
-        `select count(*)::int as n from graphile_worker._private_jobs
+        `select count(*)::int as n from graphile_worker.jobs
           where attempts < max_attempts and run_at <= now()`);
       if (rows[0].n === 0) return;
       if (Date.now() > deadline) throw new Error(`queue not drained after ${opts.timeoutMs} ms (${rows[0].n} jobs left)`);
