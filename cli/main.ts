@@ -58,6 +58,9 @@ const USAGE = `usage: buildledger <command> [options]
   token    create <project> [--name NAME] | revoke <id|name> [--project P] | list [--project P]
   backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
   status   [--project P]
+  gate     --project P --cl N [--stream main] [--wait SECONDS] [--json] [--url URL --token T]
+           exit code 0 pass, 1 fail, 2 not ready (after --wait) or error
+  policy   --project P [--set key=value ...]   show or change the gate policy
   generate [--projects 2] [--builds 120] [--issues-per-build 400] [--depth 8] [--seed 42]
            [--to sql|http|files] [--url http://host:port] [--out DIR --format json|ndjson|sarif|log] [--no-process]
 Database: --database-url or DATABASE_URL (default: the embedded database of npm start).`;
@@ -256,6 +259,78 @@ async function cmdStatus(f: Flags) {
   });
 }
 
+/** Flags that may be given more than once (--set a=1 --set b=2). */
+function repeated(argv: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}` && i + 1 < argv.length) out.push(argv[++i]);
+    else if (argv[i].startsWith(`--${name}=`)) out.push(argv[i].slice(name.length + 3));
+  }
+  return out;
+}
+
+async function cmdGate(f: Flags) {
+  const { gate, GATE_EXIT, parseCl, renderGate } = await import("../lib/gate.js");
+  const project = str(f, "project");
+  const stream = str(f, "stream") ?? "main";
+  const waitS = num(f, "wait", 0)!;
+  const asJson = f.json === true;
+  let result: Awaited<ReturnType<typeof gate>>;
+  try {
+    if (!project) throw new Error("--project: required");
+    const cl = parseCl(str(f, "cl"), "--cl");
+    const url = str(f, "url");
+    const ask = url
+      ? async () => {
+        const token = str(f, "token") ?? process.env.BUILDLEDGER_TOKEN;
+        const res = await fetch(`${url.replace(/\/$/, "")}/v1/gate?${new URLSearchParams({ project, stream, cl })}`,
+          { headers: token ? { authorization: `Bearer ${token}` } : {} });
+        const body = await res.json().catch(() => ({}));
+        if (!res.ok) throw new Error(`${res.status}: ${(body as { error?: string }).error ?? res.statusText}`);
+        return body as Awaited<ReturnType<typeof gate>>;
+      }
+      : undefined;
+    const deadline = Date.now() + waitS * 1000;
+    const run = async (pool?: pg.Pool) => {
+      for (;;) {
+        const g = ask ? await ask() : await gate(pool!, project, cl, stream);
+        if (g.status !== "not_ready" || Date.now() >= deadline) return g;
+        process.stderr.write(`gate: CL ${cl} not ready (${g.reasons.join("; ")}); waiting\n`);
+        await new Promise((r) => setTimeout(r, Math.min(2000, Math.max(100, deadline - Date.now()))));
+      }
+    };
+    result = ask ? await run() : await withPool(f, run);
+  } catch (e) {
+    console.error(`buildledger gate: ${(e as Error).message}`);
+    process.exit(2);
+  }
+  console.log(asJson ? JSON.stringify(result, null, 2) : renderGate(result));
+  process.exit(GATE_EXIT[result.status]);
+}
+
+async function cmdPolicy(f: Flags) {
+  const { gatePolicy, setGatePolicy } = await import("../lib/gate.js");
+  const project = str(f, "project");
+  if (!project) throw new Error("--project: required");
+  const sets = repeated(process.argv.slice(2), "set");
+  await withPool(f, async (pool) => {
+    if (!sets.length) {
+      console.log(JSON.stringify(await gatePolicy(pool, project), null, 2));
+      return;
+    }
+    const change: Record<string, unknown> = {};
+    for (const kv of sets) {
+      const eq = kv.indexOf("=");
+      if (eq < 1) throw new Error(`--set: expected key=value, got "${kv}"`);
+      const raw = kv.slice(eq + 1);
+      let v: unknown;
+      try { v = JSON.parse(raw); } catch { v = raw; }
+      change[kv.slice(0, eq)] = v;
+    }
+    console.log(JSON.stringify(await setGatePolicy(pool, project, change, process.env.USER ?? "cli"), null, 2));
+  });
+}
+
 async function cmdGenerate(f: Flags) {
   const { DEFAULT_GENERATOR, projectNames } = await import("../lib/generator.js");
   const { deliverStudio, processQueued } = await import("../lib/studio.js");
@@ -308,6 +383,8 @@ export async function main(argv: string[]) {
     case "backfill": return cmdBackfill(flags);
     case "status": return cmdStatus(flags);
     case "generate": return cmdGenerate(flags);
+    case "gate": return cmdGate(flags);
+    case "policy": return cmdPolicy(flags);
     case undefined: case "help": console.log(USAGE); return;
     default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);
   }

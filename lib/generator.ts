@@ -100,12 +100,16 @@ interface Spec {
   from: number;
   to: number;
   team: string;
+  /** Which lifecycle made it (the ground truth for flakiness and recurrence checks). */
+  lifecycle: Lifecycle;
 }
+
+export type Lifecycle = "long-lived" | "short-lived" | "recurring" | "flaky" | "burst";
 
 const isoTs = (r: Rng) => `2026-${String(r.int(9, 11)).padStart(2, "0")}-${String(r.int(1, 28)).padStart(2, "0")}T${String(r.int(0, 23)).padStart(2, "0")}:${String(r.int(0, 59)).padStart(2, "0")}:${String(r.int(0, 59)).padStart(2, "0")}Z`;
 const guid = (r: Rng) => `${r.hex(8)}-${r.hex(4)}-${r.hex(4)}-${r.hex(4)}-${r.hex(12)}`.toUpperCase();
 
-function makeSpec(r: Rng, id: number, server: string, project: string, depth: number, teamOverride?: string): Omit<Spec, "present" | "from" | "to"> {
+function makeSpec(r: Rng, id: number, server: string, project: string, depth: number, teamOverride?: string): Omit<Spec, "present" | "from" | "to" | "lifecycle"> {
   const team = teamOverride ?? r.weighted(TEAMS, TEAM_WEIGHT);
   const kind = r.pick(KIND_BY_TEAM[team]);
   const levels = r.int(4, Math.max(4, depth));                 // total segments
@@ -146,7 +150,7 @@ function makeSpec(r: Rng, id: number, server: string, project: string, depth: nu
   return { path, kind, severity: t.severity, category: t.category, render: t.render, team };
 }
 
-interface ProjectHistory { project: string; server: string; reports: GeneratedReport[] }
+interface ProjectHistory { project: string; server: string; reports: GeneratedReport[]; specs: Spec[] }
 
 function projectHistory(opts: GeneratorOptions, pIndex: number): ProjectHistory {
   const r = rng(opts.seed * 7919 + pIndex * 104729 + 1);
@@ -155,21 +159,21 @@ function projectHistory(opts: GeneratorOptions, pIndex: number): ProjectHistory 
   const B = opts.builds, I = opts.issuesPerBuild;
   const specs: Spec[] = [];
   let id = 0;
-  const add = (from: number, to: number, present: Spec["present"], team?: string) =>
-    specs.push({ ...makeSpec(r, id++, server, project, opts.depth, team), present, from, to });
+  const add = (lifecycle: Lifecycle, from: number, to: number, present: Spec["present"], team?: string) =>
+    specs.push({ ...makeSpec(r, id++, server, project, opts.depth, team), present, from, to, lifecycle });
 
   // long-lived: most of what is open at any time (about 75% of them are alive in a given build)
   for (let i = 0; i < Math.round(I * 1.2); i++) {
     const start = r.chance(0.6) ? 0 : r.int(0, Math.floor(B * 0.6));
     const end = r.chance(0.5) ? B : r.int(Math.min(B, start + Math.floor(B * 0.3)), B);
-    add(start, end, () => true);
+    add("long-lived", start, end, () => true);
   }
   // short-lived errors fixed within 1-4 builds: the churn (about 3% of I per build)
   for (let b0 = 0; b0 < B; b0++) {
     const churn = Math.round(I * 0.03 * (0.2 + 1.6 * r.next()));   // quiet and busy days
     for (let i = 0; i < churn; i++) {
       const len = r.int(1, 4);
-      add(b0, b0 + len, () => true);
+      add("short-lived", b0, b0 + len, () => true);
     }
   }
   // recurring: two or three episodes
@@ -181,18 +185,18 @@ function projectHistory(opts: GeneratorOptions, pIndex: number): ProjectHistory 
       eps.push([at, at + len]);
       at += len + r.int(2, Math.max(2, Math.floor(B / 6)));
     }
-    add(eps[0][0], eps[eps.length - 1][1], (b) => eps.some(([s, e]) => b >= s && b < e));
+    add("recurring", eps[0][0], eps[eps.length - 1][1], (b) => eps.some(([s, e]) => b >= s && b < e));
   }
   // flaky: present in about half the builds of their span
   for (let i = 0; i < Math.max(2, Math.round(I * 0.03)); i++) {
     const s = r.int(0, Math.floor(B / 2)), e = r.int(s + Math.floor(B / 4), B);
     const salt = r.int(1, 1 << 30);
-    add(s, e, (b) => rng(salt + b).chance(0.5));
+    add("flaky", s, e, (b) => rng(salt + b).chance(0.5));
   }
   // bursts: a bad CL in one team breaks many assets at once, fixed 1-3 builds later
   for (let b0 = r.int(5, 15); b0 < B; b0 += r.int(12, 25)) {
     const team = r.weighted(TEAMS, TEAM_WEIGHT), len = r.int(1, 3);
-    for (let i = 0; i < Math.max(3, Math.round(I * 0.08)); i++) add(b0, b0 + len, () => true, team);
+    for (let i = 0; i < Math.max(3, Math.round(I * 0.08)); i++) add("burst", b0, b0 + len, () => true, team);
   }
 
   // builds
@@ -252,7 +256,7 @@ function projectHistory(opts: GeneratorOptions, pIndex: number): ProjectHistory 
       i++;
     }
   }
-  return { project, server, reports };
+  return { project, server, reports, specs };
 }
 
 /** The whole studio, in arrival order (projects interleaved build by build). */
@@ -269,4 +273,11 @@ export function generateStudio(opts: Partial<GeneratorOptions> = {}): GeneratedR
 
 export function projectNames(n: number): string[] {
   return Array.from({ length: n }, (_, p) => PROJECT_NAMES[p % PROJECT_NAMES.length] + (p >= PROJECT_NAMES.length ? `${Math.floor(p / PROJECT_NAMES.length) + 1}` : ""));
+}
+
+/** The lifecycle of every generated issue, by project and path (ground truth for tests). */
+export function studioLifecycles(opts: Partial<GeneratorOptions> = {}): { project: string; path: string; lifecycle: Lifecycle }[] {
+  const o = { ...DEFAULT_GENERATOR, ...opts };
+  return Array.from({ length: o.projects }, (_, p) => projectHistory(o, p))
+    .flatMap((h) => h.specs.map((s) => ({ project: h.project, path: s.path, lifecycle: s.lifecycle })));
 }

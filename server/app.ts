@@ -12,6 +12,7 @@ import type { ReportMeta } from "../lib/formats/types.js";
 import { RateLimiter } from "../lib/ratelimit.js";
 import { readiness } from "../lib/status.js";
 import { checkToken } from "../lib/tokens.js";
+import { gate, gatePolicy, parseCl, setGatePolicy } from "../lib/gate.js";
 import { grafserv, makeGraphql } from "./graphql.js";
 import { Counters, renderMetrics } from "./metrics.js";
 
@@ -284,6 +285,41 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
          from ledger.snapshot where snapshot_id = $1 and ($2::text is null or project = $2)`, [id, auth?.project ?? null]);
     if (rows.length === 0) return reply.code(404).send({ error: `id: no snapshot ${id}` });
     return rows[0];
+  });
+
+  // ---- quality gate ------------------------------------------------------------------
+  // GET /v1/gate?project=&stream=&cl= answers pass / fail / not_ready for CI; the
+  // policy is read with GET and changed with PUT /v1/gate/policy?project=. With
+  // authentication on, both need an ingest token of that project.
+  const projectParam = (q: Record<string, string | undefined>) => {
+    const p = q.project?.trim();
+    if (!p) throw new InputError("project", "required query parameter is missing");
+    return p;
+  };
+  const mayUse = async (req: FastifyRequest, project: string) => {
+    const auth = await authenticate(req);
+    requireProject(auth?.project, project);
+    return auth;
+  };
+  app.get("/v1/gate", async (req) => {
+    const q = (req.query ?? {}) as Record<string, string | undefined>;
+    const project = projectParam(q);
+    const cl = parseCl(q.cl);
+    await mayUse(req, project);
+    return gate(pool, project, cl, q.stream?.trim() || "main");
+  });
+  app.get("/v1/gate/policy", async (req) => {
+    const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
+    await mayUse(req, project);
+    return gatePolicy(pool, project);
+  });
+  app.put("/v1/gate/policy", { bodyLimit: 1024 * 1024 }, async (req) => {
+    const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
+    const auth = await mayUse(req, project);
+    if (!req.body || typeof req.body !== "object" || Array.isArray(req.body)) {
+      throw new InputError("policy", "expected a JSON object of settings");
+    }
+    return setGatePolicy(pool, project, req.body, auth ? `token ${auth.tokenId}` : undefined);
   });
 
   // ---- operations --------------------------------------------------------------------

@@ -28,5 +28,11 @@ grant execute on function
   ledger_private.require_timeline(text, text),
   ledger_private.require_cl(text, bigint),
   ledger_private.require_cl_order(bigint, bigint),
-  ledger_private.require_depth(integer)
+  ledger_private.require_depth(integer),
+  ledger_private.raise_22023(text, text),
+  ledger.flaky_issues(text, text, bigint, integer, integer),
+  ledger.gate(text, bigint, text),
+  ledger.gate_policy(text)
 to buildledger_reader;
+-- the gate policy is not secret: readers (Grafana, GraphQL) see what the gate applies
+grant select on ledger_private.gate_policy to buildledger_reader;

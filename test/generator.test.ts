@@ -6,7 +6,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateStudio } from "../lib/generator.js";
+import { generateStudio, studioLifecycles } from "../lib/generator.js";
 import { deliverStudio, processQueued } from "../lib/studio.js";
 import { ingest } from "../lib/ingest.js";
 import { cloneDatabase, intervalsOffSpec } from "./helpers/db.js";
@@ -48,6 +48,22 @@ describe("the ingested history", () => {
     expect(await one("select count(*) filter (where state <> 'done')::int as n from ledger.snapshot")).toEqual({ n: 0 });
     for (const { project } of (await sql.query("select project from ledger.timeline")).rows) {
       expect(await intervalsOffSpec(sql, project)).toBe(0);
+    }
+  });
+  it("flaky_issues puts the generated flaky issues on top; long-lived and recurring ones do not score as flaky", async () => {
+    const truth = new Map<string, string[]>();
+    for (const t of studioLifecycles(SMALL)) truth.set(`${t.project}|${t.path}`, [...(truth.get(`${t.project}|${t.path}`) ?? []), t.lifecycle]);
+    const only = (project: string, path: string) => { const l = truth.get(`${project}|${path}`) ?? []; return l.length === 1 ? l[0] : "ambiguous"; };
+    for (const p of ["atlas", "borealis"]) {
+      const { rows } = await sql.query("select path, score, flips from ledger.flaky_issues($1, 'main', null, 1000, 3)", [p]);
+      const flakySpecs = studioLifecycles(SMALL).filter((t) => t.project === p && t.lifecycle === "flaky").length;
+      const top = rows.slice(0, flakySpecs).map((r) => only(p, r.path));
+      expect(top.filter((l) => l === "flaky").length, `${p}: ${top.join(", ")}`).toBe(flakySpecs);
+      const flakyMin = Math.min(...rows.filter((r) => only(p, r.path) === "flaky").map((r) => Number(r.score)));
+      for (const r of rows) {
+        const l = only(p, r.path);
+        if (l === "long-lived" || l === "recurring") expect(Number(r.score), `${p} ${l} ${r.path}`).toBeLessThan(flakyMin);
+      }
     }
   });
   it("has recurring issues and flaky ones (three or more intervals)", async () => {

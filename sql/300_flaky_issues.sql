@@ -1,0 +1,93 @@
+-- ledger.flaky_issues: issues whose presence flips among the builds that cover them.
+-- Used by the quality gate (ledger.gate), GraphQL and Grafana.
+--
+-- For an issue X at path P and a window of the last `window_cls` CLs of the timeline
+-- with an applied snapshot (up to `at_cl`), the covering builds are the window's CLs
+-- whose applied snapshots cover P (SPEC's S(P) restricted to the window). X is present
+-- at such a CL when one of its intervals runs through it. A flip is a change of
+-- presence between two consecutive covering builds; the score is flips divided by
+-- the number of consecutive pairs (1.0: present, absent, present, ...). A long-lived
+-- issue scores 0; one that was fixed once scores 1/(n-1); a flaky one scores high.
+
+drop function if exists ledger.flaky_issues(text, text, bigint, integer, integer);
+create function ledger.flaky_issues(project text, stream text default 'main', at_cl bigint default null,
+                                    window_cls integer default 20, min_flips integer default 3)
+returns table (issue_id bigint, score numeric, flips integer, covering_builds integer, present_builds integer,
+               window_from_cl bigint, window_to_cl bigint, severity text, category text, message text, path text)
+language sql stable
+set search_path to pg_catalog, pg_temp
+as $$
+  with args as materialized (
+    select ledger_private.require_timeline(flaky_issues.project, flaky_issues.stream) as ok,
+           case when flaky_issues.window_cls between 2 and 1000 then flaky_issues.window_cls
+                else ledger_private.raise_22023('window_cls', format('expected 2 to 1000, got %s', flaky_issues.window_cls))::int end as w,
+           case when flaky_issues.min_flips >= 1 then flaky_issues.min_flips
+                else ledger_private.raise_22023('min_flips', format('expected at least 1, got %s', flaky_issues.min_flips))::int end as mf
+  ),
+  win as materialized (        -- the window: the last w CLs with an applied snapshot
+    select c.cl from (
+      select distinct s.cl from ledger.snapshot s, args
+       where args.ok and s.project = flaky_issues.project and s.stream = flaky_issues.stream
+         and s.applied_seq is not null and (flaky_issues.at_cl is null or s.cl <= flaky_issues.at_cl)
+       order by s.cl desc limit (select w from args)) c
+  ),
+  bounds as materialized (select min(cl) as lo, max(cl) as hi from win),
+  snaps as materialized (      -- per window CL: covered in full, or the prefixes its applied snapshots cover
+    select s.cl, bool_or(s.applied_covered_paths is null) as full_cover,
+           array_agg(p.prefix) filter (where p.prefix is not null) as prefixes
+      from ledger.snapshot s cross join bounds b
+      left join lateral unnest(s.applied_covered_paths) as p(prefix) on true
+     where s.project = flaky_issues.project and s.stream = flaky_issues.stream
+       and s.applied_seq is not null and s.cl between b.lo and b.hi
+     group by s.cl
+  ),
+  cand as materialized (       -- issues whose presence changed inside the window at least once
+    select i.issue_id from ledger.issue_presence_interval i, bounds b
+     where i.project = flaky_issues.project and i.stream = flaky_issues.stream
+       and i.start_cl > b.lo and i.start_cl <= b.hi
+    union
+    select i.issue_id from ledger.issue_presence_interval i, bounds b
+     where i.project = flaky_issues.project and i.stream = flaky_issues.stream
+       and i.resolved_cl > b.lo and i.resolved_cl <= b.hi
+  ),
+  runs as materialized (       -- their intervals that touch the window
+    select i.issue_id, i.start_cl, i.last_seen_cl
+      from cand c join ledger.issue_presence_interval i
+        on i.project = flaky_issues.project and i.stream = flaky_issues.stream and i.issue_id = c.issue_id
+     cross join bounds b
+     where i.start_cl <= b.hi and i.last_seen_cl >= b.lo
+  ),
+  covering as materialized (   -- per candidate: the window CLs whose builds cover its path
+    select c.issue_id, w.cl
+      from cand c
+      join ledger.issue_instance ii on ii.issue_id = c.issue_id
+      cross join snaps w
+     where case when w.full_cover then true else ledger.path_covered(ii.path, coalesce(w.prefixes, '{}')) end
+  ),
+  present as materialized (    -- the window CLs at which a candidate's interval runs
+    select r.issue_id, w.cl from runs r join snaps w on w.cl between r.start_cl and r.last_seen_cl
+  ),
+  points as (                  -- covering builds, present or not (a grouping, not a join: no plan can go quadratic)
+    select u.issue_id, u.cl, bool_or(u.k = 'p') as present
+      from (select issue_id, cl, 'c' as k from covering union all select issue_id, cl, 'p' from present) u
+     group by u.issue_id, u.cl
+    having bool_or(u.k = 'c')
+  ),
+  flips as (
+    select p.issue_id, p.present, lag(p.present) over (partition by p.issue_id order by p.cl) as before
+      from points p
+  ),
+  scored as (
+    select f.issue_id, count(*) filter (where f.present <> f.before)::int as flips, count(*)::int as n,
+           count(*) filter (where f.present)::int as present_n
+      from flips f group by f.issue_id
+  )
+  select s.issue_id, round(s.flips::numeric / greatest(s.n - 1, 1), 3), s.flips, s.n, s.present_n,
+         b.lo, b.hi, ii.severity, ii.category, ii.message, ii.path collate "default"
+    from scored s cross join bounds b
+    join ledger.issue_instance ii on ii.issue_id = s.issue_id
+   where s.flips >= (select mf from args)
+   order by 2 desc, s.flips desc, s.issue_id
+$$;
+comment on function ledger.flaky_issues(text, text, bigint, integer, integer) is
+  'Issues of a timeline whose presence flips among the builds covering their path, within the last window_cls CLs with a build up to at_cl (default: the latest): flips, covering builds, builds present, and score = flips / (covering builds - 1), highest first; only issues with at least min_flips flips.';

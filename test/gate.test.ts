@@ -1,0 +1,253 @@
+// The quality gate and flaky issues (issue 13): ledger.gate and ledger.flaky_issues
+// against a reference computed here from the raw snapshots (random histories with
+// partial builds, rebuilds and out-of-order arrival), policy thresholds and flaky
+// handling, the CLI's exit codes (including "not ready") and bad input over HTTP.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../lib/migrate.js";
+import { cloneDatabase } from "./helpers/db.js";
+import { startService, token, type Service } from "./helpers/service.js";
+import { covers, issueKey, referenceIntervals, type RefIssue, type RefSnapshot } from "./reference-model.js";
+
+let db: Awaited<ReturnType<typeof cloneDatabase>>;
+let sql: pg.Pool;
+beforeAll(async () => {
+  db = await cloneDatabase();
+  sql = new pg.Pool({ connectionString: db.url, max: 3 }).on("error", () => {});
+});
+afterAll(async () => {
+  await sql.end();
+  await db.drop();
+});
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+}
+const FOLDERS = ["srv/p/audio", "srv/p/ui", "srv/p/code/core"];
+const severityOf = (key: string) => (key.length % 3 === 0 ? "warning" : key.length % 3 === 1 ? "error" : "info");
+
+/** A random history: CLs with gaps, full/partial/empty coverage, rebuilds, shuffled arrival. */
+function history(seed: number) {
+  const r = rng(seed);
+  const pool: RefIssue[] = [];
+  for (let i = 0; i < 9; i++) pool.push({ path: `${FOLDERS[i % 3]}/asset${i}`, message: `problem ${"x".repeat(i % 4)}${i}` });
+  const snaps: RefSnapshot[] = [];
+  let cl = 100;
+  for (let b = 0; b < 12; b++) {
+    cl += 1 + Math.floor(r() * 3);
+    const builds = r() < 0.2 ? 2 : 1;
+    for (let k = 0; k < builds; k++) {
+      const x = r();
+      const covered = x < 0.6 ? null : x < 0.95 ? FOLDERS.filter(() => r() < 0.5) : [];
+      const issues = pool.filter((i) => covers(covered, i.path) && r() < 0.45);
+      snaps.push({ cl, buildId: `b${cl}-${k}`, covered, issues, seq: 0 });
+    }
+  }
+  // arrival order: shuffled (rebuilds of one CL keep their order)
+  const order = snaps.map((s, i) => ({ s, key: r() + (s.buildId.endsWith("-1") ? 0.5 : 0) }));
+  order.sort((a, b) => a.key - b.key);
+  order.forEach((o, i) => (o.s.seq = i + 1));
+  return order.map((o) => o.s);
+}
+
+function reportOf(project: string, s: RefSnapshot) {
+  return {
+    project, changelist: s.cl, build: { id: s.buildId, ...(s.covered ? { covered_paths: s.covered } : {}) },
+    issues: s.issues.map((i) => ({ ...i, severity: severityOf(issueKey(i)) })),
+  };
+}
+
+/** Reference presence per issue: its covering CLs in order, present or not. */
+function presence(snaps: RefSnapshot[], upTo: number) {
+  const keys = new Map<string, RefIssue>();
+  for (const s of snaps) for (const i of s.issues) keys.set(issueKey(i), i);
+  const cls = [...new Set(snaps.filter((s) => s.cl <= upTo).map((s) => s.cl))].sort((a, b) => a - b);
+  const out = new Map<string, { cl: number; present: boolean }[]>();
+  for (const [key, issue] of keys) {
+    const seq = [];
+    for (const cl of cls) {
+      const covering = snaps.filter((s) => s.cl === cl && covers(s.covered, issue.path));
+      if (!covering.length) continue;
+      const latest = covering.reduce((a, b) => (b.seq > a.seq ? b : a));
+      seq.push({ cl, present: latest.issues.some((i) => issueKey(i) === key) });
+    }
+    out.set(key, seq);
+  }
+  return { cls, out };
+}
+
+describe("gate against a reference over random histories with partial builds", () => {
+  it("new errors and warnings, regressions, and pass/fail at every CL equal the reference", async () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const project = `g${seed}`;
+      const snaps = history(seed);
+      for (const s of [...snaps].sort((a, b) => a.seq - b.seq)) {
+        await sql.query("select ledger.ingest_report($1)", [reportOf(project, s)]);
+      }
+      // flaky issues never interfere here (their treatment is tested below)
+      await sql.query("select ledger.set_gate_policy($1, $2)", [project, { fail_on_new_warnings: true, flaky_min_flips: 1000 }]);
+      const ivs = referenceIntervals(snaps);
+      for (const c of [...new Set(snaps.map((s) => s.cl))]) {
+        const { rows: [{ g }] } = await sql.query("select ledger.gate($1, $2) as g", [project, c]);
+        const expected = ivs.filter((i) => i.start === c && severityOf(i.key) !== "info")
+          .map((i) => `${i.key}|${severityOf(i.key)}|${ivs.some((j) => j.key === i.key && j.start < c) ? "regression" : "new"}`).sort();
+        const got = (g.issues as { path: string; message: string; severity: string; kind: string; blocking: boolean }[])
+          .filter((i) => i.blocking).map((i) => `${i.path}|${i.message}|${i.severity}|${i.kind}`).sort();
+        expect(got, `seed ${seed} CL ${c}`).toEqual(expected);
+        expect(g.status, `seed ${seed} CL ${c}`).toBe(expected.length ? "fail" : "pass");
+      }
+    }
+  });
+
+  it("flaky_issues: flips and covering builds within the window equal the reference", async () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const project = `g${seed}`;
+      const snaps = history(seed);
+      const lastCl = Math.max(...snaps.map((s) => s.cl));
+      for (const [at, w] of [[lastCl, 5], [lastCl, 20], [snaps[Math.floor(snaps.length / 2)].cl, 4]] as const) {
+        const { cls, out } = presence(snaps, at);
+        const win = new Set(cls.slice(-w));
+        const expected: string[] = [];
+        for (const [key, seq] of out) {
+          const pts = seq.filter((p) => win.has(p.cl));
+          let flips = 0;
+          for (let i = 1; i < pts.length; i++) if (pts[i].present !== pts[i - 1].present) flips++;
+          if (flips >= 1) expected.push(`${key}|${flips}|${pts.length}`);
+        }
+        const { rows } = await sql.query(
+          "select path, message, flips, covering_builds from ledger.flaky_issues($1, 'main', $2, $3, 1)", [project, at, w]);
+        expect(rows.map((r) => `${r.path}|${r.message}|${r.flips}|${r.covering_builds}`).sort(), `seed ${seed} at ${at} w ${w}`)
+          .toEqual(expected.sort());
+      }
+    }
+  });
+});
+
+describe("policy", () => {
+  const P = "pol";
+  const rep = (cl: number, issues: [string, string, string][], covered?: string[]) => ({
+    project: P, changelist: cl, build: { id: `b${cl}`, ...(covered ? { covered_paths: covered } : {}) },
+    issues: issues.map(([p, severity, message]) => ({ path: `srv/pol/${p}`, severity, message })) });
+
+  beforeAll(async () => {
+    const flip = (cl: number) => (cl % 2 === 0 ? [["audio/flaky.wav", "error", "sometimes"]] as [string, string, string][] : []);
+    for (let cl = 1; cl <= 10; cl++) {
+      await sql.query("select ledger.ingest_report($1)", [rep(cl, [["ui/a", "warning", "old warning"], ...flip(cl)])]);
+    }
+    await sql.query("select ledger.ingest_report($1)", [rep(11, [["ui/a", "warning", "old warning"], ["ui/b", "warning", "new warning"]])]);
+    await sql.query("select ledger.ingest_report($1)", [rep(12, [["ui/a", "warning", "old warning"], ["audio/flaky.wav", "error", "sometimes"]])]);
+  });
+
+  it("defaults: new warnings pass, a new flaky error is listed but does not block", async () => {
+    const g11 = (await sql.query("select ledger.gate($1, 11) as g", [P])).rows[0].g;
+    expect(g11.status).toBe("pass");
+    expect(g11.counts.new_warnings).toBe(1);
+    const g12 = (await sql.query("select ledger.gate($1, 12) as g", [P])).rows[0].g;
+    expect(g12.status).toBe("pass");
+    expect(g12.issues).toMatchObject([{ path: "srv/pol/audio/flaky.wav", flaky: true, blocking: false, kind: "regression" }]);
+  });
+
+  it("flaky_blocks and fail_on_new_warnings change the verdict; thresholds fail on open counts", async () => {
+    await sql.query("select ledger.set_gate_policy($1, $2)", [P, { flaky_blocks: true }]);
+    expect((await sql.query("select ledger.gate($1, 12) as g", [P])).rows[0].g.status).toBe("fail");
+    await sql.query("select ledger.set_gate_policy($1, $2)", [P, { flaky_blocks: false, fail_on_new_warnings: true }]);
+    const g11 = (await sql.query("select ledger.gate($1, 11) as g", [P])).rows[0].g;
+    expect(g11.status).toBe("fail");
+    expect(g11.reasons).toEqual(["1 new warning(s) at CL 11"]);
+    await sql.query("select ledger.set_gate_policy($1, $2)", [P, { fail_on_new_warnings: false,
+      thresholds: [{ path_prefix: "srv/pol/ui", severity: "warning", max_open: 1 }] }]);
+    const t = (await sql.query("select ledger.gate($1, 11) as g", [P])).rows[0].g;
+    expect(t.status).toBe("fail");
+    expect(t.threshold_breaches).toEqual([{ path_prefix: "srv/pol/ui", severity: "warning", max_open: 1, open: 2 }]);
+    await sql.query("select ledger.set_gate_policy($1, $2)", [P, { thresholds: [{ path_prefix: "srv/pol/ui", max_open: 2 }] }]);
+    expect((await sql.query("select ledger.gate($1, 11) as g", [P])).rows[0].g.status).toBe("pass");
+  });
+
+  it("malformed policies are refused with 22023 naming the field, and nothing changes", async () => {
+    const before = (await sql.query("select ledger.gate_policy($1) as p", [P])).rows[0].p;
+    const bad: [unknown, RegExp][] = [
+      [{ nope: true }, /^policy\.nope: unknown setting/],
+      [{ fail_on_new_errors: "yes" }, /^policy\.fail_on_new_errors: expected true or false/],
+      [{ flaky_window: 1 }, /^policy\.flaky_window:/],
+      [{ flaky_min_score: 0 }, /^policy\.flaky_min_score:/],
+      [{ thresholds: [{ path_prefix: "a", max_open: -1 }] }, /^policy\.thresholds\[0\]\.max_open:/],
+      [{ thresholds: [{ path_prefix: "", max_open: 1 }] }, /^policy\.thresholds\[0\]\.path_prefix:/],
+      [{ fail_on_new_warnings: true, thresholds: [{ path_prefix: "a", severity: "fatal", max_open: 1 }] }, /^policy\.thresholds\[0\]\.severity:/],
+    ];
+    for (const [policy, msg] of bad) {
+      const e = await sql.query("select ledger.set_gate_policy($1, $2)", [P, policy]).catch((x) => x);
+      expect(e.code, JSON.stringify(policy)).toBe("22023");
+      expect(e.message).toMatch(msg);
+    }
+    const e = await sql.query("select ledger.set_gate_policy('no-such', '{}')").catch((x) => x);
+    expect([e.code, e.message]).toEqual(["22023", 'project: unknown project "no-such"']);
+    expect((await sql.query("select ledger.gate_policy($1) as p", [P])).rows[0].p).toEqual(before);
+  });
+});
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [path.join(ROOT, "bin", "buildledger.js"), ...args], { env: { ...process.env, DATABASE_URL: db.url, ...env } });
+    let stdout = "", stderr = "";
+    p.stdout.on("data", (c) => (stdout += c));
+    p.stderr.on("data", (c) => (stderr += c));
+    p.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("buildledger gate (CLI) and GET /v1/gate", () => {
+  let svc: Service;
+  let tok: string;
+  beforeAll(async () => {
+    await sql.query("select ledger.ingest_report($1)", [{ project: "ci", changelist: 1, issues: [{ path: "srv/ci/a", severity: "warning", message: "w" }] }]);
+    await sql.query("select ledger.ingest_report($1)", [{ project: "ci", changelist: 2, issues: [{ path: "srv/ci/a", severity: "error", message: "boom" }] }]);
+    svc = await startService(db.url);
+    tok = await token(db.url, "ci", "gate");
+  });
+  afterAll(async () => { await svc.close(); });
+
+  it("exit codes: 0 pass, 1 fail, 2 not ready after --wait, 2 for bad input", async () => {
+    expect((await cli(["gate", "--project", "ci", "--cl", "1"])).code).toBe(0);
+    const fail = await cli(["gate", "--project", "ci", "--cl", "2"]);
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toMatch(/^gate ci\/main CL 2: FAIL\n  - 1 new error\(s\) at CL 2/);
+    await sql.query("select ledger.stage_report($1)", [{ project: "ci", changelist: 3, issues: [] }]);
+    const waiting = await cli(["gate", "--project", "ci", "--cl", "3", "--wait", "1"]);
+    expect(waiting.code).toBe(2);
+    expect(waiting.stdout).toMatch(/NOT READY/);
+    expect((await cli(["gate", "--project", "ci", "--cl", "0"])).code).toBe(2);
+    const unknown = await cli(["gate", "--project", "nope", "--cl", "1"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/project: unknown project "nope"/);
+    const json = await cli(["gate", "--project", "ci", "--cl", "2", "--json", "--url", svc.base, "--token", tok]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: "fail", counts: { new_errors: 1 } });
+  });
+
+  it("HTTP: the project's token, 4xx naming the field for bad input, policy over PUT", async () => {
+    const get = (q: string, t: string | null = tok) => fetch(`${svc.base}/v1/gate?${q}`, { headers: t ? { authorization: `Bearer ${t}` } : {} });
+    const ok = await get("project=ci&cl=2");
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).status).toBe("fail");
+    expect((await get("project=ci&cl=2", null)).status).toBe(401);
+    const other = await token(db.url, "pol", "other");
+    expect((await get("project=ci&cl=2", other)).status).toBe(403);
+    for (const [q, field] of [["cl=2", "project"], ["project=ci&cl=0", "cl"], ["project=ci&cl=abc", "cl"], ["project=ci", "cl"]]) {
+      const r = await get(q);
+      expect(r.status, q).toBe(400);
+      expect((await r.json()).field, q).toBe(field);
+    }
+    const put = (body: unknown) => fetch(`${svc.base}/v1/gate/policy?project=ci`, {
+      method: "PUT", headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const bad = await put({ thresholds: [{ path_prefix: "srv/ci", max_open: "many" }] });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).field).toBe("policy.thresholds[0].max_open");
+    const good = await put({ fail_on_new_errors: false });
+    expect(good.status).toBe(200);
+    expect((await good.json()).fail_on_new_errors).toBe(false);
+    expect((await (await get("project=ci&cl=2")).json()).status).toBe("pass");
+  });
+});
