@@ -54,7 +54,7 @@ const USAGE = `usage: buildledger <command> [options]
   worker   [--concurrency 2]
   migrate
   ingest   <file|-> [--format json|ndjson|sarif|log] [--url http://host:port --token T | --direct]
-           [--project P] [--stream S] [--cl N] [--build-id ID] [--path-prefix PREFIX]
+           [--project P] [--stream S] [--cl N] [--build-id ID] [--path-prefix PREFIX] [--source-root DIR ...]
   token    create <project> [--name NAME] | revoke <id|name> [--project P] | list [--project P]
   backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
   status   [--project P]
@@ -161,6 +161,7 @@ async function cmdIngest(pos: string[], f: Flags) {
   const meta: ReportMeta = {
     project: str(f, "project"), stream: str(f, "stream"), changelist: str(f, "cl") ?? str(f, "changelist"),
     build_id: str(f, "build-id"), build_status: str(f, "build-status"), path_prefix: str(f, "path-prefix"),
+    source_roots: repeated(process.argv.slice(2), "source-root").length ? repeated(process.argv.slice(2), "source-root") : undefined,
     covered_paths: str(f, "covered-paths")?.split(","),
   };
   const size = file === "-" ? undefined : statSync(file).size;

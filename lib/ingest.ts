@@ -11,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { fromSqlError, HttpError, InputError } from "./errors.js";
-import { logToIssues } from "./formats/log.js";
+import { decodeLog, diagnosticsToIssues, parseLog } from "./formats/log.js";
 import { looksLikeSarif, sarifToReport } from "./formats/sarif.js";
 import { applyMeta, type Report, type ReportMeta } from "./formats/types.js";
 import { decodeUtf8, parseJson, stripNul } from "./text.js";
@@ -88,7 +88,8 @@ export async function ingest(pool: pg.Pool, body: Readable, opts: IngestOptions)
   if (opts.format === "ndjson") return ingestNdjson(pool, body, opts);
   const held = { n: 0 };
   try {
-    return await ingestWhole(pool, decodeUtf8(await readAll(body, opts.maxBytes, opts.budget, held)), opts);
+    const bytes = await readAll(body, opts.maxBytes, opts.budget, held);
+    return await ingestWhole(pool, opts.format === "log" ? decodeLog(bytes, decodeUtf8) : decodeUtf8(bytes), opts);
   } finally {
     opts.budget?.give(held.n);
   }
@@ -98,7 +99,10 @@ async function ingestWhole(pool: pg.Pool, text: string, opts: IngestOptions): Pr
   let report: Report;
   let format = opts.format;
   if (opts.format === "log") {
-    report = applyMeta({ issues: logToIssues(text, opts.meta) }, opts.meta);
+    const parsed = parseLog(text);
+    report = applyMeta({ issues: diagnosticsToIssues(parsed.diagnostics, opts.meta) }, opts.meta);
+    // Unreal's own "N error(s), M warning(s)" against what was read: kept on the snapshot.
+    if (parsed.summary) report.log_summary = parsed.summary;
   } else {
     const doc = stripNul(parseJson(text));
     if (opts.format === "sarif" || looksLikeSarif(doc)) {

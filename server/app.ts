@@ -71,12 +71,17 @@ function metaFrom(req: FastifyRequest): ReportMeta {
     return undefined;
   };
   const covered = pick("covered_paths");
+  const rootsQ = q.source_root as unknown;
+  const rootsH = req.headers["x-buildledger-source-root"];
+  const roots = [...(Array.isArray(rootsQ) ? rootsQ : rootsQ ? [rootsQ] : []), ...(Array.isArray(rootsH) ? rootsH : rootsH ? [rootsH] : [])]
+    .map(String).map((r) => r.trim()).filter(Boolean);
   return {
     project: pick("project"), stream: pick("stream"), changelist: pick("changelist", "cl"),
     build_id: pick("build_id", "build"), build_status: pick("build_status", "status"),
     covered_paths: covered !== undefined ? covered.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
     submitted_at: pick("submitted_at"), author: pick("author"), description: pick("description"),
     path_prefix: pick("path_prefix"),
+    source_roots: roots.length ? roots : undefined,
   };
 }
 

@@ -1,44 +1,294 @@
-// Plain build logs → issues. Recognised lines:
-//   Unreal:    [timestamp][frame]LogCategory: Error: message   (Warning too)
-//   MSVC:      path\file.cpp(123): error C2065: message         (also "(123,45)", "fatal error", "warning")
-//              LINK : fatal error LNK1181: message
-//   clang/gcc: path/file.cpp:12:34: error: message [-Wflag]    (warning, fatal error)
-// Everything else (Display lines, notes, progress) is not an issue. Line numbers are
-// dropped from the location, so the same diagnostic keeps its identity when code
-// moves. An Unreal message that names an asset (/Game/..., /Engine/...) or a source
-// file is filed under that path, otherwise under unreal/<LogCategory>.
-import { joinPath, type ReportIssue, type ReportMeta } from "./types.js";
+// Plain build logs → issues, read as a grammar of layers rather than one regular
+// expression per tool:
+//   1. decoding: UTF-8, or UTF-16 (LE/BE, with or without BOM — Unreal writes it); CRLF;
+//   2. wrappers peeled off the front of each line, repeatedly: ANSI colours,
+//      timestamps (ISO, `[hh:mm:ss]`, Unreal `[2024.12.04-03.59.55:123][  0]`), TeamCity
+//      `[Step x/y]` and `E:`/`W:` markers, Ant `[exec]`, MSBuild `12>`, bracketed agent
+//      labels (`[Build on CentOS 7]`), `UATHelper: <stage> (<platform>):`,
+//      `ProcessResult.StdOut:`, Jenkins `[Pipeline]` …;
+//   3. recognisers, first match wins (GRAMMAR below): compilers and linkers (MSVC with or
+//      without a code, clang-cl `(line,col)`, gcc/clang/clang-tidy, javac/Maven, ESLint
+//      and stylelint stylish output), then log channels of any name
+//      (`LogCook: Warning: …`, `UnrealBuildTool: ERROR: …`, `PackagingResults: Error: …`);
+//   4. context: `note:`, "In instantiation of", "required from", "In file included from",
+//      source excerpts are never issues; Unreal's "Warning/Error Summary" echoes
+//      (`LogInit: Display: LogCook: Warning: …`) count once with their primary line and
+//      stand in for it when it is absent.
+// Line numbers are dropped from identity (they stay out of the path), and
+// `(compiling source file …)` / `[….vcxproj]` suffixes are context, not message.
+// To read an in-house tool's lines, add a Recogniser to GRAMMAR (see the README).
+import { placePath, prefixed } from "./paths.js";
+import type { ReportIssue, ReportMeta } from "./types.js";
 
-const UNREAL = /^(?:\[[^\]]*\])*\s*(Log\w+):\s+(Error|Warning):\s+(.*)$/;
-const MSVC = /^\s*(?:\d+>)?\s*(.+?)\((\d+)(?:,\d+)?\)\s*:\s*(fatal error|error|warning)\s+([A-Z]+\d+)\s*:\s*(.*)$/;
-const MSVC_TOOL = /^\s*(?:\d+>)?\s*(LINK|[A-Za-z0-9_.-]+\.(?:exe|lib|obj|dll))\s*:\s*(fatal error|error|warning)\s+([A-Z]+\d+)\s*:\s*(.*)$/;
-const GCC = /^(.+?):(\d+):(?:(\d+):)?\s+(fatal error|error|warning):\s+(.*)$/;
-const ASSET = /(\/(?:Game|Engine|Plugins)\/[A-Za-z0-9_\-/]+)(?:\.[A-Za-z0-9_]+)?/;
-const SOURCE = /((?:[A-Za-z]:)?[\w.\-/\\]+\.(?:cpp|h|hpp|c|cs|usf|ush|ini|uasset|umap))\b/;
+// ---- 1. decoding ---------------------------------------------------------------------
 
-const sev = (s: string) => (s.toLowerCase().includes("error") ? "error" : "warning");
+/** Decodes a log's bytes: UTF-16 when it says so (BOM) or looks so (NUL every other byte), else strict UTF-8. */
+export function decodeLog(buf: Uint8Array, decodeUtf8: (b: Uint8Array) => string): string {
+  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return new TextDecoder("utf-16le").decode(buf.subarray(2));
+  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return new TextDecoder("utf-16be").decode(buf.subarray(2));
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return decodeUtf8(buf.subarray(3));
+  const n = Math.min(buf.length, 512) & ~1;
+  if (n >= 4) {
+    let evenNul = 0, oddNul = 0;
+    for (let i = 0; i < n; i += 2) { if (buf[i] === 0) evenNul++; if (buf[i + 1] === 0) oddNul++; }
+    if (oddNul > n / 4 && evenNul === 0) return new TextDecoder("utf-16le").decode(buf);
+    if (evenNul > n / 4 && oddNul === 0) return new TextDecoder("utf-16be").decode(buf);
+  }
+  return decodeUtf8(buf);
+}
+
+// ---- 2. wrappers -----------------------------------------------------------------------
+
+const WRAPPERS: RegExp[] = [
+  /^\uFEFF/,
+  /^\x1b\[[0-9;]*[A-Za-z]/,                                                   // ANSI colour
+  /^\[\d{4}\.\d{2}\.\d{2}-\d{2}\.\d{2}\.\d{2}:\d{3}\]\[\s*\d+\]/,            // Unreal [2024.12.04-03.59.55:123][  0]
+  /^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?\s*/, // ISO timestamps
+  /^\[?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?(?:[EWi]:)?\s*/,                        // [10:23:45] and TeamCity [10:23:45]W:
+  /^\[Step \d+\/\d+\]\s*/i,                                                   // TeamCity steps
+  /^\[(?:exec|javac|cc|apply|java|echo|sshexec|msbuild)\]\s*/i,               // Ant tasks
+  /^\[Pipeline\]\s*/,                                                         // Jenkins pipeline
+  /^\s*\d+>\s*/,                                                              // MSBuild node prefix 12>
+  /^(?:UATHelper|MainFrameActions):\s+[^:()]*?\((?:[^()]|\([^()]*\))*\):\s*/, // UATHelper: Packaging (Windows (64-bit)):
+  /^(?:UATHelper|MainFrameActions):\s+[^:]{1,60}:\s+/,
+  /^(?:Cook|Stage|Package|Archive|Build|Run|CookResults|Log):\s+(?=[A-Za-z_][\w.]*:\s+(?:Error|Warning|ERROR|WARNING|Fatal|Display|Log|Verbose):)/, // UAT step labels
+  /^ProcessResult\.StdOut:\s*/,
+  /^(?:LogAutomationController|LogUObjectGlobals): Display:\s+(?=\S+:\s+(?:Error|Warning):)/, // nested channel echoes that are not summaries
+  /^\[(?!(?:ERROR|WARNING|WARN|INFO|error|warning)\])[^\][]{1,80}\]\s+/,       // [Build on CentOS 7] agent labels
+  /^\s+/,
+];
+
+function peel(line: string): string {
+  let s = line;
+  for (let guard = 0; guard < 16; guard++) {
+    let changed = false;
+    for (const re of WRAPPERS) {
+      const m = re.exec(s);
+      if (m && m[0].length > 0 && m[0].length < s.length) {
+        s = s.slice(m[0].length);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return s;
+}
+
+// ---- 3. recognisers --------------------------------------------------------------------
+
+export interface Diagnostic {
+  /** the file as printed (placed and prefixed later), or undefined for a tool/channel diagnostic */
+  file?: string;
+  /** where a diagnostic without a file is filed (e.g. unreal/LogCook, tool/LINK) */
+  where?: string;
+  line?: number;
+  severity: "error" | "warning" | "info";
+  category: string | null;
+  message: string;
+  /** a summary echo of a primary line (counted only when the primary is absent) */
+  echo?: boolean;
+}
+
+export interface Recogniser {
+  name: string;
+  /** Returns diagnostics for the (peeled) line, or undefined when the line is not its kind. */
+  match(line: string, state: ParseState): Diagnostic[] | undefined;
+}
+
+export interface ParseState {
+  /** the file header of stylish-format output (ESLint, stylelint) */
+  stylishFile?: string;
+}
+
+const sevOf = (s: string): "error" | "warning" | "info" => {
+  const l = s.toLowerCase();
+  return l.includes("err") || l === "fatal" ? "error" : l.startsWith("warn") ? "warning" : "info";
+};
+
+/** Strips context suffixes that vary by translation unit or project. */
+function cleanMessage(m: string): string {
+  return m
+    .replace(/\s*\(compiling source file [^)]*\)\s*$/i, "")
+    .replace(/\s*\[[^\]]*\.(?:vcxproj|csproj|vcproj|proj|sln)\]\s*$/i, "")
+    .trim();
+}
+
+/** A category from a trailing `[-Wflag]`, `[-Werror,-Wflag]` or `[check-name]`. */
+function trailingCategory(m: string): { message: string; category: string | null } {
+  const b = /\s\[([^\][\s]+)\]$/.exec(m);
+  if (!b) return { message: m, category: null };
+  const parts = b[1].split(",").filter((x) => x !== "-Werror");
+  const cat = parts.find((x) => x.startsWith("-W") || x.startsWith("-f")) ?? parts[0];
+  if (!/^(?:-[Wf][\w+=-]+|[a-z][\w.-]*(?:-[\w.]+)+|[a-z]+\.[\w.-]+|clang-diagnostic-[\w-]+)$/.test(cat)) return { message: m, category: null };
+  // The flag or check is the category, an attribute: not part of the message (so the
+  // same diagnostic from a log and from SARIF, which keeps it apart, is one issue).
+  return { message: m.slice(0, b.index).trimEnd(), category: cat };
+}
+
+const FILE = String.raw`((?:[A-Za-z]:)?[^\s:()<>"|?*][^:<>"|?*]*?)`;
+
+/** A file as captured, without a command line printed before it on the same line. */
+function fileOf(captured: string): string {
+  const f = captured.trim();
+  return / -\S/.test(f) ? f.slice(f.lastIndexOf(" ") + 1) : f;
+}
+
+export const GRAMMAR: Recogniser[] = [
+  {
+    // MSVC and clang-cl: file(line[,col]): [fatal] error|warning [CODE]: message
+    name: "msvc",
+    match(line) {
+      const m = new RegExp(String.raw`^${FILE}\s?\((\d+)(?:,\d+)?(?:-\d+)?\)\s*:\s*(fatal error|error|warning|note|Command line warning)\s*([A-Z]{1,4}\d{2,5})?\s*:\s*(.*)$`).exec(line);
+      if (!m) return undefined;
+      const [, rawFile, ln, level, code, rest] = m;
+      const file = fileOf(rawFile);
+      if (level === "note") return [];
+      const msg = cleanMessage(rest);
+      if (code) return [{ file, line: Number(ln), severity: sevOf(level), category: code, message: `${code}: ${msg}` }];
+      const t = trailingCategory(msg);
+      return [{ file, line: Number(ln), severity: sevOf(level), category: t.category, message: t.message }];
+    },
+  },
+  {
+    // Tools and linkers: LINK : fatal error LNK1181: …, foo.lib(bar.obj) : error LNK2019: …, cl : Command line warning D9025 : …
+    name: "msvc-tool",
+    match(line) {
+      const m = /^([A-Za-z0-9_.\-]+(?:\([^)]*\))?|LINK|MSBUILD|CSC|cl|link)\s+:\s*(fatal error|error|warning|Command line warning|Command line error)\s+([A-Z]{1,4}\d{2,5})\s*:\s*(.*)$/.exec(line);
+      if (!m) return undefined;
+      const [, tool, level, code, rest] = m;
+      return [{ where: `tool/${tool.replace(/\(.*$/, "")}`, severity: sevOf(level), category: code, message: `${code}: ${cleanMessage(rest)}` }];
+    },
+  },
+  {
+    // gcc, clang, clang-tidy, javac: file:line[:col]: [fatal] error|warning|note: message [flag]
+    name: "gcc",
+    match(line) {
+      const m = new RegExp(String.raw`^${FILE}:(\d+)(?::(\d+))?:\s+(fatal error|error|warning|note|remark|Error|Warning)\s*:\s+(.*)$`).exec(line);
+      if (!m) return undefined;
+      const [, rawFile, ln, , level, rest] = m;
+      const file = fileOf(rawFile);
+      if (/^(note|remark)$/i.test(level)) return [];
+      const t = trailingCategory(cleanMessage(rest));
+      return [{ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message: t.message }];
+    },
+  },
+  {
+    // Maven: [ERROR] /path/X.java:[12,5] message ; [WARNING] …
+    name: "maven",
+    match(line) {
+      const m = /^\[(ERROR|WARNING|WARN)\]\s+(.+?\.\w+):\[(\d+)(?:,\d+)?\]\s+(.*)$/.exec(line);
+      if (!m) return undefined;
+      return [{ file: m[2], line: Number(m[3]), severity: sevOf(m[1]), category: "javac", message: m[4].trim() }];
+    },
+  },
+  {
+    // ESLint / stylelint stylish: a file header line, then "  12:5  error  message  rule-id"
+    name: "stylish",
+    match(line, state) {
+      const m = /^(\d+):(\d+)\s+(error|warning|✖|⚠|×)\s+(.*?)(?:\s{2,}([@\w/.-]+))?\s*$/.exec(line);
+      if (!m || !state.stylishFile) return undefined;
+      const sev = m[3] === "error" || m[3] === "✖" || m[3] === "×" ? "error" : "warning";
+      let msg = m[4].trim();
+      let rule = m[5] ?? null;
+      if (!rule) {
+        const r = /^(.*?)\s+\(([@\w/.-]+)\)$/.exec(msg); // stylelint: message (rule-name)
+        if (r) { msg = r[1]; rule = r[2]; }
+      }
+      return [{ file: state.stylishFile, line: Number(m[1]), severity: sev, category: rule, message: msg }];
+    },
+  },
+  {
+    // Unreal log channels of any name, and UnrealBuildTool / AutomationTool: Channel: Error|Warning: message
+    name: "channel",
+    match(line) {
+      const echo = /^([A-Za-z_][\w.]*):\s+(?:Display|Log|Verbose):\s+([A-Za-z_][\w.]*):\s+(Error|Warning|ERROR|WARNING|Fatal):\s+(.*)$/.exec(line);
+      if (echo) return [channelDiagnostic(echo[2], echo[3], echo[4], true)];
+      // The editor's packaging summary repeats what UAT printed: an echo too.
+      const pr = /^(PackagingResults|CookResults):\s+(Error|Warning):\s+(.*)$/.exec(line);
+      if (pr) return [channelDiagnostic(pr[1], pr[2], pr[3], true)];
+      const m = /^([A-Za-z_][\w.]*):\s+(Error|Warning|ERROR|WARNING|Fatal|Fatal error|error|warning)\s*:\s+(.*)$/.exec(line);
+      if (m) return [channelDiagnostic(m[1], m[2], m[3], false)];
+      const bare = /^(ERROR|WARNING|Error|Warning):\s+(.*)$/.exec(line); // UBT without a channel
+      if (bare) return [channelDiagnostic("UnrealBuildTool", bare[1], bare[2], false)];
+      return undefined;
+    },
+  },
+];
+
+const ASSET = /(\/(?:Game|Engine|Plugins|Script)\/[A-Za-z0-9_\-/]+)(?:\.[A-Za-z0-9_]+)?/;
+const SOURCE = /((?:[A-Za-z]:)?(?:[\w.\- ]*[\w.\-][/\\])*[\w.\-]+\.(?:cpp|cc|cxx|c|h|hpp|hxx|inl|cs|usf|ush|ini|uasset|umap|uproject|uplugin))\b/;
+
+function channelDiagnostic(channel: string, level: string, rest: string, echo: boolean): Diagnostic {
+  const message = cleanMessage(rest);
+  const asset = ASSET.exec(message)?.[1];
+  const src = asset ? undefined : SOURCE.exec(message)?.[1];
+  const lower = channel === channel.toLowerCase();
+  return {
+    file: src, where: asset ?? `${lower ? "tool" : "unreal"}/${channel}`,
+    severity: sevOf(level), category: channel, message, echo,
+  };
+}
+
+/** A stylish-format file header: an absolute or relative path alone on its line. */
+const STYLISH_FILE = /^((?:[A-Za-z]:[\\/]|\/|\.{0,2}[\\/]?)[^\s:]+(?:[\\/][^\\/]+)*\.[A-Za-z0-9]+)\s*$/;
+const UNREAL_SUMMARY = /(?:Success|Failure)\s*-\s*(\d+)\s+error\(s\),\s*(\d+)\s+warning\(s\)/;
+
+export interface LogSummary { reported_errors: number; reported_warnings: number; parsed_errors: number; parsed_warnings: number; mismatch: boolean }
+
+export interface ParsedLog { diagnostics: Diagnostic[]; summary?: LogSummary }
+
+/** Runs the grammar over a whole log: wrappers peeled, recognisers applied, echoes merged. */
+export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedLog {
+  const state: ParseState = {};
+  const primaries: Diagnostic[] = [];
+  const echoes: Diagnostic[] = [];
+  let reported: { errors: number; warnings: number } | undefined;
+  for (const raw of text.split(/\r\n|\n|\r/)) {
+    if (!raw.trim()) { state.stylishFile = undefined; continue; }
+    const line = peel(raw.trimEnd());
+    const s = UNREAL_SUMMARY.exec(line);
+    if (s) { reported = { errors: Number(s[1]), warnings: Number(s[2]) }; continue; }
+    let found: Diagnostic[] | undefined;
+    for (const r of grammar) {
+      found = r.match(line, state);
+      if (found) break;
+    }
+    if (found) {
+      for (const d of found) (d.echo ? echoes : primaries).push(d);
+      continue;
+    }
+    const f = STYLISH_FILE.exec(raw.trim());
+    if (f && !/^\s/.test(raw)) state.stylishFile = f[1];
+  }
+  // An echo repeats a primary line's severity and text (its channel may differ).
+  const key = (d: Diagnostic) => `${d.severity}\u0000${d.message}`;
+  const seen = new Set(primaries.map(key));
+  for (const e of echoes) {
+    if (seen.has(key(e))) continue;
+    seen.add(key(e));
+    primaries.push({ ...e, echo: true });
+  }
+  const out: ParsedLog = { diagnostics: primaries };
+  if (reported) {
+    const pe = primaries.filter((d) => d.severity === "error").length;
+    const pw = primaries.filter((d) => d.severity === "warning").length;
+    out.summary = { reported_errors: reported.errors, reported_warnings: reported.warnings, parsed_errors: pe, parsed_warnings: pw,
+                    mismatch: pe !== reported.errors || pw !== reported.warnings };
+  }
+  return out;
+}
+
+/** Diagnostics → native report issues (paths placed under the source roots, prefixed). */
+export function diagnosticsToIssues(ds: Diagnostic[], meta: ReportMeta): ReportIssue[] {
+  const roots = meta.source_roots ?? [];
+  return ds.map((d) => ({
+    path: prefixed(meta.path_prefix, placePath(d.file ?? d.where!, d.file ? roots : [])),
+    severity: d.severity,
+    category: d.category,
+    message: d.message,
+  }));
+}
 
 export function logToIssues(text: string, meta: ReportMeta): ReportIssue[] {
-  const issues: ReportIssue[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trimEnd();
-    if (!line) continue;
-    let m: RegExpExecArray | null;
-    if ((m = UNREAL.exec(line))) {
-      const [, cat, level, message] = m;
-      const where = ASSET.exec(message)?.[1] ?? SOURCE.exec(message)?.[1] ?? `unreal/${cat}`;
-      issues.push({ path: joinPath(meta.path_prefix, where), severity: sev(level), category: cat, message });
-    } else if ((m = MSVC.exec(line))) {
-      const [, file, , level, code, message] = m;
-      issues.push({ path: joinPath(meta.path_prefix, file), severity: sev(level), category: code, message: `${code}: ${message}` });
-    } else if ((m = MSVC_TOOL.exec(line))) {
-      const [, tool, level, code, message] = m;
-      issues.push({ path: joinPath(meta.path_prefix, `link/${tool}`), severity: sev(level), category: code, message: `${code}: ${message}` });
-    } else if ((m = GCC.exec(line))) {
-      const [, file, , , level, message] = m;
-      const flag = /\[(-W[\w=-]+)\]\s*$/.exec(message)?.[1];
-      issues.push({ path: joinPath(meta.path_prefix, file), severity: sev(level), category: flag ?? "compiler", message });
-    }
-  }
-  return issues;
+  return diagnosticsToIssues(parseLog(text).diagnostics, meta);
 }

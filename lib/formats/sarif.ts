@@ -1,34 +1,36 @@
-// SARIF 2.1.0 → native report. One issue per result: the path is the result's
-// first physical location (relative to its uriBaseId, or to the run's common source
-// directory for absolute URIs), the message its text, the severity its level, the
-// category its ruleId. Line and column are not part of an issue's identity.
+// SARIF 2.1.0 → native report. One issue per result that reports a problem: the
+// path is the result's first physical location placed under the source root — a
+// `uriBaseId` location is already relative to its root; an absolute URI has the
+// run's `originalUriBaseIds` roots, the caller's source roots and the CI workspace
+// shapes stripped (lib/formats/paths.ts), never the folder the report's findings
+// happen to share. The message is its text, the severity its level, the category
+// its rule id. Results of level `note` or `none` and of kind pass / notApplicable /
+// informational are context, not issues (as notes are in logs). Line and column are
+// not part of an issue's identity.
 import { InputError } from "../errors.js";
-import { joinPath, type Report, type ReportIssue, type ReportMeta, applyMeta } from "./types.js";
+import { placePath, prefixed } from "./paths.js";
+import { type Report, type ReportIssue, type ReportMeta, applyMeta } from "./types.js";
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined);
 
-function uriToPath(uri: string): string {
-  let p = uri;
-  if (/^file:/i.test(p)) p = p.replace(/^file:(\/\/[^/]*)?/i, "");
-  try { p = decodeURIComponent(p); } catch { /* keep as is */ }
-  return p.replace(/\\/g, "/");
+/** The absolute roots a run declares (originalUriBaseIds, following uriBaseId chains). */
+function runRoots(run: Json): string[] {
+  const bases = obj(run.originalUriBaseIds) ?? {};
+  const resolve = (name: string, depth = 0): string | undefined => {
+    const b = obj(bases[name]);
+    if (!b || typeof b.uri !== "string" || depth > 8) return undefined;
+    if (typeof b.uriBaseId === "string") {
+      const parent = resolve(b.uriBaseId, depth + 1);
+      return parent ? `${parent.replace(/\/+$/, "")}/${b.uri}` : undefined;
+    }
+    return b.uri;
+  };
+  return Object.keys(bases).map((k) => resolve(k)).filter((x): x is string => !!x);
 }
 
-function commonDir(paths: string[]): string {
-  const abs = paths.filter((p) => p.startsWith("/"));
-  if (abs.length === 0) return "";
-  let parts = abs[0].split("/").slice(0, -1);
-  for (const p of abs.slice(1)) {
-    const q = p.split("/");
-    let i = 0;
-    while (i < parts.length && i < q.length - 1 && parts[i] === q[i]) i++;
-    parts = parts.slice(0, i);
-  }
-  return parts.join("/");
-}
-
-const LEVELS: Record<string, string> = { error: "error", warning: "warning", note: "info", none: "info" };
+const LEVELS: Record<string, string | null> = { error: "error", warning: "warning", note: null, none: null };
+const NOT_PROBLEMS = new Set(["pass", "notApplicable", "informational"]);
 
 export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
   const root = obj(doc);
@@ -42,18 +44,26 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
     const results = run.results ?? [];
     if (!Array.isArray(results)) throw new InputError(`sarif.runs[${ri}].results`, "expected an array");
     const rules = (obj(obj(run.tool)?.driver)?.rules as Json[] | undefined) ?? [];
+    const roots = [...runRoots(run), ...(meta.source_roots ?? [])];
     const located = results.map((rV, i) => {
       const r = obj(rV);
       if (!r) throw new InputError(`sarif.runs[${ri}].results[${i}]`, "expected an object");
       const loc = obj(obj((r.locations as unknown[] | undefined)?.[0])?.physicalLocation);
       const art = obj(loc?.artifactLocation);
-      const uri = typeof art?.uri === "string" ? uriToPath(art.uri) : undefined;
-      return { r, i, uri, relative: typeof art?.uriBaseId === "string" };
+      let uri = typeof art?.uri === "string" ? art.uri : undefined;
+      if (uri !== undefined && !/^file:/i.test(uri) && /%[0-9A-Fa-f]{2}/.test(uri)) {
+        try { uri = decodeURIComponent(uri); } catch { /* keep as is */ }
+      }
+      return { r, i, uri };
     });
-    const base = commonDir(located.filter((x) => x.uri && !x.relative).map((x) => x.uri!));
     for (const { r, i, uri } of located) {
       const field = `sarif.runs[${ri}].results[${i}]`;
       const rule = typeof r.ruleIndex === "number" ? rules[r.ruleIndex] : rules.find((x) => x?.id === r.ruleId);
+      const level = typeof r.level === "string" ? r.level
+        : typeof obj(rule?.defaultConfiguration)?.level === "string" ? String(obj(rule?.defaultConfiguration)?.level) : "warning";
+      if (!(level in LEVELS)) throw new InputError(`${field}.level`, `unknown value ${JSON.stringify(level)} (expected error, warning, note or none)`);
+      const severity = LEVELS[level];
+      if (severity === null || (typeof r.kind === "string" && NOT_PROBLEMS.has(r.kind))) continue; // context, not an issue
       const msg = obj(r.message);
       let text = typeof msg?.text === "string" ? msg.text : undefined;
       if (text === undefined && typeof msg?.id === "string") {
@@ -65,17 +75,14 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
         text = text.replace(/\{(\d+)\}/g, (m, n) => (args[Number(n)] !== undefined ? String(args[Number(n)]) : m));
       }
       if (!text) throw new InputError(`${field}.message`, "required field is missing");
-      const level = typeof r.level === "string" ? r.level
-        : typeof obj(rule?.defaultConfiguration)?.level === "string" ? String(obj(rule?.defaultConfiguration)?.level) : "warning";
-      const severity = LEVELS[level];
-      if (!severity) throw new InputError(`${field}.level`, `unknown value ${JSON.stringify(level)} (expected error, warning, note or none)`);
-      let p = uri ?? "unknown-location";
-      if (base && p.startsWith(base + "/")) p = p.slice(base.length + 1);
+      // A uriBaseId location is relative to its root already; an absolute one is placed.
+      const p = uri === undefined ? "unknown-location" : placePath(uri, roots) || "unknown-location";
       issues.push({
-        path: joinPath(meta.path_prefix, p),
+        path: prefixed(meta.path_prefix, p),
         severity,
         message: text,
-        category: typeof r.ruleId === "string" ? r.ruleId : null,
+        category: typeof r.ruleId === "string" ? r.ruleId : typeof rule?.id === "string" ? rule.id
+          : typeof obj(r.rule)?.id === "string" ? String(obj(r.rule)!.id) : null,
       });
     }
   });

@@ -39,6 +39,8 @@ export interface ReportMeta {
   description?: string;
   /** Prepended to every issue path of SARIF and log reports (e.g. "eu-build-01/atlas"). */
   path_prefix?: string;
+  /** Build roots stripped from absolute file paths of SARIF and log reports (longest match wins). */
+  source_roots?: string[];
 }
 
 /** Fills the fields a report lacks from meta; the body wins where both are given. */
@@ -60,7 +62,4 @@ export function applyMeta(report: Report, meta: ReportMeta): Report {
   return r;
 }
 
-export function joinPath(prefix: string | undefined, p: string): string {
-  const clean = p.replace(/\\/g, "/").replace(/^[A-Za-z]:\//, "").replace(/^\/+/, "");
-  return prefix ? `${prefix.replace(/\/+$/, "")}/${clean}` : clean;
-}
+export { placePath, prefixed } from "./paths.js";

@@ -1,0 +1,95 @@
+// Where a reported file lives, independent of who reports it: separators and drive
+// letters unified, `.` and `..` resolved, and build roots stripped — the roots the
+// caller names (source_roots: per report, ?source_root=, --source-root) and the
+// workspace shapes of common CI systems — so the same file has the same path from
+// agent A and agent B, from a log and from SARIF, and never depends on which other
+// files had findings. A path that cannot be placed under a root keeps its absolute
+// folders (without the leading slash or drive), so it stays distinguishable.
+
+/**
+ * Workspace shapes of CI systems, matched against the cleaned absolute path:
+ * everything up to and including the match is the build root.
+ */
+export const WORKSPACE_ROOTS: RegExp[] = [
+  /^(?:[a-z]:)?\/(?:.*\/)?workspace\/[^/]+\//i,             // Jenkins …/workspace/<job>/ (and <job>@2)
+  /^\/(?:home\/runner\/work|__w)\/[^/]+\/[^/]+\//,           // GitHub Actions (Linux, containers)
+  /^[a-z]:\/a\/\d+\/s\//i,                                   // Azure Pipelines (Windows) D:\a\1\s\
+  /^[a-z]:\/a\/[^/]+\/[^/]+\//i,                               // GitHub Actions (Windows) D:\a\<repo>\<repo>\
+  /^(?:[a-z]:)?\/(?:.*\/)?work\/\d+\/s\//i,                   // Azure Pipelines agents …/work/1/s/
+  /^\/builds\/[^/]+\/[^/]+\//,                                 // GitLab runner /builds/<group>/<project>/
+  /^(?:[a-z]:)?\/(?:.*\/)?buildagent\/work\/[0-9a-f]{8,}\//i,  // TeamCity …/BuildAgent/work/<hash>/
+  /^(?:[a-z]:)?\/(?:.*\/)?buildkite-agent\/builds\/[^/]+\/[^/]+\/[^/]+\//i, // Buildkite
+  /^[a-z]:\/(?:h|horde)\/[^/]+\/sync\//i,                      // Horde / UGS workspaces D:\h\<stream>\Sync\
+];
+
+const UNREAL_TOP = new Set(["Engine", "Source", "Plugins", "Content", "Config"]);
+
+/** Unifies separators and resolves `.` and `..`; keeps a leading `/` or drive as a marker. */
+export function cleanPath(p: string): string {
+  let s = p.trim().replace(/\\/g, "/");
+  if (/^file:/i.test(s)) {
+    s = s.replace(/^file:(?:\/\/[^/]*)?/i, "");
+    try { s = decodeURIComponent(s); } catch { /* keep as is */ }
+  }
+  s = s.replace(/^\/([a-z]:\/)/i, "$1"); // file:///C:/x
+  const drive = /^([a-z]):\//i.exec(s)?.[1];
+  const absolute = drive !== undefined || s.startsWith("/");
+  const rest = drive ? s.slice(3) : s;
+  const out: string[] = [];
+  for (const seg of rest.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (out.length && out[out.length - 1] !== "..") out.pop();
+      else if (!absolute) out.push("..");
+      continue;
+    }
+    out.push(seg);
+  }
+  return (drive ? `${drive.toLowerCase()}:/` : absolute ? "/" : "") + out.join("/");
+}
+
+/** Lower-cased for comparison on case-insensitive (Windows) paths. */
+const isWindows = (p: string) => /^[a-z]:\//i.test(p);
+
+function stripPrefix(path: string, root: string): string | undefined {
+  const r = root.endsWith("/") ? root : root + "/";
+  const cmpPath = isWindows(path) ? path.toLowerCase() : path;
+  const cmpRoot = isWindows(r) ? r.toLowerCase() : r;
+  if (cmpPath.startsWith(cmpRoot)) return path.slice(r.length);
+  if (cmpPath === cmpRoot.slice(0, -1)) return "";
+  return undefined;
+}
+
+/**
+ * The path of a reported file relative to its project's source root, `/`-separated,
+ * without leading slash or drive. `roots` are the caller's source roots (any
+ * separator style); the longest one that contains the path wins, then the CI
+ * workspace shapes.
+ */
+export function placePath(p: string, roots: string[] = []): string {
+  const clean = cleanPath(p);
+  const sorted = roots.map(cleanPath).filter(Boolean).sort((a, b) => b.length - a.length);
+  for (const r of sorted) {
+    const rel = stripPrefix(clean, r);
+    if (rel !== undefined && rel !== "") return rel;
+  }
+  if (clean.startsWith("/") || isWindows(clean)) {
+    for (const re of WORKSPACE_ROOTS) {
+      const m = re.exec(clean);
+      if (m && clean.length > m[0].length) return clean.slice(m[0].length);
+    }
+    const body = clean.replace(/^[a-z]:\//i, "").replace(/^\//, "");
+    // An Unreal project or engine tree: its root is the folder holding Engine/,
+    // Source/, Plugins/, Content/ or Config/ (the first such segment from the left).
+    const segs = body.split("/");
+    const at = segs.findIndex((x, i) => i > 0 && i < segs.length - 1 && UNREAL_TOP.has(x));
+    return at > 0 ? segs.slice(at).join("/") : body;
+  }
+  return clean;
+}
+
+/** Joins the report's path prefix (server/project/…) and a placed path. */
+export function prefixed(prefix: string | undefined, placed: string): string {
+  const pre = prefix ? prefix.replace(/\\/g, "/").replace(/\/+$/, "") : "";
+  return pre ? `${pre}/${placed}` : placed;
+}

@@ -1,0 +1,116 @@
+// The corpus of real build output (test/corpus, sources in its README and manifest):
+// every file gives exactly its expected diagnostics — nothing missing, nothing
+// invented from context lines — and identities survive what real builds do: line
+// shifts, one file of a multi-file report fixed, another agent's workspace, and the
+// same compiler run as a log and as SARIF.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeLog, diagnosticsToIssues, parseLog } from "../lib/formats/log.js";
+import { sarifToReport } from "../lib/formats/sarif.js";
+import type { ReportIssue } from "../lib/formats/types.js";
+import { ROOT } from "../lib/migrate.js";
+import { decodeUtf8, parseJson } from "../lib/text.js";
+import { cloneDatabase } from "./helpers/db.js";
+
+const DIR = path.join(ROOT, "test", "corpus");
+interface Expected { severity: string; path: string; category: string | null; message: string }
+interface Entry { file: string; format: "log" | "sarif"; source: string; expected: Expected[]; summary_mismatch?: boolean }
+const manifest: { files: Entry[] } = JSON.parse(readFileSync(path.join(DIR, "manifest.json"), "utf8"));
+
+function read(file: string, opts: { roots?: string[] } = {}): { issues: ReportIssue[]; mismatch?: boolean } {
+  const bytes = readFileSync(path.join(DIR, file));
+  if (file.endsWith(".sarif")) {
+    const r = sarifToReport(parseJson(decodeUtf8(bytes)), { source_roots: opts.roots });
+    return { issues: r.issues ?? [] };
+  }
+  const parsed = parseLog(decodeLog(bytes, decodeUtf8));
+  return { issues: diagnosticsToIssues(parsed.diagnostics, { source_roots: opts.roots }), mismatch: parsed.summary?.mismatch };
+}
+
+describe("every corpus file gives exactly its expected diagnostics", () => {
+  it("has a source for every file and covers the formats", () => {
+    expect(manifest.files.length).toBeGreaterThanOrEqual(20);
+    for (const f of manifest.files) expect(f.source.length, f.file).toBeGreaterThan(20);
+  });
+  for (const entry of manifest.files) {
+    it(entry.file, () => {
+      const { issues, mismatch } = read(entry.file);
+      const left = [...issues];
+      for (const e of entry.expected) {
+        const i = left.findIndex((x) => x.severity === e.severity && x.path === e.path && (x.category ?? null) === e.category
+          && x.message.startsWith(e.message));
+        expect(i, `${entry.file}: missing ${JSON.stringify(e)}`).toBeGreaterThanOrEqual(0);
+        left.splice(i, 1);
+      }
+      expect(left, `${entry.file}: invented`).toEqual([]);
+      if (entry.summary_mismatch !== undefined) expect(mismatch).toBe(entry.summary_mismatch);
+    });
+  }
+});
+
+describe("identities that survive real builds", () => {
+  let db: Awaited<ReturnType<typeof cloneDatabase>>;
+  let sql: pg.Pool;
+  beforeAll(async () => {
+    db = await cloneDatabase();
+    sql = new pg.Pool({ connectionString: db.url, max: 2 }).on("error", () => {});
+  });
+  afterAll(async () => {
+    await sql.end();
+    await db.drop();
+  });
+  const hashes = async (issues: ReportIssue[]) => {
+    const { rows } = await sql.query(
+      `select encode(ledger.issue_hash(ledger.normalise_message(i->>'message'), ledger.normalise_path(i->>'path')), 'hex') as h
+         from jsonb_array_elements($1::jsonb) i order by 1`, [JSON.stringify(issues)]);
+    return rows.map((r) => r.h as string);
+  };
+
+  it("a line shift keeps every issue", async () => {
+    const text = readFileSync(path.join(DIR, "gcc12-physics.log"), "utf8");
+    const shifted = text.replace(/^(src\/core\/physics\.cpp):(\d+):(\d+):/gm, (_, f, l, c) => `${f}:${Number(l) + 12}:${c}:`);
+    expect(shifted).not.toEqual(text);
+    const a = diagnosticsToIssues(parseLog(text).diagnostics, {});
+    const b = diagnosticsToIssues(parseLog(shifted).diagnostics, {});
+    expect(await hashes(b)).toEqual(await hashes(a));
+  });
+
+  it("the same file built on two agents (Jenkins and GitHub Actions workspaces) is the same issue", async () => {
+    const a = await hashes(read("clang14-agent-jenkins.log").issues);
+    expect(a.length).toBe(4);
+    expect(await hashes(read("clang14-agent-github.log").issues)).toEqual(a);
+    expect(await hashes(read("clang16-agent-github.sarif").issues)).toEqual(await hashes(read("clang16-agent-jenkins.sarif").issues));
+  });
+
+  it("one compiler run as a log and as SARIF gives the same issues", async () => {
+    const log = await hashes(read("clang16-agent-jenkins.log").issues);
+    expect(log.length).toBe(4);
+    expect(await hashes(read("clang16-agent-jenkins.sarif").issues)).toEqual(log);
+  });
+
+  it("a source root given by the caller places paths the same way as a known workspace shape", async () => {
+    const known = read("clang14-agent-jenkins.log").issues.map((i) => i.path);
+    const given = read("clang14-agent-jenkins.log", { roots: ["/var/lib/jenkins/workspace/atlas-main"] }).issues.map((i) => i.path);
+    expect(given).toEqual(known);
+    expect(new Set(known)).toEqual(new Set(["src/core/physics.cpp"]));
+  });
+
+  it("fixing one file of a multi-file SARIF report resolves only that file's issues", async () => {
+    const physics = JSON.parse(readFileSync(path.join(DIR, "clang16-agent-jenkins.sarif"), "utf8"));
+    const broken = JSON.parse(readFileSync(path.join(DIR, "clang16-agent-jenkins-broken.sarif"), "utf8"));
+    const both = structuredClone(physics);
+    both.runs[0].results.push(...broken.runs[0].results);
+    const report = (cl: number, doc: unknown) => ({ ...sarifToReport(doc, { path_prefix: "srv/atlas" }), project: "sarifix", changelist: cl });
+    await sql.query("select ledger.ingest_report($1)", [report(1, both)]);
+    await sql.query("select ledger.ingest_report($1)", [report(2, physics)]);
+    const { rows } = await sql.query(
+      `select d.status, ii.path, count(*)::int as n from ledger.diff('sarifix', 1, 2) d
+         join ledger.issue_instance ii using (issue_id) group by 1, 2 order by 1, 2`);
+    expect(rows).toEqual([
+      { status: "resolved", path: "srv/atlas/src/core/broken.cpp", n: 2 },
+      { status: "unchanged", path: "srv/atlas/src/core/physics.cpp", n: 4 },
+    ]);
+  });
+});

@@ -1,0 +1,2 @@
+#pragma once
+template <typename T> bool below(T a) { unsigned limit = 10; return a < limit; }
