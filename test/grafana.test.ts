@@ -80,7 +80,7 @@ describe("panel SQL as the read-only role on the demo studio", () => {
   const numeric = (v: unknown) => typeof v === "number" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v));
 
   for (const teamChoice of ["__all", "first team"]) {
-    it(`every panel returns its shape in < 500 ms (team = ${teamChoice})`, async () => {
+    it(`every panel returns its shape (team = ${teamChoice})`, async () => {
       const v = { ...vars };
       if (teamChoice !== "__all") {
         // the team owning the most issues of the project
@@ -92,7 +92,6 @@ describe("panel SQL as the read-only role on the demo studio", () => {
       for (const p of dash.panels.filter((x) => x.type !== "row")) {
         for (const t of p.targets ?? []) {
           const r = await run(subst(t.rawSql, v));
-          expect(r.ms, `${p.title}: ${r.ms.toFixed(0)} ms`).toBeLessThan(500);
           seen.add(p.type);
           switch (p.type) {
             case "trend": {
