@@ -8,10 +8,11 @@ import { postgraphile, type PostGraphileInstance } from "postgraphile";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/fastify/v5";
-import { defaultMaskError } from "postgraphile/grafserv";
+import { defaultMaskError, httpError } from "postgraphile/grafserv";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
 import { PgAggregatesPreset } from "@graphile/pg-aggregates";
-import type { GraphQLError } from "postgraphile/graphql";
+import { Kind, NoSchemaIntrospectionCustomRule, parse, type DocumentNode, type FragmentDefinitionNode,
+         type GraphQLError, type SelectionSetNode } from "postgraphile/graphql";
 import pg from "pg";
 import { isClientSqlError } from "../lib/errors.js";
 
@@ -53,6 +54,92 @@ export function graphqlPreset(pool: pg.Pool, opts: { production: boolean }): Gra
       maskError,
     },
     grafast: { explain: false },
+    plugins: [queryLimitsPlugin({ production: opts.production })],
+  };
+}
+
+/** Limits on what one GraphQL request may ask for (checked before graphql-js validates it). */
+export const QUERY_LIMITS = { maxLength: 100_000, maxDepth: 15, maxCost: 5_000, maxFragments: 200 };
+
+/**
+ * The cost of an operation with every fragment spread expanded — fields counted
+ * with their whole sub-selection — and its depth, computed in time linear in the
+ * document (each fragment's cost is computed once), so nested fragments that would
+ * expand exponentially are measured, not expanded.
+ */
+export function operationCost(doc: DocumentNode): { cost: number; depth: number; fragments: number } {
+  const frags = new Map<string, FragmentDefinitionNode>();
+  for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) frags.set(d.name.value, d);
+  const memo = new Map<string, { cost: number; depth: number }>();
+  const visiting = new Set<string>();
+  const measure = (set: SelectionSetNode | undefined): { cost: number; depth: number } => {
+    let cost = 0, depth = 0;
+    for (const sel of set?.selections ?? []) {
+      let c: { cost: number; depth: number };
+      if (sel.kind === Kind.FIELD) {
+        const sub = measure(sel.selectionSet);
+        c = { cost: 1 + sub.cost, depth: 1 + sub.depth };
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        c = measure(sel.selectionSet);
+      } else {
+        const name = sel.name.value;
+        const known = memo.get(name);
+        if (known) c = known;
+        else if (visiting.has(name) || !frags.has(name)) c = { cost: 0, depth: 0 }; // cycles and unknowns: graphql-js rejects them
+        else {
+          visiting.add(name);
+          c = measure(frags.get(name)!.selectionSet);
+          visiting.delete(name);
+          memo.set(name, c);
+        }
+      }
+      cost = Math.min(cost + c.cost, Number.MAX_SAFE_INTEGER);
+      depth = Math.max(depth, c.depth);
+    }
+    return { cost, depth };
+  };
+  let cost = 0, depth = 0;
+  for (const d of doc.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    const m = measure(d.selectionSet);
+    cost = Math.max(cost, m.cost);
+    depth = Math.max(depth, m.depth);
+  }
+  return { cost, depth, fragments: frags.size };
+}
+
+const refuse = (message: string) => httpError(400, message);
+
+/** Refuses oversized, too deep or too costly requests (and introspection in production) before validation. */
+function queryLimitsPlugin(opts: { production: boolean }): GraphileConfig.Plugin {
+  return {
+    name: "BuildledgerQueryLimitsPlugin",
+    version: "1.0.0",
+    grafserv: {
+      middleware: {
+        processGraphQLRequestBody(next, event) {
+          const q = event.body.query;
+          if (typeof q === "string") {
+            if (q.length > QUERY_LIMITS.maxLength) throw refuse(`query: longer than ${QUERY_LIMITS.maxLength} characters`);
+            let doc: DocumentNode;
+            try {
+              doc = parse(q, { maxTokens: 20_000 });
+            } catch {
+              return next(); // graphql-js reports the syntax error itself
+            }
+            const m = operationCost(doc);
+            if (m.fragments > QUERY_LIMITS.maxFragments) throw refuse(`query: more than ${QUERY_LIMITS.maxFragments} fragments`);
+            if (m.depth > QUERY_LIMITS.maxDepth) throw refuse(`query: nested ${m.depth} levels deep (at most ${QUERY_LIMITS.maxDepth})`);
+            if (m.cost > QUERY_LIMITS.maxCost) throw refuse(`query: selects ${m.cost > 1e12 ? "more than 10^12" : m.cost} fields with fragments expanded (at most ${QUERY_LIMITS.maxCost})`);
+          }
+          return next();
+        },
+        setPreset(next, event) {
+          if (opts.production) event.validationRules.push(NoSchemaIntrospectionCustomRule);
+          return next();
+        },
+      },
+    },
   };
 }
 

@@ -243,3 +243,42 @@ describe("abandoned uploads", () => {
     expect((await sql.query("select ledger_private.sweep_uploads() as n")).rows[0].n).toBe(0);
   });
 });
+
+describe("GraphQL limits", () => {
+  /** A 1.3 KB query of nested fragments: each level spreads the one below twice (2^30 fields). */
+  function fragmentBomb(levels = 30) {
+    let q = "query Q { ...F0 }\nfragment F" + levels + " on Query { __typename }\n";
+    for (let i = 0; i < levels; i++) q += `fragment F${i} on Query { ...F${i + 1} a${i}: __typename ...F${i + 1} }\n`;
+    return q;
+  }
+  it("a nested-fragment bomb is refused at once while /healthz stays fast; a normal query runs", async () => {
+    const svc = await service();
+    const bomb = fragmentBomb();
+    const t0 = Date.now();
+    const [r, health] = await Promise.all([
+      fetch(`${svc.base}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ query: bomb }) }),
+      fetch(`${svc.base}/healthz`),
+    ]);
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(await r.json())).toMatch(/query: selects \d+ fields with fragments expanded \(at most 5000\)/);
+    expect(health.status).toBe(200);
+    // (how long it took is a benchmark figure, not an assertion; printed for the log)
+    console.log(`fragment bomb refused in ${Date.now() - t0} ms`);
+    const deep = "{ " + "a: __typename ".repeat(1) + "}";
+    const ok = await fetch(`${svc.base}/graphql`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: deep }) });
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).data).toEqual({ a: "Query" });
+  });
+  it("introspection is off in production and on otherwise", async () => {
+    const q = JSON.stringify({ query: "{ __schema { queryType { name } } }" });
+    const headers = { "content-type": "application/json", accept: "application/json" };
+    const prod = await service({ production: true });
+    const pr = await (await fetch(`${prod.base}/graphql`, { method: "POST", headers, body: q })).json();
+    expect(pr.errors?.[0]?.message).toMatch(/introspection/i);
+    const dev = await service({ production: false });
+    const dr = await (await fetch(`${dev.base}/graphql`, { method: "POST", headers, body: q })).json();
+    expect(dr.data).toEqual({ __schema: { queryType: { name: "Query" } } });
+  });
+});
