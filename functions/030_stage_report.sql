@@ -158,12 +158,14 @@ begin
     select format('build.covered_paths[%s]: %s', ord - 1,
                   case when jsonb_typeof(e) <> 'string' then 'expected a string'
                        when ledger.normalise_path(e #>> '{}') is null then 'empty path'
+                       when octet_length(ledger.normalise_path(e #>> '{}')) > 1024 then 'longer than 1024 bytes'
                        else 'more than 32 segments' end) as msg
       into v_err
       from jsonb_array_elements(v_build->'covered_paths') with ordinality as t(e, ord)
      where jsonb_typeof(e) <> 'string'
         or ledger.normalise_path(e #>> '{}') is null
         or array_length(string_to_array(ledger.normalise_path(e #>> '{}'), '/'), 1) > 32
+        or octet_length(ledger.normalise_path(e #>> '{}')) > 1024
      order by ord limit 1;
     if found then
       raise exception '%', v_err.msg using errcode = '22023';
@@ -186,6 +188,7 @@ begin
         when jsonb_typeof(t.e->'path') <> 'string' then '.path: expected a string'
         when n.path is null then '.path: empty path'
         when array_length(string_to_array(n.path, '/'), 1) > 32 then '.path: more than 32 segments'
+        when octet_length(n.path) > 1024 then format('.path: longer than 1024 bytes (%s)', octet_length(n.path))
         when coalesce(jsonb_typeof(t.e->'severity'), 'null') = 'null' then '.severity: required field is missing'
         when jsonb_typeof(t.e->'severity') <> 'string'
           or ledger.canonical_severity(t.e->>'severity') is null
@@ -193,7 +196,9 @@ begin
         when coalesce(jsonb_typeof(t.e->'message'), 'null') = 'null' then '.message: required field is missing'
         when jsonb_typeof(t.e->'message') <> 'string' then '.message: expected a string'
         when t.e->>'message' !~ '\S' then '.message: empty message'
+        when octet_length(t.e->>'message') > 16384 then format('.message: longer than 16384 bytes (%s)', octet_length(t.e->>'message'))
         when coalesce(jsonb_typeof(t.e->'category'), 'null') not in ('null', 'string') then '.category: expected a string'
+        when octet_length(t.e->>'category') > 256 then format('.category: longer than 256 bytes (%s)', octet_length(t.e->>'category'))
         when coalesce(jsonb_typeof(t.e->'count'), 'null') not in ('null', 'number')
           or (jsonb_typeof(t.e->'count') = 'number'
               and ((t.e->>'count')::numeric < 1 or (t.e->>'count')::numeric > 2147483647

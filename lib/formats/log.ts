@@ -278,6 +278,11 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
   return out;
 }
 
+/** Messages of tool output are cut at 8,000 characters (the ledger refuses more than 16 KB). */
+export function capMessage(m: string): string {
+  return m.length > 8000 ? `${m.slice(0, 8000)}… (${m.length - 8000} more characters)` : m;
+}
+
 /** Diagnostics → native report issues (paths placed under the source roots, prefixed). */
 export function diagnosticsToIssues(ds: Diagnostic[], meta: ReportMeta): ReportIssue[] {
   const roots = meta.source_roots ?? [];
@@ -285,7 +290,7 @@ export function diagnosticsToIssues(ds: Diagnostic[], meta: ReportMeta): ReportI
     path: prefixed(meta.path_prefix, placePath(d.file ?? d.where!, d.file ? roots : [])),
     severity: d.severity,
     category: d.category,
-    message: d.message,
+    message: capMessage(d.message),
   }));
 }
 

@@ -9,6 +9,7 @@
 // not part of an issue's identity.
 import { InputError } from "../errors.js";
 import { placePath, prefixed } from "./paths.js";
+import { capMessage } from "./log.js";
 import { type Report, type ReportIssue, type ReportMeta, applyMeta } from "./types.js";
 
 type Json = Record<string, unknown>;
@@ -80,7 +81,7 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
       issues.push({
         path: prefixed(meta.path_prefix, p),
         severity,
-        message: text,
+        message: capMessage(text),
         category: typeof r.ruleId === "string" ? r.ruleId : typeof rule?.id === "string" ? rule.id
           : typeof obj(r.rule)?.id === "string" ? String(obj(r.rule)!.id) : null,
       });

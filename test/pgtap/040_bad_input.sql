@@ -1,6 +1,6 @@
 -- Bad input: SQLSTATE class 22, a message that names the field, nothing stored.
 begin;
-select plan(31);
+select plan(39);
 
 create function pg_temp.err(p_report text) returns text language plpgsql as $$
 begin
@@ -33,6 +33,12 @@ insert into cases values
   ('bad count', '{"project": "atlas", "changelist": 1, "issues": [{"path": "a/b", "severity": "error", "message": "m", "count": 0}]}', 'issues[0].count:'),
   ('bad build status', '{"project": "atlas", "changelist": 1, "build": {"status": "exploded"}}', 'build.status:'),
   ('bad submitted_at', '{"project": "atlas", "changelist": 1, "submitted_at": "yesterday-ish"}', 'submitted_at:');
+-- sizes processing could never index: refused at staging, never a worker failure
+insert into cases values
+  ('path over 1024 bytes', format('{"project": "atlas", "changelist": 1, "issues": [{"path": "a/%s", "severity": "error", "message": "m"}]}', repeat('x', 3000)), 'issues[0].path:'),
+  ('message over 16 KB', format('{"project": "atlas", "changelist": 1, "issues": [{"path": "a/b", "severity": "error", "message": "%s"}]}', repeat('m', 17000)), 'issues[0].message:'),
+  ('category over 256 bytes', format('{"project": "atlas", "changelist": 1, "issues": [{"path": "a/b", "severity": "error", "message": "m", "category": "%s"}]}', repeat('c', 300)), 'issues[0].category:'),
+  ('covered path over 1024 bytes', format('{"project": "atlas", "changelist": 1, "build": {"covered_paths": ["%s"]}}', repeat('p', 1100)), 'build.covered_paths[0]:');
 
 select ok(left(pg_temp.err(report), 2) = '22', name || ': SQLSTATE class 22') from cases order by name;
 select ok(split_part(pg_temp.err(report), ' ', 2) = field, name || ': the message names ' || field) from cases order by name;
