@@ -38,3 +38,27 @@ end
 $$;
 comment on function ledger_private.sweep_uploads(interval, interval) is
   'Marks streamed uploads idle for longer than p_idle as failed and deletes their lines (abandoned mid-body), and forgets finished uploads older than p_keep; returns the number swept.';
+
+create or replace function ledger_private.enforce_read_limits(p_limit interval default interval '15 seconds')
+returns integer
+language sql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+  /* Read-only roles (buildledger_reader and the logins in it, such as
+     buildledger_grafana) have a statement timeout set on the role, which a session
+     may lift with SET. This is the limit it cannot lift: statements of sessions
+     that log in as a reader (and not as a service role or superuser) running for
+     longer than p_limit are cancelled. Run by every worker's maintenance pass; the
+     worker role holds pg_signal_backend for it. Returns how many were cancelled. */
+  select count(*) filter (where pg_cancel_backend(a.pid))::int
+    from pg_stat_activity a
+    join pg_roles r on r.rolname = a.usename
+   where a.state = 'active' and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'
+     and not r.rolsuper
+     and pg_has_role(a.usename, 'buildledger_reader', 'member')
+     and not pg_has_role(a.usename, 'buildledger_ingest', 'member')
+     and not pg_has_role(a.usename, 'buildledger_worker', 'member')
+     and a.query_start < now() - p_limit
+$$;
+comment on function ledger_private.enforce_read_limits(interval) is
+  'Cancels statements of reader logins (Grafana) that run longer than p_limit, a limit the session cannot lift; returns how many were cancelled.';

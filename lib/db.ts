@@ -1,6 +1,32 @@
 // Connection helpers: one place that knows how to reach PostgreSQL.
 import pg from "pg";
 
+/** The roles the server and the worker act as (sql/890_roles.sql). */
+export type ServiceRole = "buildledger_ingest" | "buildledger_worker";
+
+/**
+ * Connection settings that make every session of a pool act as `role` from its
+ * first statement (startup option `-c role=…`): the server and the worker never
+ * act as the owner that runs migrations. The login (DATABASE_URL, or
+ * INGEST_DATABASE_URL / WORKER_DATABASE_URL for a dedicated login) must be the
+ * owner or a member of the role. BUILDLEDGER_SERVICE_ROLES=off disables it.
+ */
+export function serviceConnection(url: string, role: ServiceRole): { connectionString: string; options?: string } {
+  const dedicated = role === "buildledger_ingest" ? process.env.INGEST_DATABASE_URL : process.env.WORKER_DATABASE_URL;
+  const connectionString = dedicated && sameDatabase(dedicated, url) ? dedicated : url;
+  if (process.env.BUILDLEDGER_SERVICE_ROLES === "off") return { connectionString };
+  return { connectionString, options: `-c role=${role}` };
+}
+
+function sameDatabase(a: string, b: string): boolean {
+  try {
+    const x = new URL(a), y = new URL(b);
+    return x.hostname === y.hostname && (x.port || "5432") === (y.port || "5432") && x.pathname === y.pathname;
+  } catch {
+    return false;
+  }
+}
+
 export const DEFAULT_LOCAL_URL = "postgres://postgres@127.0.0.1:5432/buildledger";
 
 export function databaseUrl(): string {

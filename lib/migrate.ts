@@ -76,6 +76,12 @@ export async function migrateDatabase(
       );
       sqlApplied = true;
     }
+    // Database-level privileges live on the database itself, not in its template:
+    // applied on every run (idempotent) so a database made from a template gets them.
+    await client.query(`do $$ begin
+        execute format('revoke temporary on database %I from public', current_database());
+        execute format('grant temporary on database %I to buildledger_ingest, buildledger_worker', current_database());
+      end $$`);
     const grafanaPassword = process.env.BUILDLEDGER_GRAFANA_PASSWORD;
     if (grafanaPassword) {
       await client.query(`alter role buildledger_grafana with password ${client.escapeLiteral(grafanaPassword)}`);

@@ -11,6 +11,7 @@ import { formatFor, ingest, type Format } from "../lib/ingest.js";
 import type { ReportMeta } from "../lib/formats/types.js";
 import { RateLimiter } from "../lib/ratelimit.js";
 import { readiness } from "../lib/status.js";
+import { serviceConnection } from "../lib/db.js";
 import { checkToken } from "../lib/tokens.js";
 import { gate, gatePolicy, parseCl, setGatePolicy } from "../lib/gate.js";
 import { grafserv, makeGraphql } from "./graphql.js";
@@ -153,7 +154,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
   // the client's bytes (NDJSON takes a connection per chunk), and a wait for a
   // connection is bounded (503 + Retry-After instead of a queue without end).
   const pool = new pg.Pool({
-    connectionString: opts.databaseUrl, max: opts.poolSize ?? 12, types: { getTypeParser: int8AsNumber },
+    ...serviceConnection(opts.databaseUrl, "buildledger_ingest"), max: opts.poolSize ?? 12, types: { getTypeParser: int8AsNumber },
     connectionTimeoutMillis: 30_000, idleTimeoutMillis: 30_000,
   });
   pool.on("error", () => {});

@@ -15,6 +15,7 @@ import { Kind, NoSchemaIntrospectionCustomRule, parse, type DocumentNode, type F
          type GraphQLError, type SelectionSetNode } from "postgraphile/graphql";
 import pg from "pg";
 import { isClientSqlError } from "../lib/errors.js";
+import { serviceConnection } from "../lib/db.js";
 
 export const READER_ROLE = "buildledger_reader";
 
@@ -147,7 +148,7 @@ export interface Graphql { pgl: PostGraphileInstance; release(): Promise<void> }
 
 /** A PostGraphile instance on its own pool; release() frees both. */
 export function makeGraphql(connectionString: string, opts: { production: boolean }): Graphql {
-  const pool = new pg.Pool({ connectionString, max: 5 });
+  const pool = new pg.Pool({ ...serviceConnection(connectionString, "buildledger_ingest"), max: 5 });
   pool.on("error", () => {});
   const pgl = postgraphile(graphqlPreset(pool, opts));
   return { pgl, release: async () => { await pgl.release(); await pool.end(); } };

@@ -1,11 +1,35 @@
 -- Exposure is a decision: nothing is executable by PUBLIC; buildledger_reader may
--- read the API and call the read-only query functions, nothing that writes.
+-- read the API and call the read-only query functions, nothing that writes; the
+-- service roles (890_roles.sql) get exactly what the server and the worker call.
 -- Applied last, after every function and view exists.
 
 revoke all on schema ledger_private from public;
 revoke execute on all functions in schema ledger from public;
 revoke execute on all functions in schema ledger_private from public;
+-- Anything the owner adds later is not PUBLIC either.
+alter default privileges in schema ledger revoke execute on functions from public;
+alter default privileges in schema ledger_private revoke execute on functions from public;
+alter default privileges revoke execute on functions from public;
 
+-- Nothing outside the ledger's own grants may write: no temporary tables, no large
+-- objects, no advisory locks (the migration lock is the owner's) for other roles.
+-- (database-level: TEMPORARY is revoked from PUBLIC by lib/migrate.ts on every run,
+-- since a database made from a template does not inherit its template's ACL)
+revoke execute on function
+  pg_catalog.lo_create(oid), pg_catalog.lo_creat(integer), pg_catalog.lo_import(text), pg_catalog.lo_import(text, oid),
+  pg_catalog.lo_export(oid, text), pg_catalog.lo_from_bytea(oid, bytea), pg_catalog.lo_put(oid, bigint, bytea),
+  pg_catalog.lo_unlink(oid), pg_catalog.lo_truncate(integer, integer), pg_catalog.lowrite(integer, bytea),
+  pg_catalog.lo_open(oid, integer),
+  pg_catalog.pg_advisory_lock(bigint), pg_catalog.pg_advisory_lock(integer, integer),
+  pg_catalog.pg_advisory_xact_lock(bigint), pg_catalog.pg_advisory_xact_lock(integer, integer),
+  pg_catalog.pg_try_advisory_lock(bigint), pg_catalog.pg_try_advisory_lock(integer, integer),
+  pg_catalog.pg_try_advisory_xact_lock(bigint), pg_catalog.pg_try_advisory_xact_lock(integer, integer),
+  pg_catalog.pg_advisory_lock_shared(bigint), pg_catalog.pg_advisory_xact_lock_shared(bigint),
+  pg_catalog.pg_try_advisory_lock_shared(bigint), pg_catalog.pg_try_advisory_xact_lock_shared(bigint),
+  pg_catalog.pg_sleep(double precision), pg_catalog.pg_sleep_for(interval), pg_catalog.pg_sleep_until(timestamptz)
+from public;
+
+-- readers ------------------------------------------------------------------------------
 grant usage on schema ledger to buildledger_reader;
 grant usage on schema ledger_private to buildledger_reader;
 grant select on all tables in schema ledger to buildledger_reader;
@@ -36,3 +60,53 @@ grant execute on function
 to buildledger_reader;
 -- the gate policy is not secret: readers (Grafana, GraphQL) see what the gate applies
 grant select on ledger_private.gate_policy to buildledger_reader;
+
+-- the entry points that write run as their owner, with a fixed search_path --------------
+alter function ledger_private.stage_upload(bigint, boolean) security definer;
+alter function ledger_private.mark_processing(bigint, integer) security definer;
+alter function ledger_private.record_failure(bigint, integer, integer, text) security definer;
+alter function ledger_private.backfill_chunk(bigint, bigint, bigint) security definer;
+alter function ledger_private.sweep_uploads(interval, interval) security definer;
+alter function ledger.set_gate_policy(text, jsonb, text) security definer;
+
+-- the HTTP server ------------------------------------------------------------------------
+grant buildledger_reader to buildledger_ingest;           -- GraphQL runs as the reader anyway
+grant usage on schema graphile_worker, graphile_migrate to buildledger_ingest;
+grant execute on function
+  ledger.stage_report(jsonb),
+  ledger_private.stage_upload(bigint, boolean),
+  ledger.set_gate_policy(text, jsonb, text)
+to buildledger_ingest;
+grant select, insert, update on ledger_private.upload to buildledger_ingest;
+grant select, insert, delete on ledger_private.upload_issue to buildledger_ingest;
+grant select, update (last_used_at) on ledger_private.ingest_token to buildledger_ingest;
+grant select on ledger_private.sql_state, graphile_migrate.migrations, graphile_worker.jobs to buildledger_ingest;
+
+-- the job runner -------------------------------------------------------------------------
+grant buildledger_reader to buildledger_worker;
+grant execute on function
+  ledger.process_snapshot(bigint),
+  ledger_private.mark_processing(bigint, integer),
+  ledger_private.record_failure(bigint, integer, integer, text),
+  ledger_private.backfill_chunk(bigint, bigint, bigint),
+  ledger_private.sweep_uploads(interval, interval),
+  ledger_private.enforce_read_limits(interval)
+to buildledger_worker;
+grant select, insert, update, delete on ledger_private.worker_lease to buildledger_worker;
+-- graphile-worker's own queue (its run() locks, completes and fails jobs with SQL)
+grant usage on schema graphile_worker to buildledger_worker;
+grant select, insert, update, delete on all tables in schema graphile_worker to buildledger_worker;
+grant usage, select on all sequences in schema graphile_worker to buildledger_worker;
+grant execute on all functions in schema graphile_worker to buildledger_worker;
+grant execute on function
+  pg_catalog.pg_advisory_lock(bigint), pg_catalog.pg_advisory_lock(integer, integer),
+  pg_catalog.pg_advisory_xact_lock(bigint), pg_catalog.pg_advisory_xact_lock(integer, integer),
+  pg_catalog.pg_try_advisory_lock(bigint), pg_catalog.pg_try_advisory_lock(integer, integer),
+  pg_catalog.pg_try_advisory_xact_lock(bigint), pg_catalog.pg_try_advisory_xact_lock(integer, integer)
+to buildledger_worker;
+-- reads' time limits are enforced by the worker's maintenance (it cancels statements of
+-- reader sessions past their limit), which a reader session cannot switch off
+grant pg_signal_backend to buildledger_worker;
+-- leases name sessions by pid and start time, which pg_stat_activity shows a role only
+-- for its own login's sessions unless it may read all statistics
+grant pg_read_all_stats to buildledger_worker;

@@ -17,6 +17,7 @@ import pg from "pg";
 import { EventEmitter } from "node:events";
 import { run, type Runner, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
 import { quietLogger } from "../lib/migrate.js";
+import { serviceConnection } from "../lib/db.js";
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -109,7 +110,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? ((msg, extra) => console.log(JSON.stringify({ level: "info", time: new Date().toISOString(), msg, ...extra })));
   const maintenanceMs = opts.maintenanceMs ?? 15_000;
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: (opts.concurrency ?? 2) + 2, connectionTimeoutMillis: 30_000 });
+  const conn = serviceConnection(opts.databaseUrl, "buildledger_worker");
+  const pool = new pg.Pool({ ...conn, max: (opts.concurrency ?? 2) + 2, connectionTimeoutMillis: 30_000 });
   pool.on("error", (e) => log("database pool error", { error: e.message }));
   pool.on("connect", (client) => client.on("error", (e) => log("database connection error", { error: e.message })));
 
@@ -125,7 +127,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       where a.pid = pg_backend_pid()
      on conflict (worker_id) do update set backend_pid = excluded.backend_pid, backend_start = excluded.backend_start`;
   const openLease = async () => {
-    const c = new pg.Client({ connectionString: opts.databaseUrl, application_name: "buildledger-worker-lease" });
+    const c = new pg.Client({ ...conn, application_name: "buildledger-worker-lease" });
     c.on("error", () => { if (lease === c) lease = undefined; });
     await c.connect();
     c.on("end", () => {
@@ -165,8 +167,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       await checkLease();
       const freed = await unlockDeadWorkers(pool, grace);
       if (freed.length) log("unlocked jobs of workers that died", { pools: freed });
-      const { rows } = await pool.query("select ledger_private.sweep_uploads() as n");
+      const { rows } = await pool.query("select ledger_private.sweep_uploads() as n, ledger_private.enforce_read_limits() as c");
       if (rows[0].n > 0) log("swept abandoned uploads", { uploads: rows[0].n });
+      if (rows[0].c > 0) log("cancelled reader statements past their time limit", { statements: rows[0].c });
     } catch (e) {
       log("maintenance failed (retried on the next tick)", { error: errText(e) });
     } finally {
