@@ -55,7 +55,7 @@ const USAGE = `usage: buildledger <command> [options]
   migrate
   ingest   <file|-> [--format json|ndjson|sarif|log] [--url http://host:port --token T | --direct]
            [--project P] [--stream S] [--cl N] [--build-id ID] [--path-prefix PREFIX] [--source-root DIR ...]
-  token    create <project> [--name NAME] | revoke <id|name> [--project P] | list [--project P]
+  token    create <project> [--name NAME] [--create-project] | revoke <id|name> [--project P] | list [--project P]
   backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
   status   [--project P]
   gate     --project P --cl N [--stream main] [--wait SECONDS] [--json] [--url URL --token T]
@@ -198,7 +198,7 @@ async function cmdToken(pos: string[], f: Flags) {
   await withPool(f, async (pool) => {
     if (sub === "create") {
       if (!arg) throw new Error("token create: give the project");
-      const { token, row } = await createToken(pool, arg, str(f, "name") ?? `token-${Date.now()}`);
+      const { token, row } = await createToken(pool, arg, str(f, "name") ?? `token-${Date.now()}`, { createProject: f["create-project"] === true });
       console.log(token);
       console.error(`created token ${row.token_id} "${row.name}" for project ${row.project}; it is shown only now`);
     } else if (sub === "revoke") {
@@ -357,7 +357,10 @@ async function cmdGenerate(f: Flags) {
       const url = str(f, "url");
       if (!url) throw new Error("generate: --url is required with --to http");
       const tokens: Record<string, string> = {};
-      for (const p of projectNames(opts.projects)) tokens[p] = (await createToken(pool, p, "generator")).token;
+      for (const p of projectNames(opts.projects)) {
+        await revokeToken(pool, "generator", p);
+        tokens[p] = (await createToken(pool, p, "generator", { createProject: true })).token;
+      }
       const n = await deliverStudio(opts, { kind: "http", url, tokens }, show, 4);
       bar.done(`posted ${n} reports to ${url}`);
     } else if (to === "sql") {

@@ -10,14 +10,31 @@ export interface TokenRow {
   created_at: Date; revoked_at: Date | null; last_used_at: Date | null;
 }
 
-export async function createToken(db: pg.Pool | pg.Client, project: string, name: string): Promise<{ token: string; row: TokenRow }> {
+/**
+ * Creates a token for a known project (one that has reported, or is declared with
+ * `createProject`). Names are unique among a project's active tokens.
+ */
+export async function createToken(db: pg.Pool | pg.Client, project: string, name: string,
+                                  opts: { createProject?: boolean } = {}): Promise<{ token: string; row: TokenRow }> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(project)) throw new Error(`project: "${project}" is not a valid project name`);
+  if (!name.trim() || name.length > 200) throw new Error("name: expected 1 to 200 characters");
+  if (opts.createProject) {
+    await db.query("insert into ledger.project (project) values ($1) on conflict do nothing", [project]);
+  } else {
+    const { rowCount } = await db.query("select 1 from ledger.project where project = $1", [project]);
+    if (!rowCount) throw new Error(`project: unknown project "${project}" (no report has named it yet; declare it with --create-project)`);
+  }
   const token = `blt_${randomBytes(24).toString("base64url")}`;
-  const { rows } = await db.query(
-    `insert into ledger_private.ingest_token (project, name, token_hash) values ($1, $2, $3)
-     returning token_id::int, project, name, created_at, revoked_at, last_used_at`,
-    [project, name, hashToken(token)]);
-  return { token, row: rows[0] };
+  try {
+    const { rows } = await db.query(
+      `insert into ledger_private.ingest_token (project, name, token_hash) values ($1, $2, $3)
+       returning token_id::int, project, name, created_at, revoked_at, last_used_at`,
+      [project, name, hashToken(token)]);
+    return { token, row: rows[0] };
+  } catch (e) {
+    if ((e as { code?: string }).code === "23505") throw new Error(`name: project "${project}" already has an active token named "${name}" (revoke it first)`);
+    throw e;
+  }
 }
 
 /** Revokes by id or by name within a project; returns how many tokens were revoked. */

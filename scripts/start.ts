@@ -11,7 +11,10 @@ import { migrateDatabase } from "../lib/migrate.js";
 import { databaseName, dropDatabase } from "../lib/db.js";
 import { DEFAULT_GENERATOR, projectNames } from "../lib/generator.js";
 import { deliverStudio, processQueued } from "../lib/studio.js";
-import { createToken, revokeToken } from "../lib/tokens.js";
+import { checkToken, createToken, revokeToken } from "../lib/tokens.js";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ROOT } from "../lib/migrate.js";
 
 const t0 = Date.now();
 const args = process.argv.slice(2);
@@ -51,6 +54,22 @@ function bar(what: string) {
     if (tty) process.stdout.write(`\r${line}\x1b[K${d >= t ? "\n" : ""}`);
     else console.log(line);
   };
+}
+
+/**
+ * The demo token for project atlas: kept in .data/demo-token.json (per database) and
+ * reused while it is valid, so each start does not mint another valid token.
+ */
+async function demoToken(pool: pg.Pool, dbUrl: string): Promise<string> {
+  const file = path.join(ROOT, ".data", "demo-token.json");
+  const saved = await readFile(file, "utf8").then((t) => JSON.parse(t) as Record<string, string>, () => ({} as Record<string, string>));
+  const key = dbUrl.replace(/:[^:@/]*@/, "@"); // no password in the file
+  if (saved[key] && (await checkToken(pool, saved[key])).ok) return saved[key];
+  await revokeToken(pool, "demo", "atlas");
+  const { token } = await createToken(pool, "atlas", "demo");
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ ...saved, [key]: token }, null, 1), { mode: 0o600 });
+  return token;
 }
 
 try {
@@ -96,8 +115,7 @@ try {
     const w = await startWorker({ databaseUrl: url, handleSignals: false, log: () => {} });
     cleanup.push(() => w.stop());
     await srv.app.listen({ port, host: "127.0.0.1" });
-    await revokeToken(pool, "demo", "atlas");
-    const { token } = await createToken(pool, "atlas", "demo");
+    const token = await demoToken(pool, url);
     const base = `http://127.0.0.1:${port}`;
     const psqlUrl = url.replace(/^postgres:/, "postgresql:");
     console.log(`
@@ -113,8 +131,10 @@ psql      psql '${psqlUrl}'
   select path, open_count, new_count, resolved_count from ledger.rollup('atlas', ${latest.cl}, 3) order by open_count desc limit 5;
 
 Ingest    curl -s ${base}/v1/reports -H 'authorization: Bearer ${token}' -H 'content-type: application/json' \\
-    -d '{"project":"atlas","changelist":${Number(latest.cl) + 1},"issues":[{"path":"eu-build-01/atlas/audio/ui/click.wav","severity":"error","message":"Missing audio cue UI_Click_03"}]}'
-          (a token for project atlas, created for this run; more with: npx buildledger token create <project>)
+    -d '{"project":"atlas","changelist":${Number(latest.cl) + 1},"build":{"id":"demo-${Number(latest.cl) + 1}","status":"partial","covered_paths":["eu-build-01/atlas/audio/demo"]},"issues":[{"path":"eu-build-01/atlas/audio/demo/click.wav","severity":"error","message":"Missing audio cue UI_Click_03"}]}'
+          (a partial build vouching only for audio/demo: one new error, nothing else changes;
+           the demo token is kept in .data/ and reused; more with: npx buildledger token create <project>)
+Gate      npx buildledger gate --project atlas --cl ${Number(latest.cl) + 1} --wait 30
 
 Health    ${base}/healthz   ${base}/readyz   ${base}/metrics
 Grafana   docker compose up   (then http://localhost:3000, dashboards in the "buildledger" folder; see README)

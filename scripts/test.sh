@@ -23,6 +23,7 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
     -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null || {
     cat "$pgdata/server.log"; echo "0 passed, 1 failed"; exit 1; }
   trap 'run_pg "$bin/pg_ctl" -D "$pgdata/db" -m immediate stop >/dev/null 2>&1; rm -rf "$pgdata"' EXIT
+  trap 'exit 130' INT TERM   # so that the EXIT trap removes the cluster on Ctrl-C or kill too
   export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
   export PATH="$bin:$PATH"
   echo "== private PostgreSQL $(basename "$(dirname "$bin")") on port $port"

@@ -282,3 +282,17 @@ describe("GraphQL limits", () => {
     expect(dr.data).toEqual({ __schema: { queryType: { name: "Query" } } });
   });
 });
+
+describe("tokens", () => {
+  it("token create refuses unknown projects unless declared, and names are unique among a project's active tokens", async () => {
+    const { createToken, revokeToken } = await import("../lib/tokens.js");
+    await expect(createToken(sql, "never-reported", "ci")).rejects.toThrow(/^project: unknown project "never-reported"/);
+    const a = await createToken(sql, "hard", "ci-main");
+    await expect(createToken(sql, "hard", "ci-main")).rejects.toThrow(/^name: project "hard" already has an active token named "ci-main"/);
+    expect(await revokeToken(sql, "ci-main", "hard")).toBe(1);
+    const b = await createToken(sql, "hard", "ci-main");
+    expect(b.token).not.toBe(a.token);
+    const c = await createToken(sql, "brand-new", "ci", { createProject: true });
+    expect(c.row.project).toBe("brand-new");
+  });
+});

@@ -20,7 +20,7 @@ export async function startService(databaseUrl: string, opts: Partial<ServerOpti
 export async function token(databaseUrl: string, project: string, name = "test"): Promise<string> {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
-  try { return (await createToken(c, project, name)).token; } finally { await c.end(); }
+  try { return (await createToken(c, project, name, { createProject: true })).token; } finally { await c.end(); }
 }
 
 /** Starts `buildledger worker` as a child process (the real CLI entry point). */
