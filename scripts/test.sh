@@ -73,5 +73,16 @@ passed=$((passed+pp)); failed=$((failed+pf))
 [ $prc -ne 0 ] && [ "$pf" -eq 0 ] && failed=$((failed+1))
 psql "$TEST_DATABASE_URL" -qc "drop database if exists $pgtap_db with (force)" >/dev/null
 
+echo "== fault and load suite (npm run test:faults)"
+npx tsx scripts/faults.ts > "$out/faults.txt" 2>&1
+frc=$?
+sed -n '/^case /,$p' "$out/faults.txt"
+if read -r fp ff < <(sed -n 's/^faults-result: \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$out/faults.txt"); then
+  passed=$((passed+fp)); failed=$((failed+ff))
+  [ $frc -ne 0 ] && [ "$ff" -eq 0 ] && failed=$((failed+1))
+else
+  tail -30 "$out/faults.txt"; failed=$((failed+1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -141,6 +141,22 @@ function bodyStream(req: FastifyRequest, opts: { idleMs: number; maxRatio: numbe
   return out;
 }
 
+/**
+ * Discards the rest of a refused request's body — at most `maxBytes` or `ms`, then
+ * the socket is destroyed — so the client reads the answer instead of a reset.
+ */
+function lingerAndDiscard(req: FastifyRequest, maxBytes: number, ms: number) {
+  const raw = req.raw;
+  if (raw.readableEnded || raw.destroyed) return;
+  let seen = 0;
+  const cut = () => { clearTimeout(timer); raw.socket?.destroy(); };
+  const timer = setTimeout(cut, ms);
+  timer.unref();
+  raw.on("data", (b: Buffer) => { seen += b.length; if (seen > maxBytes) cut(); });
+  raw.on("end", () => clearTimeout(timer));
+  raw.resume();
+}
+
 const bearer = (req: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
 
 function sameSecret(a: string, b: string): boolean {
@@ -225,7 +241,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     scope.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
 
     scope.post("/v1/reports", async (req, reply) => {
-      let bodyTouched = false;
+      let bodyTouched = false; // whether bodyStream started consuming the body
       let counted = false;
       try {
         const q = (req.query ?? {}) as Record<string, string | undefined>;
@@ -266,10 +282,11 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
         counters.inc("buildledger_reports_received_total", {
           format: String((req.query as Record<string, string> | undefined)?.format ?? "auto"),
           outcome: status >= 400 && status < 500 ? "rejected" : status === 503 ? "busy" : "error" });
-        // Refused before or while reading the body: close the connection rather than
-        // read what the client still sends (a bad token with a 200 MB body costs nothing).
-        if (!bodyTouched || status === 413 || status === 408) reply.header("connection", "close");
-        else (req.body as Readable).resume?.();
+        // Refused before or while reading the body: what the client still sends is
+        // discarded (never buffered) for a little while, so it can read the answer, and
+        // then the connection is cut (a bad token with a 200 MB body costs nothing).
+        reply.header("connection", "close");
+        lingerAndDiscard(req, bodyTouched ? 0 : 64 * 1024 * 1024, 5_000);
         throw e;
       } finally {
         if (counted) uploads--;
