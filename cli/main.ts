@@ -58,6 +58,7 @@ const USAGE = `usage: buildledger <command> [options]
   token    create <project> [--name NAME] [--create-project] | revoke <id|name> [--project P] | list [--project P]
   backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
   status   [--project P]
+  retry    <snapshot-id> | --all [--project P]   re-queue failed snapshots (they keep their input)
   gate     --project P --cl N [--stream main] [--wait SECONDS] [--json] [--url URL --token T]
            exit code 0 pass, 1 fail, 2 not ready (after --wait) or error
   policy   --project P [--set key=value ...]   show or change the gate policy
@@ -260,6 +261,17 @@ async function cmdStatus(f: Flags) {
   });
 }
 
+async function cmdRetry(pos: string[], f: Flags) {
+  const id = pos[0];
+  if (!id && f.all !== true) throw new Error("retry: give a snapshot id, or --all [--project P]");
+  if (id && !/^\d{1,18}$/.test(id)) throw new Error(`retry: "${id}" is not a snapshot id`);
+  await withPool(f, async (pool) => {
+    const { rows } = await pool.query("select ledger_private.retry_snapshots($1::bigint, $2) as n", [id ?? null, str(f, "project") ?? null])
+      .catch((e) => { throw new Error(`retry: ${(e as Error).message}`); });
+    console.log(`re-queued ${rows[0].n} failed snapshot${rows[0].n === 1 ? "" : "s"}; a worker processes them`);
+  });
+}
+
 /** Flags that may be given more than once (--set a=1 --set b=2). */
 function repeated(argv: string[], name: string): string[] {
   const out: string[] = [];
@@ -388,6 +400,7 @@ export async function main(argv: string[]) {
     case "status": return cmdStatus(flags);
     case "generate": return cmdGenerate(flags);
     case "gate": return cmdGate(flags);
+    case "retry": return cmdRetry(rest, flags);
     case "policy": return cmdPolicy(flags);
     case undefined: case "help": console.log(USAGE); return;
     default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);

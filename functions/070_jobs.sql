@@ -145,3 +145,45 @@ end
 $$;
 comment on function ledger_private.backfill_chunk(bigint, bigint, bigint) is
   'Job body of one backfill chunk: re-processes the snapshots of CLs [from, to] and records progress, in one transaction.';
+
+create or replace function ledger_private.retry_snapshots(p_snapshot_id bigint default null, p_project text default null)
+returns integer
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+set jit to off
+as $$
+declare
+  v_n integer := 0;
+  v_s record;
+begin
+  /* Puts failed snapshots back in the queue: one by id, or every failed snapshot (of
+     one project when p_project is given). A failed snapshot keeps its input (its raw
+     issues are deleted only by a successful processing), so after the cause is fixed
+     it is processed as if it had just arrived, with fresh attempts. Refuses a snapshot
+     that is not failed. Returns how many were queued. */
+  if p_snapshot_id is not null then
+    select s.snapshot_id, s.state into v_s from ledger.snapshot s where s.snapshot_id = p_snapshot_id;
+    if not found then
+      raise exception 'snapshot_id: no snapshot %', p_snapshot_id using errcode = '22023';
+    elsif v_s.state <> 'failed' then
+      raise exception 'snapshot_id: snapshot % is %, not failed', p_snapshot_id, v_s.state using errcode = '22023';
+    end if;
+  end if;
+  for v_s in
+    select s.snapshot_id, s.project, s.stream from ledger.snapshot s
+     where s.state = 'failed' and (p_snapshot_id is null or s.snapshot_id = p_snapshot_id)
+       and (p_project is null or s.project = p_project)
+     order by s.snapshot_id
+     for update
+  loop
+    update ledger.snapshot s set state = 'queued', attempts = 0, error = null where s.snapshot_id = v_s.snapshot_id;
+    perform graphile_worker.add_job('process_snapshot', json_build_object('snapshot_id', v_s.snapshot_id),
+              queue_name => ledger_private.timeline_queue(v_s.project, v_s.stream),
+              job_key => 'process_snapshot:' || v_s.snapshot_id, job_key_mode => 'replace', max_attempts => 6);
+    v_n := v_n + 1;
+  end loop;
+  return v_n;
+end
+$$;
+comment on function ledger_private.retry_snapshots(bigint, text) is
+  'Re-queues failed snapshots (one by id, or all, optionally of one project) from the input they kept, with fresh attempts; returns how many (buildledger retry).';

@@ -120,6 +120,30 @@ describe("failures are visible, and isolated", () => {
     ]);
     const { rows: st } = await a.pool.query("select project, failed, done from ledger.v_timeline_status order by project");
     expect(st).toEqual([{ project: "doomed", failed: "1", done: "0" }, { project: "healthy", failed: "0", done: "1" }]);
+
+    // The failed snapshot kept its input: once the cause is gone, `buildledger retry` re-queues it.
+    await a.pool.query("drop trigger doom on ledger.issue_observation");
+    const retry = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn(process.execPath, [path.join(ROOT, "bin", "buildledger.js"), "retry", String(d.id)], { env: { ...process.env, DATABASE_URL: a.url } });
+      let out = "";
+      p.stdout.on("data", (c) => (out += c));
+      p.stderr.on("data", (c) => (out += c));
+      p.on("exit", (code) => resolve({ code, out }));
+    });
+    expect(retry.code, retry.out).toBe(0);
+    expect(retry.out).toMatch(/re-queued 1 failed snapshot/);
+    const w2 = await startWorker({ databaseUrl: a.url, handleSignals: false, log: () => {} });
+    try {
+      await waitFor("the retried snapshot to be processed", async () => {
+        const { rows } = await a.pool.query("select state from ledger.snapshot where snapshot_id = $1", [d.id]);
+        return rows[0].state === "done";
+      }, 60_000, 100);
+    } finally {
+      await w2.stop();
+    }
+    expect(await intervalsOffSpec(a.pool, "doomed")).toBe(0);
+    const again = await a.pool.query("select ledger_private.retry_snapshots($1)", [d.id]).catch((e) => e);
+    expect([again.code, again.message]).toEqual(["22023", `snapshot_id: snapshot ${d.id} is done, not failed`]);
   });
 });
 
