@@ -348,6 +348,18 @@ begin
   update ledger.timeline t
      set latest_processed_cl = greatest(t.latest_processed_cl, v_c), last_processed_at = now()
    where t.project = v_s.project and t.stream = v_s.stream;
+
+  -- 8. daily team metrics of the days whose CLs the changed intervals touch, and of
+  --    the later starts of the changed issues (whether a start is a regression
+  --    depends on the issue's earlier intervals) ------------------------------------
+  perform ledger_private.team_days_refresh(v_s.project, v_s.stream,
+            ledger_private.team_days_of_cls(v_s.project, v_s.stream, least(v_c, r.lo), greatest(v_c, r.hi, r.later)))
+     from (select min(x) as lo, max(x) as hi,
+                  (select max(i.start_cl) from ledger.issue_presence_interval i
+                    where i.project = v_s.project and i.stream = v_s.stream
+                      and i.issue_id in (select issue_id from _bl_old_chg union select issue_id from _bl_new_chg)) as later
+             from (select start_cl from _bl_old_chg union all select resolved_cl from _bl_old_chg
+                   union all select start_cl from _bl_new_chg union all select resolved_cl from _bl_new_chg) e(x)) r;
 end
 $$;
 comment on function ledger.process_snapshot(bigint) is

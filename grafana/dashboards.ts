@@ -30,32 +30,54 @@ const q = (name: string, label: string, sql: string) =>
   new dashboard.QueryVariableBuilder(name).label(label).datasource(DATASOURCE).query(sql).definition(sql)
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged);
 
-// Grafana substitutes single-value variables verbatim; the SQL quotes them itself.
+// Variables reach the SQL the way Grafana quotes them for SQL (`${var:sqlstring}`: a
+// single-quoted literal with quotes doubled), never pasted in unquoted; CL numbers are
+// quoted too and cast, so a hand-made URL value cannot become SQL.
+const v = (name: string) => `\${${name}:sqlstring}`;
+const cl = (name: string) => `${v(name)}::bigint`;
 export const SQL = {
-  trend: `select cl, total, new, resolved from ledger.cl_trend('\${project}', '\${stream}', 500) order by cl`,
+  trend: `select cl, total, new, resolved from ledger.cl_trend(${v("project")}, ${v("stream")}, 500) order by cl`,
   treemap: `select level1, level2, level3, level4, level5, level6, level7, level8, issue_count
-    from ledger.treemap_at('\${project}', \${cl}, '\${stream}', nullif('\${team}', '__all'))`,
+    from ledger.treemap_at(${v("project")}, ${cl("cl")}, ${v("stream")}, nullif(${v("team")}, '__all'))`,
   presence: `select "time", issue, present
-    from ledger.presence_timeline('\${project}', '\${stream}', nullif('\${team}', '__all'), nullif('\${severity}', '__all'), 25)
+    from ledger.presence_timeline(${v("project")}, ${v("stream")}, nullif(${v("team")}, '__all'), nullif(${v("severity")}, '__all'), 25)
     order by "time"`,
   heatmap: `select "time", team as metric, new_issues as value
-    from ledger.team_heatmap('\${project}', '\${stream}', 60) order by "time", team`,
+    from ledger.team_heatmap(${v("project")}, ${v("stream")}, 60) order by "time", team`,
   recurring: `select interval_count as intervals, case when interval_count >= 3 then 'flaky' else 'recurring' end as kind,
     severity, message, path, first_start_cl, last_seen_cl, is_open
-    from ledger.recurring_issues('\${project}', '\${stream}')
-    where '\${team}' = '__all' or split_part(path, '/', 3) = '\${team}'
+    from ledger.recurring_issues(${v("project")}, ${v("stream")})
+    where ${v("team")} = '__all' or split_part(path, '/', 3) = ${v("team")}
     order by interval_count desc, last_seen_cl desc limit 200`,
-  diff: `select status, severity, message, path from ledger.diff('\${project}', \${cl_from}, \${cl}, '\${stream}')
-    where status <> 'unchanged' and ('\${team}' = '__all' or split_part(path, '/', 3) = '\${team}')
+  diff: `select status, severity, message, path from ledger.diff(${v("project")}, ${cl("cl_from")}, ${cl("cl")}, ${v("stream")})
+    where status <> 'unchanged' and (${v("team")} = '__all' or split_part(path, '/', 3) = ${v("team")})
     order by status, severity, path`,
+  flaky: `select score, flips, covering_builds, present_builds, severity, message, path
+    from ledger.flaky_issues(${v("project")}, ${v("stream")}, ${cl("cl")}, 40, 3)
+    where ${v("team")} = '__all' or split_part(path, '/', 3) = ${v("team")}
+    order by score desc, flips desc limit 100`,
+  gate: `select g->>'status' as status, (g->'counts'->>'new_errors')::int as new_errors,
+    (g->'counts'->>'new_warnings')::int as new_warnings, (g->'counts'->>'regressions')::int as regressions,
+    (g->'counts'->>'flaky')::int as flaky, array_to_string(array(select jsonb_array_elements_text(g->'reasons')), '; ') as reasons
+    from ledger.gate(${v("project")}, ${cl("cl")}, ${v("stream")}) as g`,
+  teamTrends: `select w.days as window_days, t.team, t.new, t.resolved, t.regressions, t.open,
+    round(t.median_resolve_cls::numeric, 1) as median_resolve_cls, round(t.median_resolve_hours::numeric, 1) as median_resolve_hours
+    from (values (7), (30), (90)) as w(days)
+    cross join lateral ledger.team_trends(${v("project")}, ${v("stream")}, w.days) t
+    where ${v("team")} = '__all' or t.team = ${v("team")}
+    order by w.days, t.team`,
+  teamDaily: `select day::timestamptz as "time", team as metric, new - resolved as value
+    from ledger.team_daily where project = ${v("project")} and stream = ${v("stream")}
+      and (${v("team")} = '__all' or team = ${v("team")})
+    order by 1, 2`,
 };
 
 export const VARIABLES_SQL = {
   project: "select project from ledger.project order by project",
-  stream: "select stream from ledger.timeline where project = '${project}' order by stream <> 'main', stream",
-  team: "select team from ledger.v_team where project = '${project}' order by team",
-  cl: "select cl from ledger.changelist_metrics where project = '${project}' and stream = '${stream}' order by cl desc",
-  cl_from: "select cl from ledger.changelist_metrics where project = '${project}' and stream = '${stream}' and cl < ${cl} order by cl desc",
+  stream: "select stream from ledger.timeline where project = ${project:sqlstring} order by stream <> 'main', stream",
+  team: "select team from ledger.v_team where project = ${project:sqlstring} order by team",
+  cl: "select cl from ledger.changelist_metrics where project = ${project:sqlstring} and stream = ${stream:sqlstring} order by cl desc",
+  cl_from: "select cl from ledger.changelist_metrics where project = ${project:sqlstring} and stream = ${stream:sqlstring} and cl < ${cl:sqlstring}::bigint order by cl desc",
 };
 
 export function overviewDashboard(): dashboard.Dashboard {
@@ -106,6 +128,22 @@ export function overviewDashboard(): dashboard.Dashboard {
     .withPanel(new table.PanelBuilder().title("CL ${cl} vs CL ${cl_from}: introduced and fixed")
       .description("ledger.diff: issues new at CL ${cl} (not open at ${cl_from}) and resolved since.")
       .withTarget(new PgQuery(SQL.diff)).height(10).span(12))
+    .withRow(new dashboard.RowBuilder("Gate, flaky issues, team trends"))
+    .withPanel(new table.PanelBuilder().title("Quality gate at CL ${cl}")
+      .description("ledger.gate: pass / fail / not_ready for the chosen CL under the project's policy (buildledger policy), with the reasons.")
+      .withTarget(new PgQuery(SQL.gate)).height(5).span(24))
+    .withPanel(new table.PanelBuilder().title("Flaky issues (last 40 built CLs up to ${cl})")
+      .description("ledger.flaky_issues: presence flips among the builds covering each issue's path; score = flips / (covering builds - 1).")
+      .withTarget(new PgQuery(SQL.flaky)).height(10).span(12))
+    .withPanel(new table.PanelBuilder().title("Team trends over 7, 30 and 90 days")
+      .description("ledger.team_trends, from the daily table: new, resolved, regressions, open, median time to resolve (CLs, hours).")
+      .withTarget(new PgQuery(SQL.teamTrends)).height(10).span(12))
+    .withPanel(new heatmap.PanelBuilder().title("Net new issues per team and day")
+      .description("ledger.team_daily: new minus resolved per team and day.")
+      .withTarget(new PgQuery(SQL.teamDaily, "time_series"))
+      .calculate(false).cellGap(1)
+      .color(new heatmap.HeatmapColorOptionsBuilder().mode(heatmap.HeatmapColorMode.Scheme).scheme("RdYlGn").reverse(true).steps(64))
+      .height(10).span(24))
     .build();
 }
 

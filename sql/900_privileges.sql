@@ -6,10 +6,10 @@
 revoke all on schema ledger_private from public;
 revoke execute on all functions in schema ledger from public;
 revoke execute on all functions in schema ledger_private from public;
--- Anything the owner adds later is not PUBLIC either.
+-- Anything the owner adds to the ledger's schemas later is not PUBLIC either (scoped to
+-- these schemas: extensions installed elsewhere, such as pgTAP, keep their defaults).
 alter default privileges in schema ledger revoke execute on functions from public;
 alter default privileges in schema ledger_private revoke execute on functions from public;
-alter default privileges revoke execute on functions from public;
 
 -- Nothing outside the ledger's own grants may write: no temporary tables, no large
 -- objects, no advisory locks (the migration lock is the owner's) for other roles.
@@ -56,10 +56,11 @@ grant execute on function
   ledger_private.raise_22023(text, text),
   ledger.flaky_issues(text, text, bigint, integer, integer),
   ledger.gate(text, bigint, text),
-  ledger.gate_policy(text)
+  ledger.gate_policy(text),
+  ledger.team_trends(text, text, integer, date)
 to buildledger_reader;
 -- the gate policy is not secret: readers (Grafana, GraphQL) see what the gate applies
-grant select on ledger_private.gate_policy to buildledger_reader;
+grant select on ledger_private.gate_policy, ledger_private.team_daily to buildledger_reader;
 
 -- the entry points that write run as their owner, with a fixed search_path --------------
 alter function ledger_private.stage_upload(bigint, boolean) security definer;
@@ -90,7 +91,8 @@ grant execute on function
   ledger_private.record_failure(bigint, integer, integer, text),
   ledger_private.backfill_chunk(bigint, bigint, bigint),
   ledger_private.sweep_uploads(interval, interval),
-  ledger_private.enforce_read_limits(interval)
+  ledger_private.enforce_read_limits(interval),
+  ledger.refresh_team_daily(text, text, date, date)
 to buildledger_worker;
 grant select, insert, update, delete on ledger_private.worker_lease to buildledger_worker;
 -- graphile-worker's own queue (its run() locks, completes and fails jobs with SQL)

@@ -53,9 +53,13 @@ function history(seed: number) {
   return order.map((o) => o.s);
 }
 
+/** CL times: about three CLs a day, starting 2026-10-01 (so days hold several CLs). */
+const clTime = (cl: number) => new Date(Date.UTC(2026, 9, 1) + (cl - 100) * 8 * 3_600_000);
+
 function reportOf(project: string, s: RefSnapshot) {
   return {
-    project, changelist: s.cl, build: { id: s.buildId, ...(s.covered ? { covered_paths: s.covered } : {}) },
+    project, changelist: s.cl, submitted_at: clTime(s.cl).toISOString(),
+    build: { id: s.buildId, ...(s.covered ? { covered_paths: s.covered } : {}) },
     issues: s.issues.map((i) => ({ ...i, severity: severityOf(issueKey(i)) })),
   };
 }
@@ -123,6 +127,69 @@ describe("gate against a reference over random histories with partial builds", (
           .toEqual(expected.sort());
       }
     }
+  });
+});
+
+describe("daily team metrics", () => {
+  /** From scratch, in TypeScript, from the reference intervals (SPEC section 3). */
+  function referenceDaily(snaps: RefSnapshot[]) {
+    const ivs = referenceIntervals(snaps);
+    const dayOf = (cl: number) => clTime(cl).toISOString().slice(0, 10);
+    const cls = [...new Set(snaps.map((s) => s.cl))];
+    const days = new Map<string, number[]>();
+    for (const c of cls) days.set(dayOf(c), [...(days.get(dayOf(c)) ?? []), c]);
+    const teamOf = (key: string) => key.split("|")[0].split("/")[2];
+    const rows: string[] = [];
+    for (const [day, dcls] of days) {
+      const last = Math.max(...dcls);
+      const teams = new Set(ivs.map((i) => teamOf(i.key)));
+      for (const team of teams) {
+        const mine = ivs.filter((i) => teamOf(i.key) === team);
+        const open = mine.filter((i) => i.start <= last && (i.resolved === null || i.resolved > last)).length;
+        const started = mine.filter((i) => dcls.includes(i.start));
+        const ended = mine.filter((i) => i.resolved !== null && dcls.includes(i.resolved));
+        const regressions = started.filter((i) => mine.some((j) => j.key === i.key && j.start < i.start)).length;
+        if (!open && !started.length && !ended.length) continue;
+        const durs = ended.map((i) => i.resolved! - i.start).sort((a, b) => a - b);
+        const hours = ended.map((i) => (clTime(i.resolved!).getTime() - clTime(i.start).getTime()) / 3_600_000).sort((a, b) => a - b);
+        rows.push(`${day}|${team}|${last}|${open}|${started.length}|${ended.length}|${regressions}|${durs.join(",")}|${hours.join(",")}`);
+      }
+    }
+    return rows.sort();
+  }
+  const stored = async (project: string) => (await sql.query(
+    `select to_char(day, 'YYYY-MM-DD') || '|' || team || '|' || last_cl || '|' || open || '|' || new || '|' || resolved || '|' || regressions
+            || '|' || array_to_string(resolve_cls, ',') || '|' || array_to_string(resolve_hours, ',') as r
+       from ledger_private.team_daily where project = $1 order by 1`, [project])).rows.map((r) => r.r as string).sort();
+
+  it("kept up by processing in any arrival order, equal to a from-scratch computation and to a forced refresh", async () => {
+    for (let seed = 21; seed <= 26; seed++) {
+      const project = `d${seed}`;
+      const snaps = history(seed);
+      for (const s of [...snaps].sort((a, b) => a.seq - b.seq)) {
+        await sql.query("select ledger.ingest_report($1)", [reportOf(project, s)]);
+      }
+      const incremental = await stored(project);
+      expect(incremental, `seed ${seed}`).toEqual(referenceDaily(snaps));
+      await sql.query("update ledger_private.team_daily set open = open + 100 where project = $1", [project]); // corrupt, then rebuild
+      const { rows: [r] } = await sql.query("select ledger.refresh_team_daily($1) as n", [project]);
+      expect(r.n).toBe(incremental.length);
+      expect(await stored(project), `seed ${seed} after a forced refresh`).toEqual(incremental);
+    }
+  });
+
+  it("windows answer from the daily table: sums over the window, exact medians, bad windows refused", async () => {
+    const { rows } = await sql.query("select * from ledger.team_trends('d21', 'main', 3)");
+    expect(rows.length).toBeGreaterThan(0);
+    const { rows: days } = await sql.query(
+      `select team, sum(new)::int as new, sum(resolved)::int as resolved from ledger_private.team_daily
+        where project = 'd21' and day > (select max(day) from ledger_private.team_daily where project = 'd21') - 3 group by team`);
+    for (const d of days) {
+      const w = rows.find((r) => r.team === d.team);
+      expect([Number(w.new), Number(w.resolved)], d.team).toEqual([d.new, d.resolved]);
+    }
+    const e = await sql.query("select * from ledger.team_trends('d21', 'main', 0)").catch((x) => x);
+    expect([e.code, e.message]).toEqual(["22023", "window_days: expected 1 to 366, got 0"]);
   });
 });
 

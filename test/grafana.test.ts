@@ -31,10 +31,14 @@ describe("panel SQL as the read-only role on the demo studio", () => {
   let grafana: pg.Client;
   let dash: { panels: Panel[]; templating: { list: { name: string; type: string; query: string; allValue?: string; includeAll?: boolean }[] } };
   const vars: Record<string, string> = {};
+  // As Grafana interpolates: ${var:sqlstring} is a single-quoted literal with quotes
+  // doubled; a bare ${var} or $var is pasted verbatim (no panel may use that form).
   const subst = (sql: string, v: Record<string, string>) =>
-    sql.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, a, b) => {
+    sql.replace(/\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g, (m, a, fmt, b) => {
       const k = a ?? b;
       if (!(k in v)) throw new Error(`unknown variable ${k} in ${sql}`);
+      if (fmt === "sqlstring") return `'${v[k].replace(/'/g, "''")}'`;
+      if (fmt) throw new Error(`unexpected format ${fmt} in ${sql}`);
       return v[k];
     });
   const run = async (sql: string) => {
@@ -111,6 +115,12 @@ describe("panel SQL as the read-only role on the demo studio", () => {
             case "heatmap": {
               expect(t.format).toBe("time_series");
               expect(r.fields).toEqual(["time", "metric", "value"]);
+              if (p.title.startsWith("Net new")) {
+                expect(r.rows.length, p.title).toBeGreaterThan(5);
+                expect(r.rows.every((x) => numeric(x.value))).toBe(true);
+                if (v.team !== "__all") expect(new Set(r.rows.map((x) => x.metric))).toEqual(new Set([v.team]));
+                break;
+              }
               expect(r.rows.length).toBeGreaterThan(100);
               expect(sorted(r.rows.map((x) => (x.time as Date).getTime()))).toBe(true);
               expect(r.rows.every((x) => numeric(x.value))).toBe(true);
@@ -128,7 +138,20 @@ describe("panel SQL as the read-only role on the demo studio", () => {
             }
             case "table": {
               expect(r.fields.length).toBeGreaterThanOrEqual(4);
-              if (p.title.startsWith("Recurring")) {
+              if (p.title.startsWith("Quality gate")) {
+                expect(r.fields).toEqual(["status", "new_errors", "new_warnings", "regressions", "flaky", "reasons"]);
+                expect(r.rows.length).toBe(1);
+                expect(["pass", "fail", "not_ready"]).toContain(r.rows[0].status);
+              } else if (p.title.startsWith("Flaky")) {
+                expect(r.fields).toEqual(["score", "flips", "covering_builds", "present_builds", "severity", "message", "path"]);
+                if (v.team === "__all") expect(r.rows.length, p.title).toBeGreaterThan(0);
+                expect(r.rows.every((x) => Number(x.flips) >= 3 && Number(x.score) > 0 && Number(x.score) <= 1)).toBe(true);
+              } else if (p.title.startsWith("Team trends")) {
+                expect(r.fields).toEqual(["window_days", "team", "new", "resolved", "regressions", "open", "median_resolve_cls", "median_resolve_hours"]);
+                expect(r.rows.length, p.title).toBeGreaterThan(0);
+                expect(new Set(r.rows.map((x) => Number(x.window_days)))).toEqual(new Set([7, 30, 90]));
+                if (v.team !== "__all") expect(new Set(r.rows.map((x) => x.team))).toEqual(new Set([v.team]));
+              } else if (p.title.startsWith("Recurring")) {
                 expect(r.rows.length, p.title).toBeGreaterThan(0);
                 expect(r.rows.every((x) => Number(x.intervals) >= 2)).toBe(true);
                 if (v.team === "__all") expect(r.rows.some((x) => x.kind === "flaky")).toBe(true);
@@ -147,6 +170,18 @@ describe("panel SQL as the read-only role on the demo studio", () => {
       expect(seen).toEqual(new Set(["trend", "marcusolsson-treemap-panel", "heatmap", "state-timeline", "table"]));
     });
   }
+
+  it("a hostile variable value stays a string literal in every panel", async () => {
+    const evil = { ...vars, project: "atlas'); drop table ledger.snapshot; --", team: "x' or '1'='1", cl: "1); select 1; --" };
+    for (const p of dash.panels.filter((x) => x.type !== "row")) {
+      for (const t of p.targets ?? []) {
+        const e = await grafana.query(subst(t.rawSql, evil)).then(() => null, (x) => x);
+        // never a syntax error (42601): the value was data, not SQL; unknown project or bad CL number are class 22
+        if (e) expect(e.code, `${p.title}: ${e.message}`).toMatch(/^22/);
+      }
+    }
+    expect((await run("select count(*)::int as n from ledger.snapshot")).rows[0].n).toBeGreaterThan(0);
+  });
 
   it("the Grafana role is read-only, times out, and cannot call what writes or change the schema", async () => {
     expect((await run("show statement_timeout")).rows[0].statement_timeout).toBe("10s");

@@ -1,0 +1,131 @@
+-- Daily metrics per team (table ledger_private.team_daily, migration 000009).
+-- A CL belongs to the UTC day of its time (ledger_private.cl_time: submit time, else
+-- first arrival); a team is the third path segment. Per (timeline, team, day with an
+-- applied build): open issues at the day's last CL, intervals started (new) and
+-- resolved that day, regressions (new after an earlier interval of the same issue),
+-- and the resolve durations in CLs and hours of the intervals resolved that day.
+-- process_snapshot refreshes the days whose CLs its changes touch (incremental);
+-- ledger.refresh_team_daily rebuilds a date range on demand (forced). Both compute a
+-- day from the intervals, so they always agree with a from-scratch computation.
+
+create or replace function ledger_private.team_days_refresh(p_project text, p_stream text, p_days date[])
+returns integer
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+set jit to off
+as $$
+declare
+  v_n integer;
+begin
+  /* Recomputes the rows of the given days of one timeline (deleting days that no
+     longer have a build). Returns the number of rows written. */
+  delete from ledger_private.team_daily d
+   where d.project = p_project and d.stream = p_stream and d.day = any (p_days);
+  with cls as materialized (   -- CL times as ledger_private.cl_time defines them, set-based
+    select s.cl, coalesce(min(c.submitted_at), min(s.received_at)) as t
+      from ledger.snapshot s
+      left join ledger.changelist c on c.project = s.project and c.stream = s.stream and c.cl = s.cl
+     where s.project = p_project and s.stream = p_stream and s.applied_seq is not null
+     group by s.cl
+  ), days as materialized (
+    select (c.t at time zone 'UTC')::date as day, max(c.cl) as last_cl, array_agg(c.cl) as day_cls
+      from cls c
+     where (c.t at time zone 'UTC')::date = any (p_days)
+     group by 1
+  ), started as materialized (
+    select d.day, coalesce(nullif(split_part(ii.path, '/', 3), ''), '(none)') as team, count(*)::int as n,
+           count(*) filter (where exists (select 1 from ledger.issue_presence_interval e
+                                           where e.project = p_project and e.stream = p_stream and e.issue_id = i.issue_id
+                                             and e.start_cl < i.start_cl))::int as regressions
+      from days d
+      cross join lateral unnest(d.day_cls) as dc(cl)
+      join ledger.issue_presence_interval i
+        on i.project = p_project and i.stream = p_stream and i.start_cl = dc.cl
+      join ledger.issue_instance ii on ii.issue_id = i.issue_id
+     group by 1, 2
+  ), ended as materialized (
+    select d.day, coalesce(nullif(split_part(ii.path, '/', 3), ''), '(none)') as team, count(*)::int as n,
+           array_agg(i.resolved_cl - i.start_cl order by i.resolved_cl - i.start_cl) as cls,
+           array_agg(extract(epoch from (cr.t - cs.t)) / 3600.0 order by extract(epoch from (cr.t - cs.t))) as hours
+      from days d
+      cross join lateral unnest(d.day_cls) as dc(cl)
+      join ledger.issue_presence_interval i
+        on i.project = p_project and i.stream = p_stream and i.resolved_cl = dc.cl
+      join ledger.issue_instance ii on ii.issue_id = i.issue_id
+      join cls cs on cs.cl = i.start_cl
+      join cls cr on cr.cl = i.resolved_cl
+     group by 1, 2
+  ), opened as materialized (
+    select d.day, coalesce(nullif(split_part(ii.path, '/', 3), ''), '(none)') as team, count(*)::int as n
+      from days d
+      join ledger.issue_presence_interval i
+        on i.project = p_project and i.stream = p_stream and i.start_cl <= d.last_cl
+       and (i.resolved_cl is null or i.resolved_cl > d.last_cl)
+      join ledger.issue_instance ii on ii.issue_id = i.issue_id
+     group by 1, 2
+  ), teams as (
+    select day, team from opened union select day, team from started union select day, team from ended
+  )
+  insert into ledger_private.team_daily (project, stream, team, day, last_cl, open, new, resolved, regressions,
+                                         resolve_cls, resolve_hours)
+  select p_project, p_stream, k.team, k.day, d.last_cl, coalesce(o.n, 0), coalesce(s.n, 0), coalesce(e.n, 0),
+         coalesce(s.regressions, 0), coalesce(e.cls, '{}'), coalesce(e.hours, '{}')
+    from teams k
+    join days d on d.day = k.day
+    left join opened o on o.day = k.day and o.team = k.team
+    left join started s on s.day = k.day and s.team = k.team
+    left join ended e on e.day = k.day and e.team = k.team;
+  get diagnostics v_n = row_count;
+  return v_n;
+end
+$$;
+comment on function ledger_private.team_days_refresh(text, text, date[]) is
+  'Recomputes the daily team metrics of the given days of one timeline from its intervals; returns the rows written.';
+
+create or replace function ledger_private.team_days_of_cls(p_project text, p_stream text, p_lo bigint, p_hi bigint)
+returns date[]
+language plpgsql stable
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  return (select coalesce(array_agg(distinct (x.t at time zone 'UTC')::date), '{}')
+            from (select coalesce(min(c.submitted_at), min(s.received_at)) as t
+                    from ledger.snapshot s
+                    left join ledger.changelist c on c.project = s.project and c.stream = s.stream and c.cl = s.cl
+                   where s.project = p_project and s.stream = p_stream and s.cl between p_lo and p_hi
+                   group by s.cl) x);
+end
+$$;
+comment on function ledger_private.team_days_of_cls(text, text, bigint, bigint) is
+  'The days (UTC) of the CLs of a timeline between two CL numbers: what a change of intervals in that range touches.';
+
+create or replace function ledger.refresh_team_daily(project text, stream text default 'main',
+                                                     from_day date default null, to_day date default null)
+returns integer
+language plpgsql volatile security definer
+set search_path to pg_catalog, pg_temp
+set jit to off
+as $$
+#variable_conflict use_column
+declare
+  v_days date[];
+begin
+  /* Forced refresh: rebuilds the daily team metrics of [from_day, to_day] (default:
+     the whole history) of one timeline from its intervals. Returns rows written. */
+  perform ledger_private.require_timeline(refresh_team_daily.project, refresh_team_daily.stream);
+  if from_day is not null and to_day is not null and from_day > to_day then
+    raise exception 'from_day: % is after to_day %', from_day, to_day using errcode = '22023';
+  end if;
+  select array_agg(distinct d) into v_days
+    from unnest(ledger_private.team_days_of_cls(refresh_team_daily.project, refresh_team_daily.stream, 1, 9223372036854775807)) d
+   where (from_day is null or d >= from_day) and (to_day is null or d <= to_day);
+  -- days in the range that no longer have a build lose their rows too
+  delete from ledger_private.team_daily t
+   where t.project = refresh_team_daily.project and t.stream = refresh_team_daily.stream
+     and (from_day is null or t.day >= from_day) and (to_day is null or t.day <= to_day);
+  return ledger_private.team_days_refresh(refresh_team_daily.project, refresh_team_daily.stream, coalesce(v_days, '{}'));
+end
+$$;
+comment on function ledger.refresh_team_daily(text, text, date, date) is
+  'Forced refresh: rebuilds the daily team metrics of a timeline for [from_day, to_day] (default: all days) from its presence intervals; returns rows written. Processing keeps them current on its own.';
+
