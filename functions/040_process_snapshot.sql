@@ -349,10 +349,11 @@ begin
      set latest_processed_cl = greatest(t.latest_processed_cl, v_c), last_processed_at = now()
    where t.project = v_s.project and t.stream = v_s.stream;
 
-  -- 8. daily team metrics of the days whose CLs the changed intervals touch, and of
-  --    the later starts of the changed issues (whether a start is a regression
-  --    depends on the issue's earlier intervals) ------------------------------------
-  perform ledger_private.team_days_refresh(v_s.project, v_s.stream,
+  -- 8. daily team metrics: mark the days whose CLs the changed intervals touch, and
+  --    the days of the later starts of the changed issues (whether a start is a
+  --    regression depends on the issue's earlier intervals); a debounced job
+  --    (ledger_private.refresh_dirty_team_days) recomputes them ------------------------
+  perform ledger_private.mark_team_days(v_s.project, v_s.stream,
             ledger_private.team_days_of_cls(v_s.project, v_s.stream, least(v_c, r.lo), greatest(v_c, r.hi, r.later)))
      from (select min(x) as lo, max(x) as hi,
                   (select max(i.start_cl) from ledger.issue_presence_interval i

@@ -4,7 +4,8 @@
 -- applied build): open issues at the day's last CL, intervals started (new) and
 -- resolved that day, regressions (new after an earlier interval of the same issue),
 -- and the resolve durations in CLs and hours of the intervals resolved that day.
--- process_snapshot refreshes the days whose CLs its changes touch (incremental);
+-- process_snapshot marks the days whose CLs its changes touch, and the debounced job
+-- refresh_team_daily (worker) recomputes them within seconds (incremental);
 -- ledger.refresh_team_daily rebuilds a date range on demand (forced). Both compute a
 -- day from the intervals, so they always agree with a from-scratch computation.
 
@@ -129,3 +130,53 @@ $$;
 comment on function ledger.refresh_team_daily(text, text, date, date) is
   'Forced refresh: rebuilds the daily team metrics of a timeline for [from_day, to_day] (default: all days) from its presence intervals; returns rows written. Processing keeps them current on its own.';
 
+
+create or replace function ledger_private.mark_team_days(p_project text, p_stream text, p_days date[])
+returns void
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+begin
+  /* Marks days of a timeline for the refresh job and enqueues it once per timeline:
+     the job runs two seconds after the first mark and takes every day marked by then. */
+  if cardinality(p_days) = 0 then
+    return;
+  end if;
+  insert into ledger_private.team_daily_dirty (project, stream, day)
+  select p_project, p_stream, d from unnest(p_days) d
+  on conflict do nothing;
+  perform graphile_worker.add_job('refresh_team_daily', json_build_object('project', p_project, 'stream', p_stream),
+            job_key => format('refresh_team_daily:%s/%s', p_project, p_stream), job_key_mode => 'preserve_run_at',
+            run_at => now() + interval '2 seconds', max_attempts => 10);
+end
+$$;
+comment on function ledger_private.mark_team_days(text, text, date[]) is
+  'Marks days of a timeline whose daily team metrics must be recomputed and enqueues the debounced refresh job.';
+
+create or replace function ledger_private.refresh_dirty_team_days(p_project text, p_stream text)
+returns integer
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+set jit to off
+as $$
+declare
+  v_days date[];
+begin
+  /* Job body of refresh_team_daily: recomputes the marked days of one timeline and
+     clears their marks, in one transaction (a failed run leaves them marked).
+     Returns the number of days refreshed. */
+  with taken as (
+    delete from ledger_private.team_daily_dirty d
+     where d.project = p_project and d.stream = p_stream
+    returning d.day
+  )
+  select array_agg(day) into v_days from taken;
+  if v_days is null then
+    return 0;
+  end if;
+  perform ledger_private.team_days_refresh(p_project, p_stream, v_days);
+  return cardinality(v_days);
+end
+$$;
+comment on function ledger_private.refresh_dirty_team_days(text, text) is
+  'Job body of refresh_team_daily: recomputes the daily team metrics of the days processing marked for one timeline; returns how many days.';

@@ -4,7 +4,9 @@
 //   head ingest (median ms) early and late in the history, and their ratio;
 //   middle inserts (late builds of skipped CLs); observations per second;
 //   the same rows through a bare COPY into an indexed table, and the ratio;
-//   latency of open_issues_at, diff, the treemap view and rollup at the latest CL.
+//   latency of open_issues_at, diff, the treemap view and rollup at the latest CL;
+//   the gate at the latest CL, flaky_issues, the refresh of one day of daily team
+//   metrics and team_trends windows.
 // Uses BENCH_DATABASE_URL (default: a buildledger_bench database on the local
 // server), which it drops and re-creates.
 import pg from "pg";
@@ -42,7 +44,9 @@ async function main() {
   const gone: Issue[] = [];
   const history = new Map<number, Issue[]>();
   const ingest = async (cl: number, issues: Issue[]) => {
-    const report = JSON.stringify({ project: PROJECT, changelist: cl, build: { id: `ci-${cl}` }, issues });
+    // about ten built CLs a day, so daily team metrics have days to work with
+    const submitted = new Date(Date.UTC(2026, 0, 1) + (cl - 1000) * 72 * 60_000).toISOString();
+    const report = JSON.stringify({ project: PROJECT, changelist: cl, submitted_at: submitted, build: { id: `ci-${cl}` }, issues });
     const t = performance.now();
     await c.query("select ledger.ingest_report($1::jsonb)", [report]);
     return performance.now() - t;
@@ -100,6 +104,13 @@ async function main() {
   const tree = await q("select * from ledger.v_treemap_cl_levels8_latest where project = $1", [PROJECT]);
   const roll = await q("select * from ledger.rollup($1, $2, 5, 'main', $3)", [PROJECT, latest, `eu-build-00/${PROJECT}/audio`]);
   const rollAll = await q("select * from ledger.rollup($1, $2, 3)", [PROJECT, latest]);
+  const gate = await q("select ledger.gate($1, $2)", [PROJECT, latest]);
+  const flaky = await q("select * from ledger.flaky_issues($1)", [PROJECT]);
+  await c.query("select ledger.refresh_team_daily($1)", [PROJECT]);
+  const lastDay = (await c.query("select max(day) as d from ledger_private.team_daily where project = $1", [PROJECT])).rows[0].d;
+  const day = await q("select ledger_private.team_days_refresh($1, 'main', array[$2::date])", [PROJECT, lastDay]);
+  const w7 = await q("select * from ledger.team_trends($1, 'main', 7)", [PROJECT]);
+  const w90 = await q("select * from ledger.team_trends($1, 'main', 90)", [PROJECT]);
   const { rows: sizes } = await c.query(`select (select count(*) from ledger.issue_observation) obs,
     (select count(*) from ledger.issue_presence_interval) intervals, pg_size_pretty(pg_database_size(current_database())) size`);
   await c.end();
@@ -122,6 +133,11 @@ bench:core — ${CLS} CLs x ${ISSUES} issues, ${CHURN * 100}% churn, depth-8 pat
   treemap view              median ms ${fmt(tree.ms)}   (${tree.rows} rows; target < 20)
   rollup team subtree       median ms ${fmt(roll.ms)}   (${roll.rows} rows; target < 50)
   rollup whole tree depth 3 median ms ${fmt(rollAll.ms)}   (${rollAll.rows} rows)
+  gate(latest)              median ms ${fmt(gate.ms)}   (target < 50)
+  flaky_issues (20 CLs)     median ms ${fmt(flaky.ms)}   (${flaky.rows} rows)
+  daily refresh of one day  median ms ${fmt(day.ms)}   (target < 1000)
+  team_trends 7 days        median ms ${fmt(w7.ms)}   (${w7.rows} rows; target < 20)
+  team_trends 90 days       median ms ${fmt(w90.ms)}   (${w90.rows} rows; target < 20)
 `);
 }
 

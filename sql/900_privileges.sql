@@ -69,6 +69,7 @@ alter function ledger_private.record_failure(bigint, integer, integer, text) sec
 alter function ledger_private.backfill_chunk(bigint, bigint, bigint) security definer;
 alter function ledger_private.sweep_uploads(interval, interval) security definer;
 alter function ledger.set_gate_policy(text, jsonb, text) security definer;
+alter function ledger_private.refresh_dirty_team_days(text, text) security definer;
 
 -- the HTTP server ------------------------------------------------------------------------
 grant buildledger_reader to buildledger_ingest;           -- GraphQL runs as the reader anyway
@@ -92,7 +93,8 @@ grant execute on function
   ledger_private.backfill_chunk(bigint, bigint, bigint),
   ledger_private.sweep_uploads(interval, interval),
   ledger_private.enforce_read_limits(interval),
-  ledger.refresh_team_daily(text, text, date, date)
+  ledger.refresh_team_daily(text, text, date, date),
+  ledger_private.refresh_dirty_team_days(text, text)
 to buildledger_worker;
 grant select, insert, update, delete on ledger_private.worker_lease to buildledger_worker;
 -- graphile-worker's own queue (its run() locks, completes and fails jobs with SQL)

@@ -169,6 +169,8 @@ describe("daily team metrics", () => {
       for (const s of [...snaps].sort((a, b) => a.seq - b.seq)) {
         await sql.query("select ledger.ingest_report($1)", [reportOf(project, s)]);
       }
+      // the refresh job's body (a worker runs it a couple of seconds after processing)
+      await sql.query("select ledger_private.refresh_dirty_team_days($1, 'main')", [project]);
       const incremental = await stored(project);
       expect(incremental, `seed ${seed}`).toEqual(referenceDaily(snaps));
       await sql.query("update ledger_private.team_daily set open = open + 100 where project = $1", [project]); // corrupt, then rebuild

@@ -1,6 +1,7 @@
 // The durable job runner (graphile-worker). Tasks:
 //   process_snapshot {snapshot_id}           one staged report → ledger (per timeline queue)
 //   backfill_chunk   {backfill_id, from_cl, to_cl}   re-process a CL range chunk
+//   refresh_team_daily {project, stream}      recompute the daily team metrics of marked days (debounced)
 // Each job's SQL is idempotent, so a retry after a crash between the SQL commit and
 // the job's completion changes nothing. Jobs of one timeline share a named queue and
 // run one at a time; other timelines run in parallel, so one project's backlog or
@@ -57,7 +58,14 @@ export function taskList(log: NonNullable<WorkerOptions["log"]>): TaskList {
       c.query("select ledger_private.backfill_chunk($1, $2, $3) as n", [p.backfill_id, p.from_cl, p.to_cl]));
     log("backfill chunk done", { ...p, snapshots: rows[0].n });
   };
-  return { process_snapshot: processSnapshot, backfill_chunk: backfillChunk };
+  const refreshTeamDaily: Task = async (payload, helpers) => {
+    const p = payload as { project?: unknown; stream?: unknown };
+    if (typeof p.project !== "string" || typeof p.stream !== "string") throw new Error(`payload: expected project and stream, got ${JSON.stringify(payload)}`);
+    const { rows } = await helpers.withPgClient((c) =>
+      c.query("select ledger_private.refresh_dirty_team_days($1, $2) as n", [p.project, p.stream]));
+    if (rows[0].n > 0) log("refreshed daily team metrics", { project: p.project, stream: p.stream, days: rows[0].n });
+  };
+  return { process_snapshot: processSnapshot, backfill_chunk: backfillChunk, refresh_team_daily: refreshTeamDaily };
 }
 
 /**
@@ -269,7 +277,7 @@ export async function drainQueue(databaseUrl: string, opts: { timeoutMs?: number
     for (;;) {
       const { rows } = await pool.query(
         `select count(*)::int as n from graphile_worker.jobs
-          where attempts < max_attempts and run_at <= now()`);
+          where attempts < max_attempts and run_at <= now() + interval '5 seconds'`); // debounced jobs too
       if (rows[0].n === 0) return;
       if (Date.now() > deadline) throw new Error(`queue not drained after ${opts.timeoutMs} ms (${rows[0].n} jobs left)`);
       await new Promise((r) => setTimeout(r, 200));
