@@ -59,6 +59,7 @@ const USAGE = `usage: buildledger <command> [options]
   backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
   status   [--project P]
   retry    <snapshot-id> | --all [--project P]   re-queue failed snapshots (they keep their input)
+  renormalise --to 2 [--chunk 5000] [--no-wait]   move identities to normaliser v2 (jobs; needs a running worker)
   gate     --project P --cl N [--stream main] [--wait SECONDS] [--json] [--url URL --token T]
            exit code 0 pass, 1 fail, 2 not ready (after --wait) or error
   policy   --project P [--set key=value ...]   show or change the gate policy
@@ -272,6 +273,26 @@ async function cmdRetry(pos: string[], f: Flags) {
   });
 }
 
+async function cmdRenormalise(f: Flags) {
+  const to = num(f, "to");
+  if (to === undefined) throw new Error("renormalise: --to is required (2)");
+  await withPool(f, async (pool) => {
+    const { rows } = await pool.query("select ledger_private.renormalise_start($1::smallint, $2) as id", [to, num(f, "chunk", 5000)])
+      .catch((e) => { throw new Error(`renormalise: ${(e as Error).message}`); });
+    const id = rows[0].id;
+    const bar = progress(`renormalise ${id}`);
+    if (f.wait === false) { bar.done("started; progress in ledger_private.renormalise_run"); return; }
+    for (;;) {
+      const { rows: [r] } = await pool.query("select * from ledger_private.renormalise_run where run_id = $1", [id]);
+      const msg = `${r.chunks_done}/${r.chunks_total} chunks re-keyed (${r.issues_rekeyed} issues, ${r.issues_merged} merged), ` +
+        `${r.timelines_done}/${r.timelines_total ?? "?"} timelines rebuilt`;
+      if (r.finished_at) { bar.done(msg); return; }
+      bar.update(`${msg} (needs a running worker)`);
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  });
+}
+
 /** Flags that may be given more than once (--set a=1 --set b=2). */
 function repeated(argv: string[], name: string): string[] {
   const out: string[] = [];
@@ -401,6 +422,7 @@ export async function main(argv: string[]) {
     case "generate": return cmdGenerate(flags);
     case "gate": return cmdGate(flags);
     case "retry": return cmdRetry(rest, flags);
+    case "renormalise": return cmdRenormalise(flags);
     case "policy": return cmdPolicy(flags);
     case undefined: case "help": console.log(USAGE); return;
     default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);

@@ -42,6 +42,7 @@ declare
   v_p_full bigint;
   v_n_full bigint;
   v_partial_neighbours boolean;
+  v_version smallint;
 begin
   /* Guarantees: idempotent (a second call for the same content version is a no-op);
      leaves intervals and metrics equal to a from-scratch rebuild of the applied
@@ -83,10 +84,13 @@ begin
   -- 1. observations: normalise, hash, register paths and issues -------------------
   -- Raw texts seen before take their hash from ledger_private.raw_identity; only new
   -- ones go through the normaliser's regular expressions.
+  -- (the cache key carries the normaliser version: a raw text's identity differs by version)
+  v_version := ledger_private.normaliser_version();
   insert into _bl_rows
-  select r.rk, coalesce(ri.hash, ledger.issue_hash(ledger.normalise_message(r.message), r.path)),
+  select r.rk, coalesce(ri.hash, ledger.issue_hash_as(r.message, r.path, v_version)),
          ri.hash is not null, r.path, r.severity, r.category, r.message, r.occurrences
-    from (select sha256(convert_to(r.message || E'\x1f' || r.path, 'UTF8')) as rk, r.*
+    from (select sha256(convert_to(case when v_version = 1 then '' else 'v' || v_version || E'\x1f' end
+                                   || r.message || E'\x1f' || r.path, 'UTF8')) as rk, r.*
             from ledger.issues_raw r where r.snapshot_id = v_id) r
     left join ledger_private.raw_identity ri on ri.raw_key = r.rk;
 
@@ -108,8 +112,8 @@ begin
     perform ledger_private.ensure_paths(v_s.covered_paths);
   end if;
 
-  insert into ledger.issue_instance (hash, message, path, path_node_id, severity, category, example_message)
-  select r.hash, ledger.normalise_message(r.example), r.path, n.path_node_id, r.severity, r.category, r.example
+  insert into ledger.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
+  select r.hash, v_version, ledger.normalise_message_as(r.example, v_version), r.path, n.path_node_id, r.severity, r.category, r.example
     from _bl_raw r
     join ledger.path_node n on n.path = r.path
    where not exists (select 1 from ledger.issue_instance i where i.hash = r.hash)

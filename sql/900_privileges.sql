@@ -57,8 +57,13 @@ grant execute on function
   ledger.flaky_issues(text, text, bigint, integer, integer),
   ledger.gate(text, bigint, text),
   ledger.gate_policy(text),
-  ledger.team_trends(text, text, integer, date)
+  ledger.team_trends(text, text, integer, date),
+  ledger.normalise_message_v2(text),
+  ledger.issue_hash_v2(text, text),
+  ledger.normalise_message_as(text, smallint),
+  ledger.issue_hash_as(text, text, smallint)
 to buildledger_reader;
+grant select on ledger_private.issue_hash_alias to buildledger_reader;
 -- the gate policy is not secret: readers (Grafana, GraphQL) see what the gate applies
 grant select on ledger_private.gate_policy, ledger_private.team_daily to buildledger_reader;
 
@@ -70,6 +75,9 @@ alter function ledger_private.backfill_chunk(bigint, bigint, bigint) security de
 alter function ledger_private.sweep_uploads(interval, interval) security definer;
 alter function ledger.set_gate_policy(text, jsonb, text) security definer;
 alter function ledger_private.refresh_dirty_team_days(text, text) security definer;
+alter function ledger_private.renormalise_rekey(bigint, bigint, bigint) security definer;
+alter function ledger_private.renormalise_plan_rebuilds(bigint) security definer;
+alter function ledger_private.renormalise_rebuild(bigint, text, text) security definer;
 
 -- the HTTP server ------------------------------------------------------------------------
 grant buildledger_reader to buildledger_ingest;           -- GraphQL runs as the reader anyway
@@ -94,7 +102,10 @@ grant execute on function
   ledger_private.sweep_uploads(interval, interval),
   ledger_private.enforce_read_limits(interval),
   ledger.refresh_team_daily(text, text, date, date),
-  ledger_private.refresh_dirty_team_days(text, text)
+  ledger_private.refresh_dirty_team_days(text, text),
+  ledger_private.renormalise_rekey(bigint, bigint, bigint),
+  ledger_private.renormalise_plan_rebuilds(bigint),
+  ledger_private.renormalise_rebuild(bigint, text, text)
 to buildledger_worker;
 grant select, insert, update, delete on ledger_private.worker_lease to buildledger_worker;
 -- graphile-worker's own queue (its run() locks, completes and fails jobs with SQL)

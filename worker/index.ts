@@ -65,7 +65,24 @@ export function taskList(log: NonNullable<WorkerOptions["log"]>): TaskList {
       c.query("select ledger_private.refresh_dirty_team_days($1, $2) as n", [p.project, p.stream]));
     if (rows[0].n > 0) log("refreshed daily team metrics", { project: p.project, stream: p.stream, days: rows[0].n });
   };
-  return { process_snapshot: processSnapshot, backfill_chunk: backfillChunk, refresh_team_daily: refreshTeamDaily };
+  const renormaliseRekey: Task = async (payload, helpers) => {
+    const p = payload as { run_id: number; from_id: number; to_id: number };
+    const { rows } = await helpers.withPgClient((c) =>
+      c.query("select ledger_private.renormalise_rekey($1, $2, $3) as n", [p.run_id, p.from_id, p.to_id]));
+    log("renormalise: chunk re-keyed", { ...p, issues: rows[0].n });
+  };
+  const renormalisePlan: Task = async (payload, helpers) => {
+    const p = payload as { run_id: number };
+    const { rows } = await helpers.withPgClient((c) => c.query("select ledger_private.renormalise_plan_rebuilds($1) as n", [p.run_id]));
+    log("renormalise: timelines to rebuild", { ...p, timelines: rows[0].n });
+  };
+  const renormaliseRebuild: Task = async (payload, helpers) => {
+    const p = payload as { run_id: number; project: string; stream: string };
+    await helpers.withPgClient((c) => c.query("select ledger_private.renormalise_rebuild($1, $2, $3)", [p.run_id, p.project, p.stream]));
+    log("renormalise: timeline rebuilt", p);
+  };
+  return { process_snapshot: processSnapshot, backfill_chunk: backfillChunk, refresh_team_daily: refreshTeamDaily,
+           renormalise_rekey: renormaliseRekey, renormalise_plan_rebuilds: renormalisePlan, renormalise_rebuild: renormaliseRebuild };
 }
 
 /**

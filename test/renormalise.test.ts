@@ -1,0 +1,123 @@
+// Changing the normaliser never loses history (issue 10): a ledger built under
+// normaliser v1 and migrated to v2 by the identity migration jobs answers exactly
+// like a ledger built under v2 from the start — intervals, metrics, open issues at
+// every CL, daily team metrics — and every old hash stays findable.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker } from "../worker/index.js";
+import { cloneDatabase } from "./helpers/db.js";
+import { waitFor } from "./helpers/service.js";
+
+const dbs: Awaited<ReturnType<typeof cloneDatabase>>[] = [];
+const pools: pg.Pool[] = [];
+async function freshDb() {
+  const db = await cloneDatabase();
+  dbs.push(db);
+  const pool = new pg.Pool({ connectionString: db.url, max: 3 }).on("error", () => {});
+  pools.push(pool);
+  return { ...db, pool };
+}
+afterAll(async () => {
+  for (const p of pools) await p.end();
+  for (const d of dbs) await d.drop();
+});
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+}
+/** Base issues whose messages carry context that v1 keeps and v2 drops. */
+const BASES = [
+  { path: "srv/p/code/core/vec.h", msg: (r: () => number) => `warning C4996: 'strcpy': This function may be unsafe. (compiling source file src/${r() < 0.5 ? "a" : "b"}.cpp)` },
+  { path: "srv/p/code/net/sock.cpp", msg: (r: () => number) => `[2026.11.0${1 + Math.floor(r() * 3)}-12.00.0${Math.floor(r() * 9)}:123][  ${Math.floor(r() * 9)}]LogNet: Warning: socket closed` },
+  { path: "srv/p/audio/ui/click.wav", msg: (r: () => number) => `Missing cue at line ${10 + Math.floor(r() * 3)} of bank` },
+  { path: "srv/p/code/core/phys.cpp", msg: (r: () => number) => `unused variable 'scratch'${r() < 0.5 ? " [-Wunused-variable]" : ""}` },
+  { path: "srv/p/ui/menu/main.umap", msg: () => "Map failed to cook" },
+  { path: "srv/p/audio/music/theme.wav", msg: () => "Clipping detected" },
+];
+function history(seed: number) {
+  const r = rng(seed);
+  const reports = [];
+  let cl = 100;
+  for (let b = 0; b < 14; b++) {
+    cl += 1 + Math.floor(r() * 2);
+    const covered = r() < 0.25 ? ["srv/p/code"] : undefined;
+    const issues = [];
+    for (const base of BASES) {
+      if (covered && !base.path.startsWith("srv/p/code")) continue;
+      if (r() < 0.35) continue;
+      issues.push({ path: base.path, severity: "warning", message: base.msg(r) });
+      if (r() < 0.3) issues.push({ path: base.path, severity: "warning", message: base.msg(r) }); // another variant, same build
+    }
+    reports.push({ project: "rn", changelist: cl, submitted_at: new Date(Date.UTC(2026, 9, 1) + cl * 7 * 3_600_000).toISOString(),
+                   build: { id: `b${cl}`, ...(covered ? { covered_paths: covered } : {}) }, issues });
+  }
+  // out-of-order arrival
+  return reports.map((x) => ({ x, k: r() })).sort((a, b) => a.k - b.k).map((o) => o.x);
+}
+
+async function answers(pool: pg.Pool) {
+  const iv = (await pool.query(
+    `select encode(ii.hash, 'hex') || ' ' || i.start_cl || ' ' || i.last_seen_cl || ' ' || coalesce(i.resolved_cl::text, '-') as r
+       from ledger.issue_presence_interval i join ledger.issue_instance ii using (issue_id) where i.project = 'rn' order by 1`)).rows.map((x) => x.r);
+  const metrics = (await pool.query("select cl || ' ' || total || ' ' || new || ' ' || resolved as r from ledger.changelist_metrics where project = 'rn' order by cl")).rows.map((x) => x.r);
+  const open: string[] = [];
+  for (const { cl } of (await pool.query("select distinct cl from ledger.snapshot where project = 'rn' order by cl")).rows) {
+    const { rows } = await pool.query("select encode(hash, 'hex') as h from ledger.open_issues_at('rn', $1) order by 1", [cl]);
+    open.push(`${cl}: ${rows.map((x) => x.h).join(",")}`);
+  }
+  const daily = (await pool.query(
+    "select day || ' ' || team || ' ' || open || ' ' || new || ' ' || resolved || ' ' || regressions as r from ledger_private.team_daily where project = 'rn' order by 1")).rows.map((x) => x.r);
+  return { iv, metrics, open, daily };
+}
+
+describe("identity migration v1 → v2", () => {
+  for (const seed of [3, 8]) {
+    it(`a migrated ledger equals one built under v2 from the start (seed ${seed})`, async () => {
+      const reports = history(seed);
+      const a = await freshDb();
+      for (const rep of reports) await a.pool.query("select ledger.ingest_report($1)", [rep]);
+      const v1hashes = (await a.pool.query("select encode(hash, 'hex') as h from ledger.issue_instance order by 1")).rows.map((x) => x.h);
+      const v1count = v1hashes.length;
+
+      const b = await freshDb();
+      await b.pool.query("update ledger_private.normaliser_state set version = 2");
+      for (const rep of reports) await b.pool.query("select ledger.ingest_report($1)", [rep]);
+      await b.pool.query("select ledger.refresh_team_daily('rn')");
+      const expected = await answers(b.pool);
+      expect(Number((await b.pool.query("select count(*) as n from ledger.issue_instance")).rows[0].n)).toBeLessThan(v1count); // v2 really merges
+
+      // the migration, as jobs, with small chunks so several run
+      const { rows: [run] } = await a.pool.query("select ledger_private.renormalise_start(2::smallint, 3) as id");
+      const w = await startWorker({ databaseUrl: a.url, handleSignals: false, log: () => {} });
+      try {
+        await waitFor("the identity migration to finish", async () =>
+          (await a.pool.query("select finished_at from ledger_private.renormalise_run where run_id = $1", [run.id])).rows[0].finished_at !== null,
+          60_000, 100);
+        await waitFor("the daily refresh", async () => Number((await a.pool.query("select count(*) as n from graphile_worker.jobs")).rows[0].n) === 0, 30_000, 100);
+      } finally {
+        await w.stop();
+      }
+      await a.pool.query("select ledger_private.refresh_dirty_team_days('rn', 'main')");
+      expect(await answers(a.pool)).toEqual(expected);
+      // every old hash is findable and leads to the issue that carries its v2 identity
+      const { rows: alias } = await a.pool.query("select old_hash from ledger.issue_alias");
+      expect(new Set(alias.map((x) => x.old_hash))).toEqual(new Set(v1hashes));
+      const { rows: versions } = await a.pool.query("select distinct normaliser_version from ledger.issue_instance");
+      expect(versions).toEqual([{ normaliser_version: 2 }]);
+      // and new reports keep v2 identities
+      await a.pool.query("select ledger.ingest_report($1)", [{ project: "rn", changelist: 999, issues: [{ path: BASES[0].path, severity: "warning", message: BASES[0].msg(() => 0.9) }] }]);
+      const { rows: [n] } = await a.pool.query("select count(*)::int as n from ledger.issue_instance");
+      expect(n.n).toBe(Number((await b.pool.query("select count(*) as n from ledger.issue_instance")).rows[0].n));
+    });
+  }
+  it("refuses anything but a move to v2, and a second run while one is in progress", async () => {
+    const a = await freshDb();
+    const e = await a.pool.query("select ledger_private.renormalise_start(3::smallint)").catch((x) => x);
+    expect([e.code, e.message]).toEqual(["22023", "to: the only migration is to normaliser version 2 (got 3)"]);
+    await a.pool.query("select ledger.ingest_report($1)", [{ project: "rn", changelist: 1, issues: [{ path: "a/b", severity: "error", message: "m" }] }]);
+    await a.pool.query("select ledger_private.renormalise_start(2::smallint)");
+    const again = await a.pool.query("select ledger_private.renormalise_start(2::smallint)").catch((x) => x);
+    expect(again.message).toBe("renormalise: a run is already in progress");
+  });
+});
