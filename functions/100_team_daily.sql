@@ -33,16 +33,22 @@ begin
       from cls c
      where (c.t at time zone 'UTC')::date = any (p_days)
      group by 1
-  ), started as materialized (
-    select d.day, coalesce(nullif(split_part(ii.path, '/', 3), ''), '(none)') as team, count(*)::int as n,
-           count(*) filter (where exists (select 1 from ledger.issue_presence_interval e
-                                           where e.project = p_project and e.stream = p_stream and e.issue_id = i.issue_id
-                                             and e.start_cl < i.start_cl))::int as regressions
+  ), started_raw as materialized (
+    select d.day, coalesce(nullif(split_part(ii.path, '/', 3), ''), '(none)') as team, i.issue_id, i.start_cl
       from days d
       cross join lateral unnest(d.day_cls) as dc(cl)
       join ledger.issue_presence_interval i
         on i.project = p_project and i.stream = p_stream and i.start_cl = dc.cl
       join ledger.issue_instance ii on ii.issue_id = i.issue_id
+  ), firsts as materialized (   -- each issue's first start: a later start is a regression
+    select i.issue_id, min(i.start_cl) as first_start
+      from ledger.issue_presence_interval i
+     where i.project = p_project and i.stream = p_stream
+       and i.issue_id in (select sr.issue_id from started_raw sr)
+     group by i.issue_id
+  ), started as materialized (
+    select sr.day, sr.team, count(*)::int as n, count(*) filter (where sr.start_cl > f.first_start)::int as regressions
+      from started_raw sr join firsts f on f.issue_id = sr.issue_id
      group by 1, 2
   ), ended as materialized (
     select d.day, coalesce(nullif(split_part(ii.path, '/', 3), ''), '(none)') as team, count(*)::int as n,
@@ -143,8 +149,7 @@ begin
     return;
   end if;
   insert into ledger_private.team_daily_dirty (project, stream, day)
-  select p_project, p_stream, d from unnest(p_days) d
-  on conflict do nothing;
+  select p_project, p_stream, d from unnest(p_days) d;
   perform graphile_worker.add_job('refresh_team_daily', json_build_object('project', p_project, 'stream', p_stream),
             job_key => format('refresh_team_daily:%s/%s', p_project, p_stream), job_key_mode => 'preserve_run_at',
             run_at => now() + interval '2 seconds', max_attempts => 10);
@@ -161,20 +166,20 @@ set jit to off
 as $$
 declare
   v_days date[];
+  v_upto bigint;
 begin
-  /* Job body of refresh_team_daily: recomputes the marked days of one timeline and
-     clears their marks, in one transaction (a failed run leaves them marked).
+  /* Job body of refresh_team_daily: recomputes the days of one timeline marked up to
+     now and clears those marks, in one transaction (a failed run leaves them marked;
+     marks made meanwhile wait for the next run, and marking never waits for this).
      Returns the number of days refreshed. */
-  with taken as (
-    delete from ledger_private.team_daily_dirty d
-     where d.project = p_project and d.stream = p_stream
-    returning d.day
-  )
-  select array_agg(day) into v_days from taken;
-  if v_days is null then
+  select max(d.mark_id), array_agg(distinct d.day) into v_upto, v_days
+    from ledger_private.team_daily_dirty d where d.project = p_project and d.stream = p_stream;
+  if v_upto is null then
     return 0;
   end if;
   perform ledger_private.team_days_refresh(p_project, p_stream, v_days);
+  delete from ledger_private.team_daily_dirty d
+   where d.project = p_project and d.stream = p_stream and d.mark_id <= v_upto;
   return cardinality(v_days);
 end
 $$;

@@ -9,26 +9,26 @@
 -- the number of consecutive pairs (1.0: present, absent, present, ...). A long-lived
 -- issue scores 0; one that was fixed once scores 1/(n-1); a flaky one scores high.
 
-drop function if exists ledger.flaky_issues(text, text, bigint, integer, integer);
-create function ledger.flaky_issues(project text, stream text default 'main', at_cl bigint default null,
-                                    window_cls integer default 20, min_flips integer default 3)
+drop function if exists ledger_private.flaky_scores(text, text, bigint, integer, integer, bigint[]);
+create function ledger_private.flaky_scores(project text, stream text, at_cl bigint, window_cls integer, min_flips integer,
+                                            only_issues bigint[])
 returns table (issue_id bigint, score numeric, flips integer, covering_builds integer, present_builds integer,
                window_from_cl bigint, window_to_cl bigint, severity text, category text, message text, path text)
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
   with args as materialized (
-    select ledger_private.require_timeline(flaky_issues.project, flaky_issues.stream) as ok,
-           case when flaky_issues.window_cls between 2 and 1000 then flaky_issues.window_cls
-                else ledger_private.raise_22023('window_cls', format('expected 2 to 1000, got %s', flaky_issues.window_cls))::int end as w,
-           case when flaky_issues.min_flips >= 1 then flaky_issues.min_flips
-                else ledger_private.raise_22023('min_flips', format('expected at least 1, got %s', flaky_issues.min_flips))::int end as mf
+    select ledger_private.require_timeline(flaky_scores.project, flaky_scores.stream) as ok,
+           case when flaky_scores.window_cls between 2 and 1000 then flaky_scores.window_cls
+                else ledger_private.raise_22023('window_cls', format('expected 2 to 1000, got %s', flaky_scores.window_cls))::int end as w,
+           case when flaky_scores.min_flips >= 1 then flaky_scores.min_flips
+                else ledger_private.raise_22023('min_flips', format('expected at least 1, got %s', flaky_scores.min_flips))::int end as mf
   ),
   win as materialized (        -- the window: the last w CLs with an applied snapshot
     select c.cl from (
       select distinct s.cl from ledger.snapshot s, args
-       where args.ok and s.project = flaky_issues.project and s.stream = flaky_issues.stream
-         and s.applied_seq is not null and (flaky_issues.at_cl is null or s.cl <= flaky_issues.at_cl)
+       where args.ok and s.project = flaky_scores.project and s.stream = flaky_scores.stream
+         and s.applied_seq is not null and (flaky_scores.at_cl is null or s.cl <= flaky_scores.at_cl)
        order by s.cl desc limit (select w from args)) c
   ),
   bounds as materialized (select min(cl) as lo, max(cl) as hi from win),
@@ -37,23 +37,23 @@ as $$
            array_agg(p.prefix) filter (where p.prefix is not null) as prefixes
       from ledger.snapshot s cross join bounds b
       left join lateral unnest(s.applied_covered_paths) as p(prefix) on true
-     where s.project = flaky_issues.project and s.stream = flaky_issues.stream
+     where s.project = flaky_scores.project and s.stream = flaky_scores.stream
        and s.applied_seq is not null and s.cl between b.lo and b.hi
      group by s.cl
   ),
   cand as materialized (       -- issues whose presence changed inside the window at least once
     select i.issue_id from ledger.issue_presence_interval i, bounds b
-     where i.project = flaky_issues.project and i.stream = flaky_issues.stream
-       and i.start_cl > b.lo and i.start_cl <= b.hi
+     where i.project = flaky_scores.project and i.stream = flaky_scores.stream
+       and i.start_cl > b.lo and i.start_cl <= b.hi and (flaky_scores.only_issues is null or i.issue_id = any (flaky_scores.only_issues))
     union
     select i.issue_id from ledger.issue_presence_interval i, bounds b
-     where i.project = flaky_issues.project and i.stream = flaky_issues.stream
-       and i.resolved_cl > b.lo and i.resolved_cl <= b.hi
+     where i.project = flaky_scores.project and i.stream = flaky_scores.stream
+       and i.resolved_cl > b.lo and i.resolved_cl <= b.hi and (flaky_scores.only_issues is null or i.issue_id = any (flaky_scores.only_issues))
   ),
   runs as materialized (       -- their intervals that touch the window
     select i.issue_id, i.start_cl, i.last_seen_cl
       from cand c join ledger.issue_presence_interval i
-        on i.project = flaky_issues.project and i.stream = flaky_issues.stream and i.issue_id = c.issue_id
+        on i.project = flaky_scores.project and i.stream = flaky_scores.stream and i.issue_id = c.issue_id
      cross join bounds b
      where i.start_cl <= b.hi and i.last_seen_cl >= b.lo
   ),
@@ -88,6 +88,20 @@ as $$
     join ledger.issue_instance ii on ii.issue_id = s.issue_id
    where s.flips >= (select mf from args)
    order by 2 desc, s.flips desc, s.issue_id
+$$;
+comment on function ledger_private.flaky_scores(text, text, bigint, integer, integer, bigint[]) is
+  'ledger.flaky_issues, optionally for some issues only (only_issues; NULL = all): what the gate asks about the issues new at a CL.';
+
+drop function if exists ledger.flaky_issues(text, text, bigint, integer, integer);
+create function ledger.flaky_issues(project text, stream text default 'main', at_cl bigint default null,
+                                    window_cls integer default 20, min_flips integer default 3)
+returns table (issue_id bigint, score numeric, flips integer, covering_builds integer, present_builds integer,
+               window_from_cl bigint, window_to_cl bigint, severity text, category text, message text, path text)
+language sql stable
+set search_path to pg_catalog, pg_temp
+as $$
+  select * from ledger_private.flaky_scores(flaky_issues.project, flaky_issues.stream, flaky_issues.at_cl,
+                                            flaky_issues.window_cls, flaky_issues.min_flips, null)
 $$;
 comment on function ledger.flaky_issues(text, text, bigint, integer, integer) is
   'Issues of a timeline whose presence flips among the builds covering their path, within the last window_cls CLs with a build up to at_cl (default: the latest): flips, covering builds, builds present, and score = flips / (covering builds - 1), highest first; only issues with at least min_flips flips.';

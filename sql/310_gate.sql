@@ -59,10 +59,10 @@ begin
        and ii.severity in ('error', 'warning')
   ),
   flaky as materialized (
-    select f.issue_id, f.score from ledger.flaky_issues(gate.project, gate.stream, gate.cl,
-             (v_policy->>'flaky_window')::int, (v_policy->>'flaky_min_flips')::int) f
+    select f.issue_id, f.score from ledger_private.flaky_scores(gate.project, gate.stream, gate.cl,
+             (v_policy->>'flaky_window')::int, (v_policy->>'flaky_min_flips')::int,
+             array(select n.issue_id from new_at n)) f
      where f.score >= (v_policy->>'flaky_min_score')::numeric
-       and f.issue_id in (select n.issue_id from new_at n)
   ),
   judged as (
     select n.*, f.score as flaky_score,

@@ -55,6 +55,7 @@ grant execute on function
   ledger_private.require_depth(integer),
   ledger_private.raise_22023(text, text),
   ledger.flaky_issues(text, text, bigint, integer, integer),
+  ledger_private.flaky_scores(text, text, bigint, integer, integer, bigint[]),
   ledger.gate(text, bigint, text),
   ledger.gate_policy(text),
   ledger.team_trends(text, text, integer, date),
