@@ -13,6 +13,7 @@ import { DEFAULT_GENERATOR, projectNames } from "../lib/generator.js";
 import { deliverStudio, processQueued } from "../lib/studio.js";
 import { checkToken, createToken, revokeToken } from "../lib/tokens.js";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../lib/migrate.js";
 
@@ -42,6 +43,20 @@ const shutdown = async (code = 0) => {
 };
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
+// `npm start` exits on SIGTERM without passing it on, which would leave this process
+// (under tsx) with the server and the embedded PostgreSQL running. So the launcher is
+// watched too: when the process that started tsx is gone, everything is stopped.
+{
+  const ppidOf = (pid: number) => {
+    try { return Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]); } catch { return 0; }
+  };
+  const launcher = ppidOf(process.ppid);
+  if (launcher > 1) {
+    setInterval(() => {
+      if (!existsSync(`/proc/${launcher}`) || ppidOf(process.ppid) !== launcher) void shutdown(0);
+    }, 1000).unref();
+  }
+}
 
 function bar(what: string) {
   const tty = process.stdout.isTTY;
