@@ -88,6 +88,9 @@ describe("identities that survive real builds", () => {
     const log = await hashes(read("clang16-agent-jenkins.log").issues);
     expect(log.length).toBe(4);
     expect(await hashes(read("clang16-agent-jenkins.sarif").issues)).toEqual(log);
+    const eslint = await hashes(read("eslint9-stylish-jenkins.log").issues);
+    expect(eslint.length).toBe(7);
+    expect(await hashes(read("eslint9-jenkins.sarif").issues)).toEqual(eslint);
   });
 
   it("a source root given by the caller places paths the same way as a known workspace shape", async () => {

@@ -278,9 +278,11 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
   return out;
 }
 
-/** Messages of tool output are cut at 8,000 characters (the ledger refuses more than 16 KB). */
+/** Messages of tool output: a single trailing period dropped, cut at 8,000 characters (the ledger refuses more than 16 KB). */
 export function capMessage(m: string): string {
-  return m.length > 8000 ? `${m.slice(0, 8000)}… (${m.length - 8000} more characters)` : m;
+  // one trailing period is punctuation, not identity (ESLint's SARIF adds it, its text output does not)
+  const t = /[^.]\.$/.test(m) ? m.slice(0, -1) : m;
+  return t.length > 8000 ? `${t.slice(0, 8000)}… (${t.length - 8000} more characters)` : t;
 }
 
 /** Diagnostics → native report issues (paths placed under the source roots, prefixed). */

@@ -1,0 +1,3 @@
+let x = 2;
+x = x;
+export const y = 3
