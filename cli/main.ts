@@ -59,6 +59,7 @@ const USAGE = `usage: buildledger <command> [options]
   backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
   status   [--project P]
   retry    <snapshot-id> | --all [--project P]   re-queue failed snapshots (they keep their input)
+  roots    --project P [--set DIR ...] [--clear]   show or replace a project's source roots
   renormalise --to 2 [--chunk 5000] [--no-wait]   move identities to normaliser v2 (jobs; needs a running worker)
   gate     --project P --cl N [--stream main] [--wait SECONDS] [--json] [--url URL --token T]
            exit code 0 pass, 1 fail, 2 not ready (after --wait) or error
@@ -293,6 +294,19 @@ async function cmdRenormalise(f: Flags) {
   });
 }
 
+async function cmdRoots(f: Flags) {
+  const project = str(f, "project");
+  if (!project) throw new Error("roots: --project is required");
+  const sets = repeated(process.argv.slice(2), "set");
+  await withPool(f, async (pool) => {
+    const { rows } = sets.length || f.clear === true
+      ? await pool.query("select ledger.set_source_roots($1, $2::text[]) as roots", [project, sets])
+        .catch((e) => { throw new Error(`roots: ${(e as Error).message}`); })
+      : await pool.query("select ledger.source_roots($1) as roots", [project]);
+    console.log(rows[0].roots.length ? rows[0].roots.join("\n") : `(no source roots for ${project})`);
+  });
+}
+
 /** Flags that may be given more than once (--set a=1 --set b=2). */
 function repeated(argv: string[], name: string): string[] {
   const out: string[] = [];
@@ -423,6 +437,7 @@ export async function main(argv: string[]) {
     case "gate": return cmdGate(flags);
     case "retry": return cmdRetry(rest, flags);
     case "renormalise": return cmdRenormalise(flags);
+    case "roots": return cmdRoots(flags);
     case "policy": return cmdPolicy(flags);
     case undefined: case "help": console.log(USAGE); return;
     default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);

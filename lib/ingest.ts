@@ -95,18 +95,31 @@ export async function ingest(pool: pg.Pool, body: Readable, opts: IngestOptions)
   }
 }
 
+/** The report's meta with the project's configured source roots added (logs and SARIF). */
+async function withProjectRoots(pool: pg.Pool, meta: ReportMeta): Promise<ReportMeta> {
+  if (!meta.project) return meta;
+  try {
+    const { rows } = await pool.query("select ledger.source_roots($1) as roots", [meta.project]);
+    const roots: string[] = rows[0].roots ?? [];
+    return roots.length ? { ...meta, source_roots: [...(meta.source_roots ?? []), ...roots] } : meta;
+  } catch (e) {
+    throw fromSqlError(e);
+  }
+}
+
 async function ingestWhole(pool: pg.Pool, text: string, opts: IngestOptions): Promise<IngestResult> {
   let report: Report;
   let format = opts.format;
   if (opts.format === "log") {
     const parsed = parseLog(text);
-    report = applyMeta({ issues: diagnosticsToIssues(parsed.diagnostics, opts.meta) }, opts.meta);
+    const meta = await withProjectRoots(pool, opts.meta);
+    report = applyMeta({ issues: diagnosticsToIssues(parsed.diagnostics, meta) }, opts.meta);
     // Unreal's own "N error(s), M warning(s)" against what was read: kept on the snapshot.
     if (parsed.summary) report.log_summary = parsed.summary;
   } else {
     const doc = stripNul(parseJson(text));
     if (opts.format === "sarif" || looksLikeSarif(doc)) {
-      report = sarifToReport(doc, opts.meta);
+      report = sarifToReport(doc, await withProjectRoots(pool, opts.meta));
       format = "sarif";
     } else {
       if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new InputError("report", "expected a JSON object");

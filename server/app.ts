@@ -6,7 +6,7 @@ import { PassThrough, type Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import pg from "pg";
 import { timingSafeEqual, createHash } from "node:crypto";
-import { HttpError, InputError, isPoolTimeout } from "../lib/errors.js";
+import { fromSqlError, HttpError, InputError, isPoolTimeout } from "../lib/errors.js";
 import { formatFor, ingest, type Format } from "../lib/ingest.js";
 import type { ReportMeta } from "../lib/formats/types.js";
 import { RateLimiter } from "../lib/ratelimit.js";
@@ -343,6 +343,28 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
       throw new InputError("policy", "expected a JSON object of settings");
     }
     return setGatePolicy(pool, project, req.body, auth ? `token ${auth.tokenId}` : undefined);
+  });
+
+  // Source roots of a project (stripped from absolute paths of its logs and SARIF).
+  app.get("/v1/source-roots", async (req) => {
+    const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
+    await mayUse(req, project);
+    const { rows } = await pool.query("select ledger.source_roots($1) as roots", [project]);
+    return { project, roots: rows[0].roots };
+  });
+  app.put("/v1/source-roots", { bodyLimit: 1024 * 1024 }, async (req) => {
+    const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
+    await mayUse(req, project);
+    const roots = (req.body as { roots?: unknown } | undefined)?.roots;
+    if (!Array.isArray(roots) || !roots.every((r) => typeof r === "string")) {
+      throw new InputError("roots", "expected {\"roots\": [\"/path/to/root\", ...]}");
+    }
+    try {
+      const { rows } = await pool.query("select ledger.set_source_roots($1, $2::text[]) as roots", [project, roots]);
+      return { project, roots: rows[0].roots };
+    } catch (e) {
+      throw fromSqlError(e);
+    }
   });
 
   // ---- operations --------------------------------------------------------------------

@@ -62,9 +62,10 @@ grant execute on function
   ledger.normalise_message_v2(text),
   ledger.issue_hash_v2(text, text),
   ledger.normalise_message_as(text, smallint),
-  ledger.issue_hash_as(text, text, smallint)
+  ledger.issue_hash_as(text, text, smallint),
+  ledger.source_roots(text)
 to buildledger_reader;
-grant select on ledger_private.issue_hash_alias to buildledger_reader;
+grant select on ledger_private.issue_hash_alias, ledger_private.source_root to buildledger_reader;
 -- the gate policy is not secret: readers (Grafana, GraphQL) see what the gate applies
 grant select on ledger_private.gate_policy, ledger_private.team_daily to buildledger_reader;
 
@@ -86,7 +87,8 @@ grant usage on schema graphile_worker, graphile_migrate to buildledger_ingest;
 grant execute on function
   ledger.stage_report(jsonb),
   ledger_private.stage_upload(bigint, boolean),
-  ledger.set_gate_policy(text, jsonb, text)
+  ledger.set_gate_policy(text, jsonb, text),
+  ledger.set_source_roots(text, text[])
 to buildledger_ingest;
 grant select, insert, update on ledger_private.upload to buildledger_ingest;
 grant select, insert, delete on ledger_private.upload_issue to buildledger_ingest;

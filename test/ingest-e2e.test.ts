@@ -136,6 +136,27 @@ describe("every format over HTTP, processed by the worker, read through GraphQL"
     expect(rows[0]).toEqual({ n: 1, raw: 2 });
   });
 
+  it("a project's configured source roots place absolute paths of its logs", async () => {
+    const put = (body: unknown) => fetch(`${svc.base}/v1/source-roots?project=e2e`, {
+      method: "PUT", headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const bad = await put({ roots: [""] });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).field).toBe("roots[0]");
+    const ok = await put({ roots: ["/u1/build/agent7", "D:\\farm\\w3"] });
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).roots).toEqual(["/u1/build/agent7", "D:\\farm\\w3"]);
+    const log = [
+      "/u1/build/agent7/src/core/physics.cpp:5:7: warning: unused variable 'scratch' [-Wunused-variable]",
+      "D:\\farm\\w3\\src\\core\\physics.cpp(9,18): warning: format specifies type 'char *' but the argument has type 'int' [-Wformat]",
+      "/elsewhere/src/core/physics.cpp:3:12: warning: unused function 'unused_helper' [-Wunused-function]",
+    ].join("\n");
+    const r = await post(svc.base, log, { token: tok, type: "text/plain", query: "project=e2e&stream=roots&cl=1&path_prefix=srv/e2e" });
+    expect(r.status).toBe(202);
+    const { rows } = await sql.query(
+      "select path from ledger.issues_raw where snapshot_id = $1 order by ordinal", [r.json.snapshot_id]);
+    expect(rows.map((x) => x.path)).toEqual(["srv/e2e/src/core/physics.cpp", "srv/e2e/src/core/physics.cpp", "srv/e2e/elsewhere/src/core/physics.cpp"]);
+  });
+
   it("health, readiness and Prometheus metrics", async () => {
     expect((await fetch(`${svc.base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${svc.base}/readyz`);
