@@ -43,12 +43,19 @@ as $$
   ),
   cand as materialized (       -- issues whose presence changed inside the window at least once
     select i.issue_id from ledger.issue_presence_interval i, bounds b
-     where i.project = flaky_scores.project and i.stream = flaky_scores.stream
-       and i.start_cl > b.lo and i.start_cl <= b.hi and (flaky_scores.only_issues is null or i.issue_id = any (flaky_scores.only_issues))
+     where flaky_scores.only_issues is null and i.project = flaky_scores.project and i.stream = flaky_scores.stream
+       and i.start_cl > b.lo and i.start_cl <= b.hi
     union
     select i.issue_id from ledger.issue_presence_interval i, bounds b
-     where i.project = flaky_scores.project and i.stream = flaky_scores.stream
-       and i.resolved_cl > b.lo and i.resolved_cl <= b.hi and (flaky_scores.only_issues is null or i.issue_id = any (flaky_scores.only_issues))
+     where flaky_scores.only_issues is null and i.project = flaky_scores.project and i.stream = flaky_scores.stream
+       and i.resolved_cl > b.lo and i.resolved_cl <= b.hi
+    union                      -- some issues only (the gate): found by id, not by scanning the window
+    select i.issue_id from unnest(flaky_scores.only_issues) as u(id)
+      join ledger.issue_presence_interval i
+        on i.project = flaky_scores.project and i.stream = flaky_scores.stream and i.issue_id = u.id
+     cross join bounds b
+     where flaky_scores.only_issues is not null
+       and ((i.start_cl > b.lo and i.start_cl <= b.hi) or (i.resolved_cl > b.lo and i.resolved_cl <= b.hi))
   ),
   runs as materialized (       -- their intervals that touch the window
     select i.issue_id, i.start_cl, i.last_seen_cl
