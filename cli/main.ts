@@ -60,6 +60,9 @@ const USAGE = `usage: buildledger <command> [options]
   status   [--project P]
   retry    <snapshot-id> | --all [--project P]   re-queue failed snapshots (they keep their input)
   roots    --project P [--set DIR ...] [--clear]   show or replace a project's source roots
+  changelists <file.json|->                 record CL metadata (author, description, submitted_at, files) from a VCS feed
+  owners   --project P [--codeowners FILE [--path-prefix X]] [--rules FILE.json]   show or replace ownership rules
+  suspects --project P --issue ID [--start-cl N] [--stream S]   changelists that may have introduced an issue
   renormalise --to 2 [--chunk 5000] [--no-wait]   move identities to normaliser v2 (jobs; needs a running worker)
   gate     --project P --cl N [--stream main] [--wait SECONDS] [--json] [--url URL --token T]
            exit code 0 pass, 1 fail, 2 not ready (after --wait) or error
@@ -307,6 +310,53 @@ async function cmdRoots(f: Flags) {
   });
 }
 
+async function readInput(file: string): Promise<string> {
+  if (file === "-") { let t = ""; for await (const c of process.stdin) t += c; return t; }
+  const { readFile } = await import("node:fs/promises");
+  return readFile(file, "utf8");
+}
+
+async function cmdChangelists(pos: string[], f: Flags) {
+  if (!pos[0]) throw new Error("changelists: give a JSON file (an array of changelists) or -");
+  const text = await readInput(pos[0]);
+  await withPool(f, async (pool) => {
+    const { rows } = await pool.query("select ledger.record_changelists($1::jsonb) as n", [text])
+      .catch((e) => { throw new Error(`changelists: ${(e as Error).message}`); });
+    console.log(`recorded ${rows[0].n} changelists`);
+  });
+}
+
+async function cmdOwners(f: Flags) {
+  const project = str(f, "project");
+  if (!project) throw new Error("owners: --project is required");
+  await withPool(f, async (pool) => {
+    const fail = (e: Error) => { throw new Error(`owners: ${e.message}`); };
+    if (str(f, "codeowners")) {
+      const { rows } = await pool.query("select ledger.load_codeowners($1, $2, $3) as n",
+        [project, await readInput(str(f, "codeowners")!), str(f, "path-prefix") ?? ""]).catch(fail);
+      console.error(`loaded ${rows[0].n} rules`);
+    } else if (str(f, "rules")) {
+      const { rows } = await pool.query("select ledger.set_owner_rules($1, $2::jsonb) as n", [project, await readInput(str(f, "rules")!)]).catch(fail);
+      console.error(`set ${rows[0].n} rules`);
+    }
+    const { rows } = await pool.query("select pattern, team, array_to_string(people, ', ') as people from ledger.owner_rules where project = $1 order by pattern", [project]);
+    console.table(rows);
+  });
+}
+
+async function cmdSuspects(f: Flags) {
+  const project = str(f, "project");
+  const issue = str(f, "issue");
+  if (!project || !issue) throw new Error("suspects: --project and --issue are required");
+  await withPool(f, async (pool) => {
+    const { rows } = await pool.query(
+      `select cl, author, rank, left(description, 60) as description, array_to_string(touched_files, ' ') as files
+         from ledger.suspects($1, $2::bigint, $3::bigint, $4)`, [project, issue, str(f, "start-cl") ?? null, str(f, "stream") ?? "main"])
+      .catch((e) => { throw new Error(`suspects: ${(e as Error).message}`); });
+    console.table(rows);
+  });
+}
+
 /** Flags that may be given more than once (--set a=1 --set b=2). */
 function repeated(argv: string[], name: string): string[] {
   const out: string[] = [];
@@ -438,6 +488,9 @@ export async function main(argv: string[]) {
     case "retry": return cmdRetry(rest, flags);
     case "renormalise": return cmdRenormalise(flags);
     case "roots": return cmdRoots(flags);
+    case "changelists": return cmdChangelists(rest, flags);
+    case "owners": return cmdOwners(flags);
+    case "suspects": return cmdSuspects(flags);
     case "policy": return cmdPolicy(flags);
     case undefined: case "help": console.log(USAGE); return;
     default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);

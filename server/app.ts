@@ -367,6 +367,54 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     }
   });
 
+  // ---- changelists, suspects, ownership (a project's token) ----------------------------
+  const sqlCall = async (text: string, params: unknown[]) => {
+    try { return (await pool.query(text, params)).rows; } catch (e) { throw fromSqlError(e); }
+  };
+  app.post("/v1/changelists", { bodyLimit: 64 * 1024 * 1024 }, async (req) => {
+    const body = req.body as unknown;
+    const list = Array.isArray(body) ? body : (body as { changelists?: unknown } | undefined)?.changelists;
+    if (!Array.isArray(list)) throw new InputError("changes", "expected a JSON array of changelists (or {\"changelists\": [...]})");
+    const auth = await authenticate(req);
+    list.forEach((c, i) => {
+      const p = (c as { project?: unknown } | null)?.project;
+      if (auth && typeof p === "string" && p !== auth.project) {
+        throw new HttpError(403, `changes[${i}].project: this token may post to "${auth.project}", not to "${p}"`);
+      }
+    });
+    const rows = await sqlCall("select ledger.record_changelists($1::jsonb) as n", [JSON.stringify(list)]);
+    return { recorded: rows[0].n };
+  });
+  app.get("/v1/suspects", async (req) => {
+    const q = (req.query ?? {}) as Record<string, string | undefined>;
+    const project = projectParam(q);
+    if (!/^\d{1,18}$/.test(q.issue_id ?? "")) throw new InputError("issue_id", "expected an issue id");
+    const startCl = q.start_cl === undefined ? null : parseCl(q.start_cl, "start_cl");
+    await mayUse(req, project);
+    return sqlCall("select * from ledger.suspects($1, $2::bigint, $3::bigint, $4)", [project, q.issue_id, startCl, q.stream?.trim() || "main"]);
+  });
+  app.get("/v1/owners", async (req) => {
+    const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
+    await mayUse(req, project);
+    return sqlCall("select pattern, team, people from ledger.owner_rules where project = $1 order by pattern", [project]);
+  });
+  await app.register(async (scope) => {
+    scope.addContentTypeParser(["text/plain"], { parseAs: "string", bodyLimit: 4 * 1024 * 1024 }, (_r, body, done) => done(null, body));
+    scope.put("/v1/owners", { bodyLimit: 4 * 1024 * 1024 }, async (req) => {
+      const q = (req.query ?? {}) as Record<string, string | undefined>;
+      const project = projectParam(q);
+      await mayUse(req, project);
+      if (typeof req.body === "string") {
+        const rows = await sqlCall("select ledger.load_codeowners($1, $2, $3) as n", [project, req.body, q.path_prefix ?? ""]);
+        return { project, rules: rows[0].n };
+      }
+      const rules = (req.body as { rules?: unknown } | undefined)?.rules;
+      if (!Array.isArray(rules)) throw new InputError("rules", "expected {\"rules\": [{pattern, team, people}]} or a CODEOWNERS file as text/plain");
+      const rows = await sqlCall("select ledger.set_owner_rules($1, $2::jsonb, true) as n", [project, JSON.stringify(rules)]);
+      return { project, rules: rows[0].n };
+    });
+  });
+
   // ---- operations --------------------------------------------------------------------
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {

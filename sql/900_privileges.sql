@@ -63,9 +63,14 @@ grant execute on function
   ledger.issue_hash_v2(text, text),
   ledger.normalise_message_as(text, smallint),
   ledger.issue_hash_as(text, text, smallint),
-  ledger.source_roots(text)
+  ledger.source_roots(text),
+  ledger.suspects(text, bigint, bigint, text),
+  ledger.owner_of(text, text),
+  ledger.issue_owners(text, bigint, text),
+  ledger_private.owner_pattern_regex(text)
 to buildledger_reader;
-grant select on ledger_private.issue_hash_alias, ledger_private.source_root to buildledger_reader;
+grant select on ledger_private.issue_hash_alias, ledger_private.source_root, ledger_private.changelist_file,
+  ledger_private.owner_rule to buildledger_reader;
 -- the gate policy is not secret: readers (Grafana, GraphQL) see what the gate applies
 grant select on ledger_private.gate_policy, ledger_private.team_daily to buildledger_reader;
 
@@ -88,7 +93,10 @@ grant execute on function
   ledger.stage_report(jsonb),
   ledger_private.stage_upload(bigint, boolean),
   ledger.set_gate_policy(text, jsonb, text),
-  ledger.set_source_roots(text, text[])
+  ledger.set_source_roots(text, text[]),
+  ledger.record_changelists(jsonb),
+  ledger.set_owner_rules(text, jsonb, boolean),
+  ledger.load_codeowners(text, text, text)
 to buildledger_ingest;
 grant select, insert, update on ledger_private.upload to buildledger_ingest;
 grant select, insert, delete on ledger_private.upload_issue to buildledger_ingest;
