@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/migrate.js";
 import { cloneDatabase } from "./helpers/db.js";
+import { rng } from "./helpers/random.js";
 import { startService, token, type Service } from "./helpers/service.js";
 import { covers, issueKey, referenceIntervals, type RefIssue, type RefSnapshot } from "./reference-model.js";
 
@@ -22,10 +23,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
-}
 const FOLDERS = ["srv/p/audio", "srv/p/ui", "srv/p/code/core"];
 const severityOf = (key: string) => (key.length % 3 === 0 ? "warning" : key.length % 3 === 1 ? "error" : "info");
 

@@ -5,6 +5,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloneDatabase } from "./helpers/db.js";
+import { rng } from "./helpers/random.js";
 import { startService, token, type Service } from "./helpers/service.js";
 import { covers, referenceIntervals, type RefIssue, type RefSnapshot } from "./reference-model.js";
 
@@ -19,10 +20,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
-}
 const FOLDERS = ["srv/p/audio/ui", "srv/p/code/core", "srv/p/code/net"];
 
 describe("suspects", () => {

@@ -6,6 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../worker/index.js";
 import { cloneDatabase } from "./helpers/db.js";
+import { rng } from "./helpers/random.js";
 import { waitFor } from "./helpers/service.js";
 
 const dbs: Awaited<ReturnType<typeof cloneDatabase>>[] = [];
@@ -22,10 +23,6 @@ afterAll(async () => {
   for (const d of dbs) await d.drop();
 });
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
-}
 /** Base issues whose messages carry context that v1 keeps and v2 drops. */
 const BASES = [
   { path: "srv/p/code/core/vec.h", msg: (r: () => number) => `warning C4996: 'strcpy': This function may be unsafe. (compiling source file src/${r() < 0.5 ? "a" : "b"}.cpp)` },
