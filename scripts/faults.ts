@@ -376,6 +376,7 @@ for (const r of rows) {
 const bad = rows.filter((r) => r.lost || r.duplicated || r.wedged || r.held !== r.tried);
 const total = rows.reduce((a, r) => ({ tried: a.tried + r.tried, held: a.held + r.held }), { tried: 0, held: 0 });
 console.log(`\n${total.held} of ${total.tried} held; ${bad.length} case(s) with losses, duplicates or wedges`);
+for (const r of bad) console.log(`  ${r.name}: ${r.note}`);
 console.log(`faults-result: ${rows.length - bad.length} ${bad.length}`); // read by scripts/test.sh
 await sql.end();
 process.exit(bad.length ? 1 : 0);

@@ -142,8 +142,10 @@ function bodyStream(req: FastifyRequest, opts: { idleMs: number; maxRatio: numbe
 }
 
 /**
- * Discards the rest of a refused request's body — at most `maxBytes` or `ms`, then
- * the socket is destroyed — so the client reads the answer instead of a reset.
+ * Discards the rest of a refused request's body — for at most `ms` (and `maxBytes`),
+ * then the socket is destroyed — so the client reads the answer instead of a reset
+ * (a reset can discard an answer the client has not read yet). Discarding buffers
+ * nothing, so a 200 MB body costs no memory.
  */
 function lingerAndDiscard(req: FastifyRequest, maxBytes: number, ms: number) {
   const raw = req.raw;
@@ -286,7 +288,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
         // discarded (never buffered) for a little while, so it can read the answer, and
         // then the connection is cut (a bad token with a 200 MB body costs nothing).
         reply.header("connection", "close");
-        lingerAndDiscard(req, bodyTouched ? 0 : 64 * 1024 * 1024, 5_000);
+        lingerAndDiscard(req, bodyTouched ? 0 : Number.POSITIVE_INFINITY, 5_000);
         throw e;
       } finally {
         if (counted) uploads--;
