@@ -151,11 +151,14 @@ function lingerAndDiscard(req: FastifyRequest, maxBytes: number, ms: number) {
   const raw = req.raw;
   if (raw.readableEnded || raw.destroyed) return;
   let seen = 0;
-  const cut = () => { clearTimeout(timer); raw.socket?.destroy(); };
+  // only a body still arriving is cut: a complete request leaves its connection alone
+  // (the client may already reuse it)
+  const cut = () => { clearTimeout(timer); if (!raw.complete) raw.socket?.destroy(); };
   const timer = setTimeout(cut, ms);
   timer.unref();
   raw.on("data", (b: Buffer) => { seen += b.length; if (seen > maxBytes) cut(); });
   raw.on("end", () => clearTimeout(timer));
+  raw.unpipe(); // a gunzip or PassThrough that stopped reading must not hold it back
   raw.resume();
 }
 
@@ -243,7 +246,6 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     scope.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
 
     scope.post("/v1/reports", async (req, reply) => {
-      let bodyTouched = false; // whether bodyStream started consuming the body
       let counted = false;
       try {
         const q = (req.query ?? {}) as Record<string, string | undefined>;
@@ -265,7 +267,6 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
           if (wait > 0) throw new HttpError(429, `rate limit: too many reports for this token; retry in ${wait} s`, { "retry-after": String(wait) });
         }
         const body = bodyStream(req, guard);
-        bodyTouched = true;
         const result = await ingest(pool, body, {
           format: format as Format, meta,
           maxBytes: format === "ndjson" ? (opts.maxStreamBytes ?? 4 * 1024 ** 3) : (opts.maxBodyBytes ?? 256 * 1024 * 1024),
@@ -287,8 +288,9 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
         // Refused before or while reading the body: what the client still sends is
         // discarded (never buffered) for a little while, so it can read the answer, and
         // then the connection is cut (a bad token with a 200 MB body costs nothing).
-        reply.header("connection", "close");
-        lingerAndDiscard(req, bodyTouched ? 0 : Number.POSITIVE_INFINITY, 5_000);
+        // (no "Connection: close": Node would close the socket right after the answer,
+        // while the client is still sending, and the reset can swallow the answer)
+        lingerAndDiscard(req, Number.POSITIVE_INFINITY, 5_000);
         throw e;
       } finally {
         if (counted) uploads--;
