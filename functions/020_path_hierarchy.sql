@@ -1,4 +1,4 @@
--- Path hierarchy: ledger.path_node and its closure table ledger.path_closure.
+-- Path hierarchy: ledger_private.path_node and its closure table ledger_private.path_closure.
 -- Invariants kept here:
 --   * every node's parent exists (inserting a/b/c creates a/b and a first);
 --   * path_closure holds (ancestor, descendant, distance) for every ancestor-or-self
@@ -36,10 +36,10 @@ begin
   else
     v_parent_path := left(new.path, v_slash - 1);
     new.name := substr(new.path, v_slash + 1);
-    select n.path_node_id into new.parent_id from ledger.path_node n where n.path = v_parent_path;
+    select n.path_node_id into new.parent_id from ledger_private.path_node n where n.path = v_parent_path;
     if new.parent_id is null then
-      insert into ledger.path_node (path) values (v_parent_path) on conflict (path) do nothing;
-      select n.path_node_id into strict new.parent_id from ledger.path_node n where n.path = v_parent_path;
+      insert into ledger_private.path_node (path) values (v_parent_path) on conflict (path) do nothing;
+      select n.path_node_id into strict new.parent_id from ledger_private.path_node n where n.path = v_parent_path;
     end if;
   end if;
   return new;
@@ -59,24 +59,24 @@ begin
      parent's closure rows one step further: O(depth) rows per node through the
      (descendant_id, distance) index. */
   for v_depth in select distinct n.depth from new_nodes n order by 1 loop
-    insert into ledger.path_closure (ancestor_id, descendant_id, distance)
+    insert into ledger_private.path_closure (ancestor_id, descendant_id, distance)
     select n.path_node_id, n.path_node_id, 0 from new_nodes n where n.depth = v_depth
     union all
     select c.ancestor_id, n.path_node_id, (c.distance + 1)::smallint
       from new_nodes n
-      join ledger.path_closure c on c.descendant_id = n.parent_id
+      join ledger_private.path_closure c on c.descendant_id = n.parent_id
      where n.depth = v_depth;
   end loop;
   return null;
 end
 $$;
 
-drop trigger if exists _100_fill on ledger.path_node;
-create trigger _100_fill before insert on ledger.path_node
+drop trigger if exists _100_fill on ledger_private.path_node;
+create trigger _100_fill before insert on ledger_private.path_node
   for each row execute function ledger_private.tg_path_node__fill();
 
-drop trigger if exists _200_closure on ledger.path_node;
-create trigger _200_closure after insert on ledger.path_node
+drop trigger if exists _200_closure on ledger_private.path_node;
+create trigger _200_closure after insert on ledger_private.path_node
   referencing new table as new_nodes
   for each statement execute function ledger_private.tg_path_node__closure();
 
@@ -106,16 +106,16 @@ begin
             from (select string_to_array(p, '/') as s
                     from (select p::text collate "C" as p from unnest(p_paths) p
                           except
-                          select e.path from ledger.path_node e where e.path = any(p_paths::text[])) newp) x
+                          select e.path from ledger_private.path_node e where e.path = any(p_paths::text[])) newp) x
             cross join lateral generate_series(1, array_length(s, 1)) d) y
    order by prefix;
-  delete from _bl_prefix x where exists (select 1 from ledger.path_node n where n.path = x.path);
+  delete from _bl_prefix x where exists (select 1 from ledger_private.path_node n where n.path = x.path);
   select max(depth) into v_max from _bl_prefix;
   for v_depth in 1 .. coalesce(v_max, 0) loop
-    insert into ledger.path_node (path, parent_id, name, depth)
+    insert into ledger_private.path_node (path, parent_id, name, depth)
     select x.path, pn.path_node_id, x.name, x.depth
       from _bl_prefix x
-      left join ledger.path_node pn on pn.path = x.parent
+      left join ledger_private.path_node pn on pn.path = x.parent
      where x.depth = v_depth
      order by x.path
     on conflict (path) do nothing;

@@ -1,5 +1,6 @@
 -- Staging: validate a native JSON build report (SPEC section 4) and store it as a
--- snapshot plus its raw issues, ready for ledger.process_snapshot.
+-- snapshot plus its input (one row of arrays, ledger_private.snapshot_input), ready
+-- for ledger.process_snapshot.
 -- Invariants:
 --   * a report is validated completely before anything is written: bad input raises
 --     SQLSTATE class 22 with a message that starts with the offending field, and
@@ -7,8 +8,11 @@
 --   * (project, stream, changelist, build id) identifies a snapshot: re-staging it
 --     replaces its content and makes it the most recently received one; an identical
 --     re-post of the snapshot that is already the latest at its CL is a no-op;
---   * staging takes the timeline's row lock, so it serialises with processing of the
---     same timeline and never waits for other timelines.
+--   * staging never waits for processing: it locks no row that processing holds for
+--     long (processing serialises on ledger_private.timeline_progress, which staging
+--     only creates), and never waits for other timelines;
+--   * a report for a CL before the timeline's retention horizon is refused (its
+--     neighbours' observations may be gone, so presence could not be decided).
 
 
 create or replace function ledger_private.parse_timestamptz(p_field text, p_value jsonb)
@@ -60,6 +64,27 @@ as $$ select 'timeline:' || p_project || '/' || p_stream $$;
 comment on function ledger_private.timeline_queue(text, text) is
   'The graphile-worker queue of a timeline: its jobs run one at a time, other timelines run in parallel.';
 
+create or replace function ledger_private.ensure_timeline(p_project text, p_stream text)
+returns int
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+declare
+  v_tl int := ledger_private.timeline_id(p_project, p_stream);
+begin
+  /* The id of timeline (project, stream), created with its progress row when new.
+     Locks nothing that exists already (processing's progress row is only inserted). */
+  if v_tl is null then
+    insert into ledger_private.timeline (project, stream) values (p_project, p_stream) on conflict do nothing;
+    v_tl := ledger_private.timeline_id(p_project, p_stream);
+    insert into ledger_private.timeline_progress (timeline_id) values (v_tl) on conflict do nothing;
+  end if;
+  return v_tl;
+end
+$$;
+comment on function ledger_private.ensure_timeline(text, text) is
+  'The compact id of a timeline, creating the timeline (and its processing progress row) when it does not exist yet.';
+
 create or replace function ledger_private.stage_core(p_report jsonb, p_hash bytea, p_enqueue boolean)
 returns bigint
 language plpgsql volatile
@@ -81,7 +106,8 @@ declare
   v_extra jsonb;
   v_hash bytea;
   v_err record;
-  v_snap ledger.snapshot;
+  v_snap ledger_private.snapshot;
+  v_tl int;
   v_latest_seq bigint;
   v_count int;
 begin
@@ -223,54 +249,67 @@ begin
   v_hash := p_hash;
   v_build_id := coalesce(v_build_id, 'content-' || left(encode(v_hash, 'hex'), 32));
 
-  insert into ledger.project (project) values (v_project) on conflict do nothing;
-  insert into ledger.timeline (project, stream) values (v_project, v_stream) on conflict do nothing;
-  perform 1 from ledger.timeline t where t.project = v_project and t.stream = v_stream for update;
+  insert into ledger_private.project (project) values (v_project) on conflict do nothing;
+  v_tl := ledger_private.ensure_timeline(v_project, v_stream);
+  if v_cl < (select g.retained_from_cl from ledger_private.timeline_progress g where g.timeline_id = v_tl) then
+    raise exception 'changelist: CL % lies before the retention horizon of %/% (CL %): observations before it are removed, so its presence cannot be decided',
+      v_cl, v_project, v_stream,
+      (select g.retained_from_cl from ledger_private.timeline_progress g where g.timeline_id = v_tl) using errcode = '22023';
+  end if;
 
-  insert into ledger.changelist as c (project, stream, cl, submitted_at, author, description)
-  values (v_project, v_stream, v_cl, v_submitted_at, v_author, v_description)
-  on conflict (project, stream, cl) do update
+  insert into ledger_private.changelist as c (timeline_id, cl, submitted_at, author, description)
+  values (v_tl, v_cl, v_submitted_at, v_author, v_description)
+  on conflict (timeline_id, cl) do update
      set submitted_at = coalesce(excluded.submitted_at, c.submitted_at),
          author = coalesce(excluded.author, c.author),
          description = coalesce(excluded.description, c.description)
    where (excluded.submitted_at, excluded.author, excluded.description)
          is distinct from (c.submitted_at, c.author, c.description);
 
-  select * into v_snap from ledger.snapshot s
-   where s.project = v_project and s.stream = v_stream and s.cl = v_cl and s.build_id = v_build_id
+  select * into v_snap from ledger_private.snapshot s
+   where s.timeline_id = v_tl and s.cl = v_cl and s.build_id = v_build_id
    for update;
 
   if found then
-    select max(s.received_seq) into v_latest_seq from ledger.snapshot s
-     where s.project = v_project and s.stream = v_stream and s.cl = v_cl;
+    select max(s.received_seq) into v_latest_seq from ledger_private.snapshot s
+     where s.timeline_id = v_tl and s.cl = v_cl;
     if v_snap.content_hash = v_hash and v_snap.received_seq = v_latest_seq and v_snap.state <> 'failed' then
       return v_snap.snapshot_id;             -- identical re-post of the latest snapshot: no-op
     end if;
-    update ledger.snapshot s
+    update ledger_private.snapshot s
        set build_status = v_status, covered_paths = v_covered, content_hash = v_hash,
            extra = v_extra, received_at = now(),
            received_seq = nextval('ledger_private.received_seq'),
            content_version = s.content_version + 1, state = 'queued', error = null,
            attempts = 0, processing_started_at = null
-     where s.snapshot_id = v_snap.snapshot_id;
-    delete from ledger.issues_raw r where r.snapshot_id = v_snap.snapshot_id;
+     where s.timeline_id = v_tl and s.snapshot_id = v_snap.snapshot_id
+    returning * into v_snap;
   else
-    insert into ledger.snapshot (project, stream, cl, build_id, build_status, covered_paths, content_hash, extra)
-    values (v_project, v_stream, v_cl, v_build_id, v_status, v_covered, v_hash, v_extra)
+    insert into ledger_private.snapshot (timeline_id, cl, build_id, build_status, covered_paths, content_hash, extra)
+    values (v_tl, v_cl, v_build_id, v_status, v_covered, v_hash, v_extra)
     returning * into v_snap;
   end if;
 
-  insert into ledger.issues_raw (snapshot_id, ordinal, path, severity, category, message, occurrences)
-  select v_snap.snapshot_id, t.ord::int, t.npath,
-         ledger.canonical_severity(t.e->>'severity'), nullif(btrim(t.e->>'category'), ''),
-         t.e->>'message', coalesce((t.e->>'count')::int, 1)
-    from _bl_stage_rows t;
-  get diagnostics v_count = row_count;
+  -- the input: one row of arrays (in report order), replaced by a re-post
+  insert into ledger_private.snapshot_input as si
+         (timeline_id, snapshot_id, content_version, paths, severities, categories, messages, occurrences)
+  select v_tl, v_snap.snapshot_id, v_snap.content_version,
+         coalesce(array_agg(t.npath::text order by t.ord), '{}'),
+         coalesce(array_agg(ledger.canonical_severity(t.e->>'severity') order by t.ord), '{}'),
+         coalesce(array_agg(nullif(btrim(t.e->>'category'), '') order by t.ord), '{}'),
+         coalesce(array_agg(t.e->>'message' order by t.ord), '{}'),
+         coalesce(array_agg(coalesce((t.e->>'count')::int, 1) order by t.ord), '{}')
+    from _bl_stage_rows t
+  on conflict (timeline_id, snapshot_id) do update
+     set content_version = excluded.content_version, paths = excluded.paths, severities = excluded.severities,
+         categories = excluded.categories, messages = excluded.messages, occurrences = excluded.occurrences;
+  select count(*) into v_count from _bl_stage_rows;
 
-  update ledger.snapshot s set raw_issue_count = v_count where s.snapshot_id = v_snap.snapshot_id;
-  update ledger.timeline t set last_received_at = now(),
+  update ledger_private.snapshot s set raw_issue_count = v_count
+   where s.timeline_id = v_tl and s.snapshot_id = v_snap.snapshot_id;
+  update ledger_private.timeline t set last_received_at = now(),
          latest_cl = greatest(t.latest_cl, v_cl)
-   where t.project = v_project and t.stream = v_stream;
+   where t.timeline_id = v_tl;
 
   if p_enqueue then
     perform graphile_worker.add_job('process_snapshot',
@@ -387,4 +426,12 @@ set search_path to pg_catalog, pg_temp
 set jit to off
 as $$ select ledger_private.stage(report, true) $$;
 comment on function ledger.stage_report(jsonb) is
-  'Validates a native JSON build report (SPEC section 4), stores it as a snapshot with its raw issues and enqueues the durable graphile-worker job process_snapshot. Returns the snapshot id. Bad input raises SQLSTATE class 22 naming the field; nothing is stored then.';
+  'Validates a native JSON build report (SPEC section 4), stores it as a snapshot with its input and enqueues the durable graphile-worker job process_snapshot. Returns the snapshot id. Bad input raises SQLSTATE class 22 naming the field; nothing is stored then.';
+
+create or replace view ledger_private.staged_issue as
+  select si.snapshot_id, u.ordinal::int as ordinal, u.path, u.severity, u.category, u.message, u.occurrences
+    from ledger_private.snapshot_input si
+   cross join lateral unnest(si.paths, si.severities, si.categories, si.messages, si.occurrences)
+         with ordinality as u(path, severity, category, message, occurrences, ordinal);
+comment on view ledger_private.staged_issue is
+  'The staged input of snapshots not processed yet (or failed), one row per issue in report order: for operators and tests.';

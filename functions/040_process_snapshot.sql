@@ -18,8 +18,15 @@
 --
 -- Order independence: the result depends only on the set of applied snapshots
 -- (snapshot.applied_seq / applied_covered_paths), never on arrival order.
--- Concurrency: the timeline row lock serialises processing within a timeline;
--- other timelines never wait, except on an identical new path or issue hash.
+-- Writes follow the changes: an open run stores last_seen_cl NULL (the API view
+-- derives it), so an issue still present at a new head CL writes nothing; only the
+-- issues that appeared or disappeared write an interval row.
+-- Concurrency: the row of ledger_private.timeline_progress serialises processing
+-- within a timeline; staging never locks it, so an upload never waits for processing.
+-- The snapshot row is only read until the final bookkeeping update; a re-post staged
+-- meanwhile bumps content_version, and this run then leaves the snapshot queued for
+-- its next job. Other timelines never wait, except on an identical new path or issue
+-- hash (one sorted path insert per snapshot, issue inserts sorted by hash).
 
 create or replace function ledger.process_snapshot(snapshot_id bigint)
 returns void
@@ -31,8 +38,10 @@ as $$
 declare
   v_id constant bigint := snapshot_id;
   v_t0 constant timestamptz := clock_timestamp();
-  v_s ledger.snapshot;
+  v_s ledger_private.snapshot;
+  v_tl int;
   v_c bigint;
+  v_ver int;
   v_old_cov text[];
   v_was_applied boolean;
   v_filter_all boolean;
@@ -43,28 +52,33 @@ declare
   v_n_full bigint;
   v_partial_neighbours boolean;
   v_version smallint;
+  v_day int := (current_date - date '2000-01-01');
+  v_nrows int;
 begin
   /* Guarantees: idempotent (a second call for the same content version is a no-op);
      leaves intervals and metrics equal to a from-scratch rebuild of the applied
      snapshots (ledger_private.rebuild_timeline); raises rather than skips. */
-  select * into v_s from ledger.snapshot s where s.snapshot_id = v_id;
+  select s.timeline_id into v_tl from ledger_private.snapshot s where s.snapshot_id = v_id;
   if not found then
     raise exception 'snapshot_id: no snapshot with id %', v_id using errcode = '22023';
   end if;
-  perform 1 from ledger.timeline t where t.project = v_s.project and t.stream = v_s.stream for update;
-  select * into v_s from ledger.snapshot s where s.snapshot_id = v_id for update;
+  perform 1 from ledger_private.timeline_progress g where g.timeline_id = v_tl for update;
+  select * into v_s from ledger_private.snapshot s where s.timeline_id = v_tl and s.snapshot_id = v_id;
   if v_s.processed_version = v_s.content_version then
     return;
   end if;
   v_c := v_s.cl;
+  v_ver := v_s.content_version;
   v_was_applied := v_s.applied_seq is not null;
   v_old_cov := v_s.applied_covered_paths;
 
+  -- session work tables, emptied at commit; a second call in one transaction (backfill
+  -- chunks, tests) empties them with a cheap delete instead of a truncate
   create temp table if not exists _bl_rows (
-    rk bytea, hash bytea, cached boolean, path text collate "C", severity text, category text,
+    rk bytea, hash bytea, cached boolean, used_day int, path text collate "C", severity text, category text,
     message text, occurrences int) on commit delete rows;
   create temp table if not exists _bl_raw (
-    hash bytea primary key, message text, path text collate "C", severity text,
+    hash bytea primary key, issue_id bigint, path text collate "C", severity text,
     category text, example text, occurrences bigint) on commit delete rows;
   create temp table if not exists _bl_snaps (
     snapshot_id bigint, seq bigint, covered text[]) on commit delete rows;
@@ -79,20 +93,34 @@ begin
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
   create temp table if not exists _bl_new_chg (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
-  truncate _bl_rows, _bl_raw, _bl_snaps, _bl_aff, _bl_win, _bl_new, _bl_old_chg, _bl_new_chg;
+  if current_setting('buildledger.process_xact', true) is not distinct from txid_current()::text then
+    delete from _bl_rows; delete from _bl_raw; delete from _bl_snaps; delete from _bl_aff;
+    delete from _bl_win; delete from _bl_new; delete from _bl_old_chg; delete from _bl_new_chg;
+  end if;
+  perform set_config('buildledger.process_xact', txid_current()::text, true);
 
   -- 1. observations: normalise, hash, register paths and issues -------------------
   -- Raw texts seen before take their hash from ledger_private.raw_identity; only new
-  -- ones go through the normaliser's regular expressions.
-  -- (the cache key carries the normaliser version: a raw text's identity differs by version)
+  -- ones go through the normaliser's regular expressions. The cache key carries the
+  -- normaliser version: a raw text's identity differs by version.
   v_version := ledger_private.normaliser_version();
   insert into _bl_rows
   select r.rk, coalesce(ri.hash, ledger.issue_hash_as(r.message, r.path, v_version)),
-         ri.hash is not null, r.path, r.severity, r.category, r.message, r.occurrences
+         ri.hash is not null, ri.used_day, r.path, r.severity, r.category, r.message, r.occurrences
     from (select sha256(convert_to(case when v_version = 1 then '' else 'v' || v_version || E'\x1f' end
-                                   || r.message || E'\x1f' || r.path, 'UTF8')) as rk, r.*
-            from ledger.issues_raw r where r.snapshot_id = v_id) r
+                                   || u.message || E'\x1f' || u.path, 'UTF8')) as rk, u.*
+            from ledger_private.snapshot_input si
+           cross join lateral unnest(si.paths, si.severities, si.categories, si.messages, si.occurrences)
+                 as u(path, severity, category, message, occurrences)
+           where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver) r
     left join ledger_private.raw_identity ri on ri.raw_key = r.rk;
+  get diagnostics v_nrows = row_count;
+  if v_nrows <> v_s.raw_issue_count
+     or not exists (select 1 from ledger_private.snapshot_input si
+                     where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver) then
+    raise exception 'snapshot %: staged issues are missing (expected %)', v_id, v_s.raw_issue_count
+      using errcode = 'XX001';
+  end if;
 
   insert into _bl_raw
   select h.hash, null, min(h.path),
@@ -102,46 +130,48 @@ begin
    group by h.hash;
   analyze _bl_raw;
 
-  if (select count(*) from ledger.issues_raw r where r.snapshot_id = v_id) <> v_s.raw_issue_count then
-    raise exception 'snapshot %: staged issues are missing (expected %)', v_id, v_s.raw_issue_count
-      using errcode = 'XX001';
-  end if;
+  -- every new path prefix of the report and of its coverage, in one sorted insert
+  perform ledger_private.ensure_paths(array(select distinct r.path from _bl_raw r) || coalesce(v_s.covered_paths, '{}'));
 
-  perform ledger_private.ensure_paths(array(select distinct r.path from _bl_raw r));
-  if v_s.covered_paths is not null then
-    perform ledger_private.ensure_paths(v_s.covered_paths);
-  end if;
-
-  insert into ledger.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
+  insert into ledger_private.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
   select r.hash, v_version, ledger.normalise_message_as(r.example, v_version), r.path, n.path_node_id, r.severity, r.category, r.example
     from _bl_raw r
-    join ledger.path_node n on n.path = r.path
-   where not exists (select 1 from ledger.issue_instance i where i.hash = r.hash)
+    join ledger_private.path_node n on n.path = r.path
+   where not exists (select 1 from ledger_private.issue_instance i where i.hash = r.hash)
    order by r.hash
   on conflict (hash) do nothing;
+  update _bl_raw r set issue_id = i.issue_id from ledger_private.issue_instance i where i.hash = r.hash;
 
-  insert into ledger_private.raw_identity (raw_key, hash)
-  select distinct on (x.rk) x.rk, x.hash from _bl_rows x where not x.cached order by x.rk
+  -- the cache: new raw texts are added; a text seen again is stamped with today (once a
+  -- day), so ledger_private.prune_raw_identity can drop what is no longer reported
+  insert into ledger_private.raw_identity (raw_key, hash, used_day)
+  select distinct on (x.rk) x.rk, x.hash, v_day from _bl_rows x where not x.cached order by x.rk
   on conflict do nothing;
+  -- (rows another session is stamping are skipped: it stamps the same day, and waiting
+  -- for it could close a lock cycle between two timelines reporting the same texts)
+  update ledger_private.raw_identity ri set used_day = v_day
+   where ri.raw_key in (select r.raw_key from ledger_private.raw_identity r
+                         where r.raw_key in (select x.rk from _bl_rows x where x.cached and x.used_day < v_day)
+                           and r.used_day < v_day
+                         for update skip locked);
 
-  delete from ledger.issue_observation o where o.snapshot_id = v_id;
-  insert into ledger.issue_observation (snapshot_id, issue_id, occurrences)
-  select v_id, i.issue_id, least(r.occurrences, 2147483647)::int
-    from _bl_raw r join ledger.issue_instance i on i.hash = r.hash;
+  delete from ledger_private.issue_observation o where o.timeline_id = v_tl and o.snapshot_id = v_id;
+  insert into ledger_private.issue_observation (timeline_id, snapshot_id, issue_id, cl, occurrences)
+  select v_tl, v_id, r.issue_id, v_c, least(r.occurrences, 2147483647)::int from _bl_raw r;
 
-  -- 2. apply the snapshot: it is now the latest received at its CL -----------------
-  update ledger.snapshot s
-     set applied_seq = s.received_seq, applied_covered_paths = s.covered_paths
-   where s.snapshot_id = v_id;
-
+  -- 2. apply the snapshot: it is now the latest received at its CL. Its row is written
+  --    only by the last statement (so a re-post staged meanwhile never waits for this
+  --    run); until then the applied snapshots at c are read with this one as applied.
   insert into _bl_snaps
   select s.snapshot_id, s.applied_seq, s.applied_covered_paths
-    from ledger.snapshot s
-   where s.project = v_s.project and s.stream = v_s.stream and s.cl = v_c
+    from ledger_private.snapshot s
+   where s.timeline_id = v_tl and s.cl = v_c and s.snapshot_id <> v_id
      and s.applied_seq is not null
-     and (s.applied_covered_paths is null or cardinality(s.applied_covered_paths) > 0);
-  select count(*) into v_nsnaps from _bl_snaps;
-  analyze _bl_snaps;
+     and (s.applied_covered_paths is null or cardinality(s.applied_covered_paths) > 0)
+  union all
+  select v_id, v_s.received_seq, v_s.covered_paths
+   where v_s.covered_paths is null or cardinality(v_s.covered_paths) > 0;
+  get diagnostics v_nsnaps = row_count;
 
   -- paths whose state at c can have changed: covered by a snapshot at c now, or by
   -- this snapshot before
@@ -153,60 +183,60 @@ begin
             union all select unnest(coalesce(v_old_cov, '{}'))) x;
   end if;
 
-  v_head := not exists (select 1 from ledger.snapshot s
-                         where s.project = v_s.project and s.stream = v_s.stream
-                           and s.cl > v_c and s.applied_seq is not null);
+  v_head := not exists (select 1 from ledger_private.snapshot s
+                         where s.timeline_id = v_tl and s.cl > v_c and s.applied_seq is not null);
 
   -- 3. affected issues ------------------------------------------------------------------
   insert into _bl_aff (issue_id, path)
   select a.issue_id, ii.path from (
-  select o.issue_id from ledger.issue_observation o join _bl_snaps s on s.snapshot_id = o.snapshot_id
+  select o.issue_id from ledger_private.issue_observation o join _bl_snaps s on s.snapshot_id = o.snapshot_id
+   where o.timeline_id = v_tl
   union
-  select i.issue_id from ledger.issue_presence_interval i
-   where v_head and i.project = v_s.project and i.stream = v_s.stream and i.resolved_cl is null
+  select i.issue_id from ledger_private.presence_interval i
+   where v_head and i.timeline_id = v_tl and i.resolved_cl is null
   union
-  select i.issue_id from ledger.issue_presence_interval i
-   where not v_head and i.project = v_s.project and i.stream = v_s.stream
-     and i.presence @> v_c
+  select i.issue_id from ledger_private.presence_interval i
+   where not v_head and i.timeline_id = v_tl
+     and int8range(i.start_cl, i.resolved_cl, '[)') @> v_c
   union
-  select i.issue_id from ledger.issue_presence_interval i
-   where i.project = v_s.project and i.stream = v_s.stream and i.resolved_cl = v_c) a
-  join ledger.issue_instance ii on ii.issue_id = a.issue_id;
+  select i.issue_id from ledger_private.presence_interval i
+   where i.timeline_id = v_tl and i.resolved_cl = v_c) a
+  join ledger_private.issue_instance ii on ii.issue_id = a.issue_id;
   if not v_filter_all then
     delete from _bl_aff a where not ledger.path_covered(a.path, v_filter);
   end if;
   analyze _bl_aff;
 
   -- neighbours of c in S(P) \ {c}
-  select max(s.cl) into v_p_full from ledger.snapshot s
-   where s.project = v_s.project and s.stream = v_s.stream and s.cl < v_c
+  select max(s.cl) into v_p_full from ledger_private.snapshot s
+   where s.timeline_id = v_tl and s.cl < v_c
      and s.applied_seq is not null and s.applied_covered_paths is null;
-  select min(s.cl) into v_n_full from ledger.snapshot s
-   where s.project = v_s.project and s.stream = v_s.stream and s.cl > v_c
+  select min(s.cl) into v_n_full from ledger_private.snapshot s
+   where s.timeline_id = v_tl and s.cl > v_c
      and s.applied_seq is not null and s.applied_covered_paths is null;
   v_partial_neighbours := exists (
-    select 1 from ledger.snapshot s
-     where s.project = v_s.project and s.stream = v_s.stream
+    select 1 from ledger_private.snapshot s
+     where s.timeline_id = v_tl
        and s.applied_seq is not null and cardinality(s.applied_covered_paths) > 0
        and s.cl > coalesce(v_p_full, 0) and s.cl < coalesce(v_n_full, 9223372036854775807)
        and s.cl <> v_c);
   -- presence at c: the latest applied snapshot at c that covers the path decides
   if v_nsnaps = 0 then
     update _bl_aff set c_in = false, pres_c = false;
-  elsif v_nsnaps = 1 then
+  elsif v_nsnaps = 1 and exists (select 1 from _bl_snaps where _bl_snaps.snapshot_id = v_id) then
+    -- the only snapshot at c that covers anything is this one: its issues are in _bl_raw
     update _bl_aff a
-       set c_in = s.covered is null or ledger.path_covered(a.path, s.covered), pres_c = false,
+       set c_in = s.covered is null or ledger.path_covered(a.path, s.covered),
+           pres_c = exists (select 1 from _bl_raw r where r.issue_id = a.issue_id),
            p = v_p_full, n = v_n_full
       from _bl_snaps s;
-    update _bl_aff a set pres_c = true
-      from ledger.issue_observation o, _bl_snaps s
-     where o.snapshot_id = s.snapshot_id and o.issue_id = a.issue_id;
   else
     update _bl_aff a
        set c_in = e.snapshot_id is not null,
            pres_c = e.snapshot_id is not null
-                    and exists (select 1 from ledger.issue_observation o
-                                 where o.snapshot_id = e.snapshot_id and o.issue_id = a.issue_id)
+                    and exists (select 1 from ledger_private.issue_observation o
+                                 where o.timeline_id = v_tl and o.snapshot_id = e.snapshot_id
+                                   and o.issue_id = a.issue_id)
       from _bl_aff a2
       left join lateral (select s.snapshot_id from _bl_snaps s
                           where ledger.path_covered(a2.path, s.covered)
@@ -215,20 +245,20 @@ begin
   end if;
 
   if not v_partial_neighbours then
-    if v_nsnaps <> 1 then       -- (the single-snapshot branch above already set them)
-      update _bl_aff set p = v_p_full, n = v_n_full;
+    if not (v_nsnaps = 1 and exists (select 1 from _bl_snaps where _bl_snaps.snapshot_id = v_id)) then
+      update _bl_aff set p = v_p_full, n = v_n_full;   -- (else the branch above set them)
     end if;
   else
     with paths as (select distinct a.path from _bl_aff a),
     nb as (
       select x.path,
-             (select s.cl from ledger.snapshot s
-               where s.project = v_s.project and s.stream = v_s.stream
+             (select s.cl from ledger_private.snapshot s
+               where s.timeline_id = v_tl
                  and s.cl < v_c and s.cl >= coalesce(v_p_full, 0) and s.applied_seq is not null
                  and ledger.path_covered(x.path, s.applied_covered_paths)
                order by s.cl desc limit 1) as p,
-             (select s.cl from ledger.snapshot s
-               where s.project = v_s.project and s.stream = v_s.stream
+             (select s.cl from ledger_private.snapshot s
+               where s.timeline_id = v_tl
                  and s.cl > v_c and s.cl <= coalesce(v_n_full, 9223372036854775807)
                  and s.applied_seq is not null
                  and ledger.path_covered(x.path, s.applied_covered_paths)
@@ -238,22 +268,23 @@ begin
   end if;
 
   -- 4. the intervals that touch [p, n], and the runs rebuilt over p, c, n ------------
+  -- (an open run, last_seen_cl NULL, holds every CL of S(P) from its start on)
   insert into _bl_win
   select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl
     from _bl_aff a
-    join ledger.issue_presence_interval i
-      on i.project = v_s.project and i.stream = v_s.stream and i.issue_id = a.issue_id
+    join ledger_private.presence_interval i
+      on i.timeline_id = v_tl and i.issue_id = a.issue_id
      and i.start_cl <= coalesce(a.n, 9223372036854775807)
-     and i.last_seen_cl >= coalesce(a.p, 0);
+     and coalesce(i.last_seen_cl, 9223372036854775807) >= coalesce(a.p, 0);
   analyze _bl_win;
-  analyze _bl_aff;
 
   insert into _bl_new
   with pts as (
     select a.issue_id, a.p as cl, (w.issue_id is not null) as present,
            w.start_cl as start_o, null::bigint as last_o, null::bigint as res_o, false as is_n
       from _bl_aff a
-      left join _bl_win w on w.issue_id = a.issue_id and w.start_cl <= a.p and w.last_seen_cl >= a.p
+      left join _bl_win w on w.issue_id = a.issue_id and w.start_cl <= a.p
+                         and coalesce(w.last_seen_cl, 9223372036854775807) >= a.p
      where a.p is not null
     union all
     select a.issue_id, v_c, a.pres_c, null, null, null, false
@@ -261,7 +292,8 @@ begin
     union all
     select a.issue_id, a.n, (w.issue_id is not null), null, w.last_seen_cl, w.resolved_cl, true
       from _bl_aff a
-      left join _bl_win w on w.issue_id = a.issue_id and w.start_cl <= a.n and w.last_seen_cl >= a.n
+      left join _bl_win w on w.issue_id = a.issue_id and w.start_cl <= a.n
+                         and coalesce(w.last_seen_cl, 9223372036854775807) >= a.n
      where a.n is not null
   ), seq as (
     select pts.*,
@@ -269,47 +301,46 @@ begin
            row_number() over (partition by issue_id order by cl)
              - row_number() over (partition by issue_id, present order by cl) as grp
       from pts
+  ), runs as (
+    select issue_id,
+           coalesce(min(start_o), min(cl)) as start_cl,
+           coalesce(max(last_o), max(cl)) as last_cl,
+           case when bool_or(is_n) then max(res_o)
+                else (array_agg(next_cl order by cl desc))[1] end as resolved_cl
+      from seq
+     where present
+     group by issue_id, grp
   )
-  select issue_id,
-         coalesce(min(start_o), min(cl)),
-         coalesce(max(last_o), max(cl)),
-         case when bool_or(is_n) then max(res_o)
-              else (array_agg(next_cl order by cl desc))[1] end
-    from seq
-   where present
-   group by issue_id, grp;
+  select issue_id, start_cl, case when resolved_cl is not null then last_cl end, resolved_cl
+    from runs;
 
   -- 5. write the difference -------------------------------------------------------------
   insert into _bl_old_chg select * from _bl_win except select * from _bl_new;
   insert into _bl_new_chg select * from _bl_new except select * from _bl_win;
-  analyze _bl_old_chg;
-  analyze _bl_new_chg;
 
   -- keys are compared with set operations (hashed), never row by row
-  delete from ledger.issue_presence_interval i
+  delete from ledger_private.presence_interval i
    using (select o.issue_id, o.start_cl from _bl_old_chg o
           except select n.issue_id, n.start_cl from _bl_new_chg n) d
-   where i.project = v_s.project and i.stream = v_s.stream
-     and i.issue_id = d.issue_id and i.start_cl = d.start_cl;
+   where i.timeline_id = v_tl and i.issue_id = d.issue_id and i.start_cl = d.start_cl;
 
-  update ledger.issue_presence_interval i
+  update ledger_private.presence_interval i
      set last_seen_cl = n.last_seen_cl, resolved_cl = n.resolved_cl
     from _bl_new_chg n
-   where i.project = v_s.project and i.stream = v_s.stream
-     and i.issue_id = n.issue_id and i.start_cl = n.start_cl;
+   where i.timeline_id = v_tl and i.issue_id = n.issue_id and i.start_cl = n.start_cl;
 
-  insert into ledger.issue_presence_interval (project, stream, issue_id, start_cl, last_seen_cl, resolved_cl)
-  select v_s.project, v_s.stream, n.issue_id, n.start_cl, n.last_seen_cl, n.resolved_cl
+  insert into ledger_private.presence_interval (timeline_id, issue_id, start_cl, last_seen_cl, resolved_cl)
+  select v_tl, n.issue_id, n.start_cl, n.last_seen_cl, n.resolved_cl
     from _bl_new_chg n
     join (select k.issue_id, k.start_cl from _bl_new_chg k
           except select o.issue_id, o.start_cl from _bl_old_chg o) x
       on x.issue_id = n.issue_id and x.start_cl = n.start_cl;
 
   -- 6. metrics: a row for c (carried over from the previous CL), then the deltas -----
-  insert into ledger.changelist_metrics (project, stream, cl, total, new, resolved)
-  select v_s.project, v_s.stream, v_c,
-         coalesce((select m.total from ledger.changelist_metrics m
-                    where m.project = v_s.project and m.stream = v_s.stream and m.cl < v_c
+  insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
+  select v_tl, v_c,
+         coalesce((select m.total from ledger_private.changelist_metrics m
+                    where m.timeline_id = v_tl and m.cl < v_c
                     order by m.cl desc limit 1), 0), 0, 0
   on conflict do nothing;
 
@@ -327,45 +358,52 @@ begin
            sum(case when m.cl = r.lo then r.dn else 0 end) as dn,
            sum(case when m.cl = r.lo then r.dr else 0 end) as dr
       from rng r
-      join ledger.changelist_metrics m
-        on m.project = v_s.project and m.stream = v_s.stream and m.cl >= r.lo
+      join ledger_private.changelist_metrics m
+        on m.timeline_id = v_tl and m.cl >= r.lo
        and (r.hi is null or m.cl < r.hi)
        and (r.cum <> 0 or (m.cl = r.lo and (r.dn <> 0 or r.dr <> 0)))
      group by m.cl
   )
-  update ledger.changelist_metrics m
+  update ledger_private.changelist_metrics m
      set total = m.total + d.dt, new = m.new + d.dn, resolved = m.resolved + d.dr,
          refreshed_at = now()
     from delta d
-   where m.project = v_s.project and m.stream = v_s.stream and m.cl = d.cl
+   where m.timeline_id = v_tl and m.cl = d.cl
      and (d.dt <> 0 or d.dn <> 0 or d.dr <> 0);
-
-  -- 7. bookkeeping -------------------------------------------------------------------------
-  delete from ledger.issues_raw r where r.snapshot_id = v_id;
-  update ledger.snapshot s
-     set processed_version = s.content_version, state = 'done', error = null,
-         issue_count = (select count(*) from _bl_raw),
-         occurrence_count = (select coalesce(sum(occurrences), 0) from _bl_raw),
-         processed_at = now(),
-         processing_ms = round(extract(epoch from clock_timestamp() - v_t0)::numeric * 1000, 2)
-   where s.snapshot_id = v_id;
-  update ledger.timeline t
-     set latest_processed_cl = greatest(t.latest_processed_cl, v_c), last_processed_at = now()
-   where t.project = v_s.project and t.stream = v_s.stream;
 
   -- 8. daily team metrics: mark the days whose CLs the changed intervals touch, and
   --    the days of the later starts of the changed issues (whether a start is a
   --    regression depends on the issue's earlier intervals); a debounced job
   --    (ledger_private.refresh_dirty_team_days) recomputes them ------------------------
-  perform ledger_private.mark_team_days(v_s.project, v_s.stream,
-            ledger_private.team_days_of_cls(v_s.project, v_s.stream, least(v_c, r.lo), greatest(v_c, r.hi, r.later)))
-     from (select min(x) as lo, max(x) as hi,
-                  (select max(i.start_cl) from ledger.issue_presence_interval i
-                    where i.project = v_s.project and i.stream = v_s.stream
+  perform ledger_private.mark_team_days(v_s_project, v_s_stream,
+            ledger_private.team_days_of_cls(v_s_project, v_s_stream, least(v_c, r.lo), greatest(v_c, r.hi, r.later)))
+     from (select t.project as v_s_project, t.stream as v_s_stream
+             from ledger_private.timeline t where t.timeline_id = v_tl) tl,
+          (select min(x) as lo, max(x) as hi,
+                  (select max(i.start_cl) from ledger_private.presence_interval i
+                    where i.timeline_id = v_tl
                       and i.issue_id in (select issue_id from _bl_old_chg union select issue_id from _bl_new_chg)) as later
              from (select start_cl from _bl_old_chg union all select resolved_cl from _bl_old_chg
                    union all select start_cl from _bl_new_chg union all select resolved_cl from _bl_new_chg) e(x)) r;
+
+  -- 9. bookkeeping, last (the only write of the snapshot row): the input of this
+  --    version goes; a version staged meanwhile keeps the snapshot queued for its job
+  delete from ledger_private.snapshot_input si
+   where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver;
+  update ledger_private.snapshot s
+     set applied_seq = v_s.received_seq, applied_covered_paths = v_s.covered_paths,
+         processed_version = v_ver,
+         state = case when s.content_version = v_ver then 'done' else s.state end,
+         error = case when s.content_version = v_ver then null else s.error end,
+         issue_count = (select count(*) from _bl_raw),
+         occurrence_count = (select coalesce(sum(occurrences), 0) from _bl_raw),
+         processed_at = now(),
+         processing_ms = round(extract(epoch from clock_timestamp() - v_t0)::numeric * 1000, 2)
+   where s.timeline_id = v_tl and s.snapshot_id = v_id;
+  update ledger_private.timeline_progress g
+     set latest_processed_cl = greatest(g.latest_processed_cl, v_c), last_processed_at = now()
+   where g.timeline_id = v_tl;
 end
 $$;
 comment on function ledger.process_snapshot(bigint) is
-  'Job body: turns a staged snapshot into observations and incrementally updates the presence intervals and changelist metrics of its timeline (SPEC section 3). Idempotent: a second call for the same content is a no-op. Serialised per timeline by a row lock on ledger.timeline.';
+  'Job body: turns a staged snapshot into observations and incrementally updates the presence intervals and changelist metrics of its timeline (SPEC section 3). Idempotent: a second call for the same content is a no-op. Serialised per timeline by a row lock on ledger_private.timeline_progress, which staging never takes.';

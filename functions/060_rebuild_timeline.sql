@@ -44,26 +44,30 @@ language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
+declare
+  v_tl int := ledger_private.timeline_id(p_project, p_stream);
 begin
-  /* Replaces the timeline's intervals and metrics with a from-scratch computation. */
-  perform 1 from ledger.timeline t where t.project = p_project and t.stream = p_stream for update;
+  /* Replaces the timeline's intervals and metrics with a from-scratch computation
+     (open runs stored with last_seen_cl NULL, as processing stores them). */
+  perform 1 from ledger_private.timeline_progress g where g.timeline_id = v_tl for update;
   if not found then
     raise exception 'project/stream: unknown timeline %/%', p_project, p_stream using errcode = '22023';
   end if;
-  delete from ledger.issue_presence_interval i where i.project = p_project and i.stream = p_stream;
-  insert into ledger.issue_presence_interval (project, stream, issue_id, start_cl, last_seen_cl, resolved_cl)
-  select p_project, p_stream, e.* from ledger_private.expected_intervals(p_project, p_stream) e;
-  delete from ledger.changelist_metrics m where m.project = p_project and m.stream = p_stream;
-  insert into ledger.changelist_metrics (project, stream, cl, total, new, resolved)
-  select p_project, p_stream, c.cl,
-         (select count(*) from ledger.issue_presence_interval i
-           where i.project = p_project and i.stream = p_stream and i.presence @> c.cl),
-         (select count(*) from ledger.issue_presence_interval i
-           where i.project = p_project and i.stream = p_stream and i.start_cl = c.cl),
-         (select count(*) from ledger.issue_presence_interval i
-           where i.project = p_project and i.stream = p_stream and i.resolved_cl = c.cl)
-    from (select distinct s.cl from ledger.snapshot s
-           where s.project = p_project and s.stream = p_stream and s.applied_seq is not null) c;
+  delete from ledger_private.presence_interval i where i.timeline_id = v_tl;
+  insert into ledger_private.presence_interval (timeline_id, issue_id, start_cl, last_seen_cl, resolved_cl)
+  select v_tl, e.issue_id, e.start_cl, case when e.resolved_cl is not null then e.last_seen_cl end, e.resolved_cl
+    from ledger_private.expected_intervals(p_project, p_stream) e;
+  delete from ledger_private.changelist_metrics m where m.timeline_id = v_tl;
+  insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
+  select v_tl, c.cl,
+         (select count(*) from ledger_private.presence_interval i
+           where i.timeline_id = v_tl and int8range(i.start_cl, i.resolved_cl, '[)') @> c.cl),
+         (select count(*) from ledger_private.presence_interval i
+           where i.timeline_id = v_tl and i.start_cl = c.cl),
+         (select count(*) from ledger_private.presence_interval i
+           where i.timeline_id = v_tl and i.resolved_cl = c.cl)
+    from (select distinct s.cl from ledger_private.snapshot s
+           where s.timeline_id = v_tl and s.applied_seq is not null) c;
 end
 $$;
 comment on function ledger_private.rebuild_timeline(text, text) is

@@ -1,8 +1,8 @@
 -- Job bookkeeping for the worker (worker/index.ts): processing state and failures
 -- made visible on the snapshot, and chunked backfills with progress.
 -- A job's SQL is idempotent: process_snapshot is a no-op for an already processed
--- content version, and a backfill chunk re-applies snapshots from their stored raw
--- issues, so a job retried after a crash leaves the same state.
+-- content version, and a backfill chunk re-applies snapshots from their stored input
+-- (or observations), so a job retried after a crash leaves the same state.
 
 create or replace function ledger_private.mark_processing(p_snapshot_id bigint, p_attempt integer)
 returns void
@@ -10,7 +10,7 @@ language sql volatile
 set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
-  update ledger.snapshot s
+  update ledger_private.snapshot s
      set state = 'processing', attempts = p_attempt, processing_started_at = clock_timestamp()
    where s.snapshot_id = p_snapshot_id and s.processed_version is distinct from s.content_version;
 $$;
@@ -24,7 +24,7 @@ language sql volatile
 set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
-  update ledger.snapshot s
+  update ledger_private.snapshot s
      set state = case when p_attempt >= p_max_attempts then 'failed' else 'queued' end,
          attempts = p_attempt,
          error = format('attempt %s of %s: %s', p_attempt, p_max_attempts, p_error)
@@ -39,25 +39,44 @@ language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
+declare
+  v_tl int;
+  v_ver int;
 begin
   /* Re-applies a snapshot without changing when it was received (so which snapshot
-     is latest at its CL does not change). A processed snapshot's raw issues are gone,
-     so they are re-created from its observations (one row per issue, with the
-     issue's example message and the observed count); raw_issue_count then counts
-     distinct issues. */
-  if not exists (select 1 from ledger.issues_raw r where r.snapshot_id = p_snapshot_id) then
-    insert into ledger.issues_raw (snapshot_id, ordinal, path, severity, category, message, occurrences)
-    select p_snapshot_id, (row_number() over (order by o.issue_id))::int, i.path, i.severity, i.category,
-           i.example_message, o.occurrences
-      from ledger.issue_observation o join ledger.issue_instance i on i.issue_id = o.issue_id
-     where o.snapshot_id = p_snapshot_id;
-    update ledger.snapshot s
-       set raw_issue_count = (select count(*) from ledger.issues_raw r where r.snapshot_id = p_snapshot_id)
-     where s.snapshot_id = p_snapshot_id;
+     is latest at its CL does not change). A processed snapshot's input is gone, so it
+     is re-created from its observations (one entry per issue, with the issue's example
+     message and the observed count); raw_issue_count then counts distinct issues.
+     Lock order as everywhere: the timeline's progress row, then the snapshot. */
+  select s.timeline_id into v_tl from ledger_private.snapshot s where s.snapshot_id = p_snapshot_id;
+  if not found then
+    raise exception 'snapshot_id: no snapshot %', p_snapshot_id using errcode = '22023';
   end if;
-  update ledger.snapshot s
+  perform 1 from ledger_private.timeline_progress g where g.timeline_id = v_tl for update;
+  if exists (select 1 from ledger_private.timeline_progress g join ledger_private.snapshot s on s.timeline_id = g.timeline_id
+              where g.timeline_id = v_tl and s.snapshot_id = p_snapshot_id and s.cl < g.retained_from_cl) then
+    raise exception 'snapshot_id: snapshot % lies before the retention horizon of its timeline; its observations are gone', p_snapshot_id
+      using errcode = '22023';
+  end if;
+  update ledger_private.snapshot s
      set content_version = s.content_version + 1, state = 'queued', error = null
-   where s.snapshot_id = p_snapshot_id;
+   where s.timeline_id = v_tl and s.snapshot_id = p_snapshot_id
+  returning s.content_version into v_ver;
+  update ledger_private.snapshot_input si set content_version = v_ver
+   where si.timeline_id = v_tl and si.snapshot_id = p_snapshot_id;
+  if not found then
+    insert into ledger_private.snapshot_input (timeline_id, snapshot_id, content_version, paths, severities, categories, messages, occurrences)
+    select v_tl, p_snapshot_id, v_ver,
+           coalesce(array_agg(i.path order by o.issue_id), '{}'), coalesce(array_agg(i.severity order by o.issue_id), '{}'),
+           coalesce(array_agg(i.category order by o.issue_id), '{}'), coalesce(array_agg(i.example_message order by o.issue_id), '{}'),
+           coalesce(array_agg(o.occurrences order by o.issue_id), '{}')
+      from ledger_private.issue_observation o join ledger_private.issue_instance i on i.issue_id = o.issue_id
+     where o.timeline_id = v_tl and o.snapshot_id = p_snapshot_id;
+    update ledger_private.snapshot s
+       set raw_issue_count = (select cardinality(si.paths) from ledger_private.snapshot_input si
+                               where si.timeline_id = v_tl and si.snapshot_id = p_snapshot_id)
+     where s.timeline_id = v_tl and s.snapshot_id = p_snapshot_id;
+  end if;
   perform ledger.process_snapshot(p_snapshot_id);
 end
 $$;
@@ -86,11 +105,17 @@ begin
   if p_chunk_cls is null or p_chunk_cls < 1 then
     raise exception 'chunk: must be a positive number of CLs' using errcode = '22023';
   end if;
+  if p_from_cl < (select g.retained_from_cl from ledger_private.timeline_progress g
+                   where g.timeline_id = ledger_private.timeline_id(p_project, p_stream)) then
+    raise exception 'from_cl: CL % lies before the retention horizon (CL %); observations before it are gone',
+      p_from_cl, (select g.retained_from_cl from ledger_private.timeline_progress g
+                   where g.timeline_id = ledger_private.timeline_id(p_project, p_stream)) using errcode = '22023';
+  end if;
   select array_agg(cl order by cl) into v_bounds
     from (select c.cl, row_number() over (order by c.cl) - 1 as rn
-            from ledger.changelist c
-           where c.project = p_project and c.stream = p_stream and c.cl between p_from_cl and p_to_cl
-             and exists (select 1 from ledger.snapshot s where s.project = c.project and s.stream = c.stream and s.cl = c.cl)) x
+            from (select distinct s.cl from ledger_private.snapshot s
+                   where s.timeline_id = ledger_private.timeline_id(p_project, p_stream)
+                     and s.cl between p_from_cl and p_to_cl) c) x
    where rn % p_chunk_cls = 0;
   insert into ledger_private.backfill (project, stream, from_cl, to_cl, chunks_total)
   values (p_project, p_stream, p_from_cl, p_to_cl, coalesce(array_length(v_bounds, 1), 0))
@@ -123,14 +148,19 @@ declare
   v_b ledger_private.backfill;
   v_n int := 0;
   v_id bigint;
+  v_tl int;
 begin
-  select * into v_b from ledger_private.backfill b where b.backfill_id = p_backfill_id for update;
+  select * into v_b from ledger_private.backfill b where b.backfill_id = p_backfill_id;
   if not found then
     raise exception 'backfill_id: no backfill %', p_backfill_id using errcode = '22023';
   end if;
+  -- lock order: the timeline's progress row first (as processing), then the backfill row
+  v_tl := ledger_private.timeline_id(v_b.project, v_b.stream);
+  perform 1 from ledger_private.timeline_progress g where g.timeline_id = v_tl for update;
+  perform 1 from ledger_private.backfill b where b.backfill_id = p_backfill_id for update;
   for v_id in
-    select s.snapshot_id from ledger.snapshot s
-     where s.project = v_b.project and s.stream = v_b.stream and s.cl between p_from_cl and p_to_cl
+    select s.snapshot_id from ledger_private.snapshot s
+     where s.timeline_id = v_tl and s.cl between p_from_cl and p_to_cl
      order by s.cl, s.received_seq
   loop
     perform ledger_private.reprocess_snapshot(v_id);
@@ -157,12 +187,12 @@ declare
   v_s record;
 begin
   /* Puts failed snapshots back in the queue: one by id, or every failed snapshot (of
-     one project when p_project is given). A failed snapshot keeps its input (its raw
-     issues are deleted only by a successful processing), so after the cause is fixed
+     one project when p_project is given). A failed snapshot keeps its input (it is
+     deleted only by a successful processing), so after the cause is fixed
      it is processed as if it had just arrived, with fresh attempts. Refuses a snapshot
      that is not failed. Returns how many were queued. */
   if p_snapshot_id is not null then
-    select s.snapshot_id, s.state into v_s from ledger.snapshot s where s.snapshot_id = p_snapshot_id;
+    select s.snapshot_id, s.state into v_s from ledger_private.snapshot s where s.snapshot_id = p_snapshot_id;
     if not found then
       raise exception 'snapshot_id: no snapshot %', p_snapshot_id using errcode = '22023';
     elsif v_s.state <> 'failed' then
@@ -170,13 +200,14 @@ begin
     end if;
   end if;
   for v_s in
-    select s.snapshot_id, s.project, s.stream from ledger.snapshot s
+    select s.snapshot_id, t.project, t.stream from ledger_private.snapshot s
+      join ledger_private.timeline t on t.timeline_id = s.timeline_id
      where s.state = 'failed' and (p_snapshot_id is null or s.snapshot_id = p_snapshot_id)
-       and (p_project is null or s.project = p_project)
+       and (p_project is null or t.project = p_project)
      order by s.snapshot_id
-     for update
+     for update of s
   loop
-    update ledger.snapshot s set state = 'queued', attempts = 0, error = null where s.snapshot_id = v_s.snapshot_id;
+    update ledger_private.snapshot s set state = 'queued', attempts = 0, error = null where s.snapshot_id = v_s.snapshot_id;
     perform graphile_worker.add_job('process_snapshot', json_build_object('snapshot_id', v_s.snapshot_id),
               queue_name => ledger_private.timeline_queue(v_s.project, v_s.stream),
               job_key => 'process_snapshot:' || v_s.snapshot_id, job_key_mode => 'replace', max_attempts => 6);

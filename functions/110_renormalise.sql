@@ -71,12 +71,12 @@ begin
   insert into _bl_rk (issue_id, old_hash, new_hash, new_message)
   select i.issue_id, i.hash, ledger.issue_hash_v2(ledger.normalise_message_v2(i.message), i.path),
          ledger.normalise_message_v2(i.message)
-    from ledger.issue_instance i
+    from ledger_private.issue_instance i
    where i.issue_id between p_from and p_to and i.normaliser_version < 2
    for update;
   -- the survivor: an issue that already has the v2 hash, else the lowest id of the group
   update _bl_rk k set target = coalesce(
-      (select j.issue_id from ledger.issue_instance j where j.hash = k.new_hash),
+      (select j.issue_id from ledger_private.issue_instance j where j.hash = k.new_hash),
       (select min(k2.issue_id) from _bl_rk k2 where k2.new_hash = k.new_hash));
   insert into ledger_private.issue_hash_alias (old_hash, issue_id, normaliser_version)
   select k.old_hash, k.target, 1 from _bl_rk k
@@ -86,22 +86,23 @@ begin
     from _bl_rk k where a.issue_id = k.issue_id and k.target <> k.issue_id;
   -- timelines that held a merged issue are rebuilt at the end
   insert into ledger_private.renormalise_timeline (run_id, project, stream)
-  select distinct p_run, iv.project, iv.stream
-    from ledger.issue_presence_interval iv join _bl_rk k on k.issue_id = iv.issue_id
+  select distinct p_run, t.project, t.stream
+    from ledger_private.presence_interval iv join _bl_rk k on k.issue_id = iv.issue_id
+    join ledger_private.timeline t on t.timeline_id = iv.timeline_id
    where k.target <> k.issue_id
   on conflict do nothing;
   -- observations of merged issues move to the survivor (occurrences add up)
-  insert into ledger.issue_observation as o (snapshot_id, issue_id, occurrences)
-  select ob.snapshot_id, k.target, least(sum(ob.occurrences), 2147483647)::int
-    from ledger.issue_observation ob join _bl_rk k on k.issue_id = ob.issue_id
+  insert into ledger_private.issue_observation as o (timeline_id, snapshot_id, issue_id, cl, occurrences)
+  select ob.timeline_id, ob.snapshot_id, k.target, min(ob.cl), least(sum(ob.occurrences), 2147483647)::int
+    from ledger_private.issue_observation ob join _bl_rk k on k.issue_id = ob.issue_id
    where k.target <> k.issue_id
-   group by ob.snapshot_id, k.target
-  on conflict (snapshot_id, issue_id) do update set occurrences = least(o.occurrences::bigint + excluded.occurrences, 2147483647)::int;
-  delete from ledger.issue_observation ob using _bl_rk k where ob.issue_id = k.issue_id and k.target <> k.issue_id;
-  delete from ledger.issue_presence_interval iv using _bl_rk k where iv.issue_id = k.issue_id and k.target <> k.issue_id;
-  delete from ledger.issue_instance i using _bl_rk k where i.issue_id = k.issue_id and k.target <> k.issue_id;
+   group by ob.timeline_id, ob.snapshot_id, k.target
+  on conflict (timeline_id, snapshot_id, issue_id) do update set occurrences = least(o.occurrences::bigint + excluded.occurrences, 2147483647)::int;
+  delete from ledger_private.issue_observation ob using _bl_rk k where ob.issue_id = k.issue_id and k.target <> k.issue_id;
+  delete from ledger_private.presence_interval iv using _bl_rk k where iv.issue_id = k.issue_id and k.target <> k.issue_id;
+  delete from ledger_private.issue_instance i using _bl_rk k where i.issue_id = k.issue_id and k.target <> k.issue_id;
   get diagnostics v_merged = row_count;
-  update ledger.issue_instance i set hash = k.new_hash, message = k.new_message, normaliser_version = 2
+  update ledger_private.issue_instance i set hash = k.new_hash, message = k.new_message, normaliser_version = 2
     from _bl_rk k where i.issue_id = k.issue_id and k.target = k.issue_id;
   get diagnostics v_rekeyed = row_count;
   update ledger_private.renormalise_run r

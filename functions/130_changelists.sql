@@ -18,6 +18,7 @@ declare
   v_ts timestamptz;
   v_files text[];
   v_n int := 0;
+  v_tl int;
 begin
   /* Validates the whole batch first (SQLSTATE 22023 naming changes[i].field; nothing
      stored on error), then upserts each CL: given fields replace stored ones, files
@@ -61,10 +62,10 @@ begin
     v_cl := (v_c->>'changelist')::numeric;
     v_ts := case when jsonb_typeof(v_c->'submitted_at') = 'string'
                  then ledger_private.parse_timestamptz('submitted_at', v_c->'submitted_at') end;
-    insert into ledger.timeline (project, stream) values (v_project, v_stream) on conflict do nothing;
-    insert into ledger.changelist as c (project, stream, cl, submitted_at, author, description)
-    values (v_project, v_stream, v_cl::bigint, v_ts, v_c->>'author', v_c->>'description')
-    on conflict (project, stream, cl) do update
+    v_tl := ledger_private.ensure_timeline(v_project, v_stream);
+    insert into ledger_private.changelist as c (timeline_id, cl, submitted_at, author, description)
+    values (v_tl, v_cl::bigint, v_ts, v_c->>'author', v_c->>'description')
+    on conflict (timeline_id, cl) do update
        set submitted_at = coalesce(excluded.submitted_at, c.submitted_at),
            author = coalesce(excluded.author, c.author),
            description = coalesce(excluded.description, c.description)
@@ -74,9 +75,9 @@ begin
       select coalesce(array_agg(distinct ledger.normalise_path(f)), '{}') into v_files
         from jsonb_array_elements_text(v_c->'files') f;
       delete from ledger_private.changelist_file f
-       where f.project = v_project and f.stream = v_stream and f.cl = v_cl::bigint and f.path <> all (v_files);
-      insert into ledger_private.changelist_file (project, stream, cl, path)
-      select v_project, v_stream, v_cl::bigint, p from unnest(v_files) p
+       where f.timeline_id = v_tl and f.cl = v_cl::bigint and f.path <> all (v_files);
+      insert into ledger_private.changelist_file (timeline_id, cl, path)
+      select v_tl, v_cl::bigint, p from unnest(v_files) p
       on conflict do nothing;
     end if;
     v_n := v_n + 1;

@@ -241,7 +241,7 @@ let worker = startWorker();
   await q(`create or replace function public.faults_slow() returns trigger language plpgsql as $$
            begin if exists (select 1 from new_rows n join ledger.snapshot s using (snapshot_id) where s.project = 'draco' and s.cl = 7777)
                  then perform pg_sleep(6); end if; return null; end $$`);
-  await q(`create trigger faults_slow after insert on ledger.issue_observation referencing new table as new_rows
+  await q(`create trigger faults_slow after insert on ledger_private.issue_observation referencing new table as new_rows
            for each statement execute function public.faults_slow()`);
   const r = await post(server.base, JSON.stringify(report("draco", 7777, 100)), { token: tokens.draco });
   await until("the slow job to run", async () => (await q("select state from ledger.snapshot where project = 'draco' and cl = 7777"))[0]?.state === "processing", 30_000);
@@ -251,7 +251,7 @@ let worker = startWorker();
   const during = (await q("select locked_by from graphile_worker.jobs where locked_by is not null"))[0]?.locked_by;
   await until("the slow job to finish", async () => (await q("select state from ledger.snapshot where project = 'draco' and cl = 7777"))[0]?.state === "done", 60_000);
   const { attempts } = (await q("select attempts from ledger.snapshot where project = 'draco' and cl = 7777"))[0];
-  await q("drop trigger faults_slow on ledger.issue_observation");
+  await q("drop trigger faults_slow on ledger_private.issue_observation");
   kill9(second);
   record({ name: "second worker started mid-job", tried: 1, held: r.status === 202 && before && before === during && attempts === 1 ? 1 : 0,
            duplicated: attempts > 1 || before !== during ? 1 : 0, note: `attempts ${attempts}` });

@@ -30,15 +30,15 @@ as $$
   )
   select c.cl, c.author, c.description, c.submitted_at,
          case when exists (select 1 from ledger_private.changelist_file f
-                            where f.project = c.project and f.stream = c.stream and f.cl = c.cl
+                            where f.timeline_id = ledger_private.timeline_id(c.project, c.stream) and f.cl = c.cl
                               and (f.path = r.path or left(f.path, length(r.path) + 1) = r.path || '/')) then 2
               when exists (select 1 from ledger_private.changelist_file f
-                            where f.project = c.project and f.stream = c.stream and f.cl = c.cl
+                            where f.timeline_id = ledger_private.timeline_id(c.project, c.stream) and f.cl = c.cl
                               and position('/' in r.path) > 0
                               and left(f.path, length(regexp_replace(r.path, '/[^/]*$', '')) + 1) = regexp_replace(r.path, '/[^/]*$', '') || '/') then 1
               else 0 end,
          array(select f.path collate "default" from ledger_private.changelist_file f
-                where f.project = c.project and f.stream = c.stream and f.cl = c.cl order by f.path),
+                where f.timeline_id = ledger_private.timeline_id(c.project, c.stream) and f.cl = c.cl order by f.path),
          r.lo, r.hi
     from rng r
     join ledger.changelist c

@@ -33,7 +33,12 @@ from public;
 grant usage on schema ledger to buildledger_reader;
 grant usage on schema ledger_private to buildledger_reader;
 grant select on all tables in schema ledger to buildledger_reader;
-revoke select on ledger.issues_raw from buildledger_reader;
+-- the storage behind the API views, read-only, for query functions that read it
+-- directly (filters on timeline_id; docs/scale-out.md); the staged input is not API
+grant select on ledger_private.project, ledger_private.timeline, ledger_private.timeline_progress,
+  ledger_private.path_node, ledger_private.path_closure, ledger_private.changelist, ledger_private.snapshot,
+  ledger_private.issue_instance, ledger_private.issue_observation, ledger_private.presence_interval,
+  ledger_private.changelist_metrics to buildledger_reader;
 grant execute on function
   ledger.open_issues_at(text, bigint, text),
   ledger.diff(text, bigint, bigint, text),
@@ -50,6 +55,7 @@ grant execute on function
   ledger.canonical_severity(text),
   ledger.path_covered(text, text[]),
   ledger_private.require_timeline(text, text),
+  ledger_private.timeline_id(text, text),
   ledger_private.require_cl(text, bigint),
   ledger_private.require_cl_order(bigint, bigint),
   ledger_private.require_depth(integer),

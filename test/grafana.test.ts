@@ -199,8 +199,8 @@ describe("panel SQL as the read-only role on the demo studio", () => {
     };
     // 42501 = insufficient privilege (even with a read-write transaction forced)
     await refused("insert into ledger.project (project) values ('evil')", /^42501$/);
-    await refused("update ledger.changelist_metrics set total = 0", /^42501$/);
-    await refused("delete from ledger.snapshot", /^42501$/);
+    await refused("update ledger_private.changelist_metrics set total = 0", /^42501$/);
+    await refused("delete from ledger_private.snapshot", /^42501$/);
     await refused(`select ledger.stage_report('{"project":"evil","changelist":1}')`, /^42501$/);
     await refused(`select ledger.ingest_report('{"project":"evil","changelist":1}')`, /^42501$/);
     await refused("select ledger.process_snapshot(1)", /^42501$/);
@@ -209,7 +209,7 @@ describe("panel SQL as the read-only role on the demo studio", () => {
     await refused("create table ledger.evil (x int)", /^42501$/);
     await refused("create table public.evil (x int)", /^42501$/);
     await refused("alter table ledger.project add column evil int", /^42501$/);
-    await refused("select * from ledger.issues_raw", /^42501$/);
+    await refused("select * from ledger_private.snapshot_input", /^42501$/);
     await refused("select * from ledger_private.ingest_token", /^42501$/);
     await refused("set role postgres", /^42501$/);
   });

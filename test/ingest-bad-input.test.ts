@@ -21,7 +21,7 @@ const good = (cl: number, extra: Record<string, unknown> = {}) => JSON.stringify
 async function fingerprint() {
   const { rows } = await sql.query(
     `select (select count(*) from ledger.snapshot)::int as snapshots,
-            (select count(*) from ledger.issues_raw)::int as raw,
+            (select count(*) from ledger_private.staged_issue)::int as raw,
             (select count(*) from ledger.changelist)::int as cls,
             (select count(*) from ledger_private.upload_issue)::int as upload_lines,
             (select string_agg(snapshot_id || ':' || content_version || ':' || raw_issue_count, ',' order by snapshot_id)
@@ -152,7 +152,7 @@ describe("validation: 400 naming the field, nothing stored", () => {
       issues: [{ path: "srv/atlas/ui/n\u0000ul.wav", severity: "error", message: "Missing\u0000 cue" }] }), { token: atlas });
     expect(r.status).toBe(202);
     const { rows } = await sql.query(
-      `select r.path, r.message, c.author from ledger.issues_raw r join ledger.snapshot s using (snapshot_id)
+      `select r.path, r.message, c.author from ledger_private.staged_issue r join ledger.snapshot s using (snapshot_id)
          join ledger.changelist c on c.project = s.project and c.stream = s.stream and c.cl = s.cl where s.cl = 40`);
     expect(rows).toEqual([{ path: "srv/atlas/ui/nul.wav", message: "Missing cue", author: "jdoe" }]);
   });

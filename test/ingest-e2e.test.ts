@@ -153,7 +153,7 @@ describe("every format over HTTP, processed by the worker, read through GraphQL"
     const r = await post(svc.base, log, { token: tok, type: "text/plain", query: "project=e2e&stream=roots&cl=1&path_prefix=srv/e2e" });
     expect(r.status).toBe(202);
     const { rows } = await sql.query(
-      "select path from ledger.issues_raw where snapshot_id = $1 order by ordinal", [r.json.snapshot_id]);
+      "select path from ledger_private.staged_issue where snapshot_id = $1 order by ordinal", [r.json.snapshot_id]);
     expect(rows.map((x) => x.path)).toEqual(["srv/e2e/src/core/physics.cpp", "srv/e2e/src/core/physics.cpp", "srv/e2e/elsewhere/src/core/physics.cpp"]);
   });
 

@@ -98,7 +98,7 @@ describe("failures are visible, and isolated", () => {
         end if;
         return null;
       end $$;
-      create trigger doom after insert on ledger.issue_observation referencing new table as new_rows
+      create trigger doom after insert on ledger_private.issue_observation referencing new table as new_rows
         for each statement execute function public.doom();`);
     const rep = (project: string) => ({ project, changelist: 1, issues: [{ path: `s/${project}/x`, severity: "error", message: "m" }] });
     const { rows: [d] } = await a.pool.query("select ledger.stage_report($1) as id", [rep("doomed")]);
@@ -122,7 +122,7 @@ describe("failures are visible, and isolated", () => {
     expect(st).toEqual([{ project: "doomed", failed: "1", done: "0" }, { project: "healthy", failed: "0", done: "1" }]);
 
     // The failed snapshot kept its input: once the cause is gone, `buildledger retry` re-queues it.
-    await a.pool.query("drop trigger doom on ledger.issue_observation");
+    await a.pool.query("drop trigger doom on ledger_private.issue_observation");
     const retry = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const p = spawn(process.execPath, [path.join(ROOT, "bin", "buildledger.js"), "retry", String(d.id)], { env: { ...process.env, DATABASE_URL: a.url } });
       let out = "";

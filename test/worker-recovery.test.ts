@@ -36,7 +36,7 @@ async function slowProject(pool: pg.Pool, project: string, seconds: number) {
       end if;
       return null;
     end $$;
-    create trigger slow after insert on ledger.issue_observation referencing new table as new_rows
+    create trigger slow after insert on ledger_private.issue_observation referencing new table as new_rows
       for each statement execute function public.slow();`);
 }
 

@@ -11,7 +11,7 @@ exception when others then
 end
 $$;
 create function pg_temp.stored() returns bigint language sql as $$
-  select (select count(*) from ledger.snapshot) + (select count(*) from ledger.issues_raw)
+  select (select count(*) from ledger.snapshot) + (select count(*) from ledger_private.staged_issue)
        + (select count(*) from ledger.issue_instance) + (select count(*) from ledger.changelist)
        + (select count(*) from ledger.project)
 $$;

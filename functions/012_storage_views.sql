@@ -1,0 +1,87 @@
+-- The API face of the storage (SPEC section 5): the tables live in ledger_private, keyed
+-- by a compact timeline id (migration 000015, docs/scale-out.md); these views give
+-- them the names and columns of the contract, with project and stream instead of the
+-- timeline id. They are plain joins, so a filter on project/stream resolves to one
+-- timeline row and then an index range of that timeline (the planner flattens them).
+-- Smart tags (@primaryKey, @foreignKey) give PostGraphile the keys a view cannot carry.
+-- It comes right after the normaliser (path_covered): the SQL functions after it are validated against these views.
+
+create or replace view ledger.project as
+  select p.project, p.created_at from ledger_private.project p;
+comment on view ledger.project is
+  E'@primaryKey project\nA game or product; every other row belongs to one. Created on the first report that names it.';
+
+create or replace view ledger.timeline as
+  select t.project, t.stream, t.created_at, t.latest_cl, g.latest_processed_cl, g.last_processed_at,
+         t.last_received_at
+    from ledger_private.timeline t
+    left join ledger_private.timeline_progress g on g.timeline_id = t.timeline_id;
+comment on view ledger.timeline is
+  E'@primaryKey project,stream\n@foreignKey (project) references ledger.project (project)\nOne (project, stream): the unit of ordering. Presence, intervals and metrics are per timeline. Also holds the ingestion watermarks.';
+
+create or replace view ledger.path_node as
+  select n.path_node_id, n.path, n.parent_id, n.name, n.depth from ledger_private.path_node n;
+comment on view ledger.path_node is
+  E'@primaryKey path_node_id\n@unique path\n@foreignKey (parent_id) references ledger.path_node (path_node_id)\nOne row per path in the hierarchy server/project/team/.../asset; every prefix of a reported path is a node.';
+
+create or replace view ledger.path_closure as
+  select c.ancestor_id, c.descendant_id, c.distance from ledger_private.path_closure c;
+comment on view ledger.path_closure is
+  E'@primaryKey ancestor_id,descendant_id\n@foreignKey (ancestor_id) references ledger.path_node (path_node_id)\n@foreignKey (descendant_id) references ledger.path_node (path_node_id)\nEvery ancestor-or-self / descendant pair of path nodes with its distance: hierarchy roll-ups are one equi-join, no recursion.';
+
+create or replace view ledger.changelist as
+  select t.project, t.stream, c.cl, c.submitted_at, c.author, c.description
+    from ledger_private.changelist c join ledger_private.timeline t on t.timeline_id = c.timeline_id;
+comment on view ledger.changelist is
+  E'@primaryKey project,stream,cl\n@foreignKey (project,stream) references ledger.timeline (project,stream)\nA changelist of a timeline that has at least one build report, with its optional metadata.';
+
+create or replace view ledger.snapshot as
+  select s.snapshot_id, t.project, t.stream, s.cl, s.build_id, s.build_status, s.covered_paths,
+         s.received_at, s.received_seq, s.content_hash, s.content_version, s.processed_version, s.state,
+         s.applied_seq, s.applied_covered_paths, s.attempts, s.raw_issue_count, s.issue_count,
+         s.occurrence_count, s.extra, s.error, s.processing_started_at, s.processed_at, s.processing_ms
+    from ledger_private.snapshot s join ledger_private.timeline t on t.timeline_id = s.timeline_id;
+comment on view ledger.snapshot is
+  E'@primaryKey snapshot_id\n@unique project,stream,cl,build_id\n@foreignKey (project,stream,cl) references ledger.changelist (project,stream,cl)\nOne ingested build report: (timeline, CL, build id). Re-ingesting the same triple replaces its content and makes it the most recently received one.';
+
+create or replace view ledger.issue_instance as
+  select i.issue_id, i.hash, i.normaliser_version, i.message, i.path, i.path_node_id, i.severity,
+         i.category, i.example_message, i.first_seen_at
+    from ledger_private.issue_instance i;
+comment on view ledger.issue_instance is
+  E'@primaryKey issue_id\n@unique hash\n@foreignKey (path_node_id) references ledger.path_node (path_node_id)\nIssue identity: one row per SHA-256 of (normaliser version, normalised message, normalised path). Same hash = same issue in any CL.';
+
+create or replace view ledger.issue_observation as
+  select o.snapshot_id, o.issue_id, o.occurrences, t.project, t.stream, o.cl
+    from ledger_private.issue_observation o join ledger_private.timeline t on t.timeline_id = o.timeline_id;
+comment on view ledger.issue_observation is
+  E'@primaryKey snapshot_id,issue_id\n@foreignKey (snapshot_id) references ledger.snapshot (snapshot_id)\n@foreignKey (issue_id) references ledger.issue_instance (issue_id)\nFact table: issue X was reported in snapshot S, with its number of occurrences.';
+
+-- last_seen_cl of an open run is the last CL whose applied snapshots cover the issue's
+-- path (SPEC 3.3): stored NULL so that a head CL does not rewrite every open interval,
+-- derived here (one backward index probe per open row, only when the column is read).
+create or replace view ledger.issue_presence_interval as
+  select t.project, t.stream, i.issue_id, i.start_cl,
+         coalesce(i.last_seen_cl,
+                  (select max(s.cl) from ledger_private.snapshot s
+                    where s.timeline_id = i.timeline_id and s.applied_seq is not null and s.cl >= i.start_cl
+                      and ledger.path_covered((select ii.path from ledger_private.issue_instance ii
+                                                where ii.issue_id = i.issue_id), s.applied_covered_paths))) as last_seen_cl,
+         i.resolved_cl,
+         int8range(i.start_cl, i.resolved_cl, '[)') as presence
+    from ledger_private.presence_interval i join ledger_private.timeline t on t.timeline_id = i.timeline_id;
+comment on view ledger.issue_presence_interval is
+  E'@primaryKey project,stream,issue_id,start_cl\n@foreignKey (issue_id) references ledger.issue_instance (issue_id)\n@foreignKey (project,stream) references ledger.timeline (project,stream)\nDerived: maximal runs of consecutive relevant CLs in which an issue is present (SPEC section 3). resolved_cl NULL = still open.';
+
+create or replace view ledger.changelist_metrics as
+  select t.project, t.stream, m.cl, m.total, m.new, m.resolved, m.refreshed_at
+    from ledger_private.changelist_metrics m join ledger_private.timeline t on t.timeline_id = m.timeline_id;
+comment on view ledger.changelist_metrics is
+  E'@primaryKey project,stream,cl\n@foreignKey (project,stream,cl) references ledger.changelist (project,stream,cl)\nPer timeline and CL with a snapshot: issues open (total), intervals starting (new) and ending (resolved) there. Maintained incrementally.';
+
+create or replace function ledger_private.timeline_id(p_project text, p_stream text)
+returns int
+language sql stable parallel safe
+as $$ select t.timeline_id from ledger_private.timeline t where t.project = p_project and t.stream = p_stream $$;
+comment on function ledger_private.timeline_id(text, text) is
+  'The compact id of timeline (project, stream), or NULL when it does not exist.';
