@@ -53,6 +53,11 @@ begin
   if not found then
     raise exception 'project/stream: unknown timeline %/%', p_project, p_stream using errcode = '22023';
   end if;
+  if (select g.retained_from_cl from ledger_private.timeline_progress g where g.timeline_id = v_tl) is not null then
+    raise exception 'project/stream: retention removed observations of %/% before CL %; a rebuild from scratch would lose their history',
+      p_project, p_stream, (select g.retained_from_cl from ledger_private.timeline_progress g where g.timeline_id = v_tl)
+      using errcode = '22023';
+  end if;
   delete from ledger_private.presence_interval i where i.timeline_id = v_tl;
   insert into ledger_private.presence_interval (timeline_id, issue_id, start_cl, last_seen_cl, resolved_cl)
   select v_tl, e.issue_id, e.start_cl, case when e.resolved_cl is not null then e.last_seen_cl end, e.resolved_cl

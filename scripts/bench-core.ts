@@ -4,7 +4,10 @@
 //   head ingest (median ms) early and late in the history, and their ratio;
 //   middle inserts (late builds of skipped CLs); observations per second;
 //   the same rows through a bare COPY into an indexed table, and the ratio;
-//   latency of open_issues_at, diff, the treemap view and rollup at the latest CL;
+//   bytes and dead tuples per CL, retention and the bytes kept per CL after it;
+//   one 100k-issue and one 500k-issue CL (BENCH_SKIP_500K=1 skips the latter);
+//   latency of open_issues_at, diff, the treemap view, rollup and recurring_issues at
+//   the latest CL, as a client round trip and server-side (EXPLAIN ANALYZE);
 //   the gate at the latest CL, flaky_issues, the refresh of one day of daily team
 //   metrics and team_trends windows.
 // Uses BENCH_DATABASE_URL (default: a buildledger_bench database on the local
@@ -70,8 +73,13 @@ async function main() {
     }
   }
   process.stdout.write("\n");
+  // what the history left behind: bytes and dead tuples per CL, before any vacuum
+  await c.query("select pg_stat_force_next_flush()").catch(() => {});
+  const { rows: [st] } = await c.query(
+    `select pg_database_size(current_database())::float8 as bytes,
+            (select coalesce(sum(n_dead_tup), 0) from pg_stat_user_tables where schemaname in ('ledger', 'ledger_private'))::float8 as dead,
+            (select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) from pg_stat_user_tables where schemaname in ('ledger', 'ledger_private'))::float8 as written`);
   await c.query("vacuum analyze");
-
   // late builds of skipped CLs in the middle: the neighbour's content with 5% changed
   const middle: number[] = [];
   for (let j = 0; j < 7; j++) {
@@ -99,6 +107,21 @@ async function main() {
     for (let r = 0; r < 7; r++) { const t = performance.now(); n = (await c.query(sql, args)).rowCount ?? 0; ts.push(performance.now() - t); }
     return { ms: median(ts), rows: n };
   };
+  // server-side time: EXPLAIN ANALYZE's execution time, median of 7
+  const srv = async (sql: string, args: unknown[]) => {
+    const ts: number[] = [];
+    for (let r = 0; r < 7; r++) {
+      const { rows } = await c.query(`explain (analyze, format json) ${sql}`, args);
+      ts.push(rows[0]["QUERY PLAN"][0]["Execution Time"]);
+    }
+    return median(ts);
+  };
+  const sOia = await srv("select * from ledger.open_issues_at($1, $2)", [PROJECT, latest]);
+  const sDiff = await srv("select * from ledger.diff($1, $2, $3)", [PROJECT, latest - 20, latest]);
+  const sTree = await srv("select * from ledger.v_treemap_cl_levels8_latest where project = $1", [PROJECT]);
+  const sRoll = await srv("select * from ledger.rollup($1, $2, 5, 'main', $3)", [PROJECT, latest, `eu-build-00/${PROJECT}/audio`]);
+  const sRec = await srv("select * from ledger.recurring_issues($1)", [PROJECT]);
+  const rec = await q("select * from ledger.recurring_issues($1)", [PROJECT]);
   const oia = await q("select * from ledger.open_issues_at($1, $2)", [PROJECT, latest]);
   const diff = await q("select * from ledger.diff($1, $2, $3)", [PROJECT, latest - 20, latest]);
   const tree = await q("select * from ledger.v_treemap_cl_levels8_latest where project = $1", [PROJECT]);
@@ -111,8 +134,35 @@ async function main() {
   const day = await q("select ledger_private.team_days_refresh($1, 'main', array[$2::date])", [PROJECT, lastDay]);
   const w7 = await q("select * from ledger.team_trends($1, 'main', 7)", [PROJECT]);
   const w90 = await q("select * from ledger.team_trends($1, 'main', 90)", [PROJECT]);
+  // retention: keep the observations of the last ~10% of the CLs, then measure again
+  await c.query(`update ledger_private.snapshot set received_at = now() - interval '30 days' where cl < $1`, [1000 + 2 * Math.floor(CLS * 0.9)]);
+  await c.query("select ledger.set_retention($1, 7)", [PROJECT]);
+  const tr = performance.now();
+  const { rows: [ret] } = await c.query("select ledger_private.storage_maintenance() as r");
+  const retMs = performance.now() - tr;
+  await c.query("vacuum analyze");
+  const { rows: [kept] } = await c.query(
+    `select (select sum(pg_total_relation_size(c.oid)) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+              where n.nspname in ('ledger', 'ledger_private') and c.relkind in ('r', 'p', 'm', 't'))::float8 as bytes,
+            pg_database_size(current_database())::float8 as db`);
+
   const { rows: sizes } = await c.query(`select (select count(*) from ledger.issue_observation) obs,
     (select count(*) from ledger.issue_presence_interval) intervals, pg_size_pretty(pg_database_size(current_database())) size`);
+  // one very large CL each: 100k and 500k issues, on fresh timelines (first CL) and then
+  // as the second CL of the same timeline (the head path, 5% churn)
+  const big = async (n: number) => {
+    const issues = Array.from({ length: n }, newIssue);
+    const report = (cl: number, xs: Issue[]) => JSON.stringify({ project: `big${n}`, changelist: cl, build: { id: `b${cl}` }, issues: xs });
+    let t = performance.now();
+    await c.query("select ledger.ingest_report($1::jsonb)", [report(1, issues)]);
+    const first = performance.now() - t;
+    for (let j = 0; j < n * CHURN; j++) issues[Math.floor(rand() * n)] = newIssue();
+    t = performance.now();
+    await c.query("select ledger.ingest_report($1::jsonb)", [report(2, issues)]);
+    return { first, second: performance.now() - t };
+  };
+  const b100k = await big(100_000);
+  const b500k = process.env.BENCH_SKIP_500K ? undefined : await big(500_000);
   await c.end();
 
   const early = median(head.slice(1, 21));
@@ -123,15 +173,22 @@ bench:core — ${CLS} CLs x ${ISSUES} issues, ${CHURN * 100}% churn, depth-8 pat
   history: ${sizes[0].obs} observations, ${sizes[0].intervals} intervals, database ${sizes[0].size}
   head ingest, CLs 2-21     median ms ${fmt(early)}
   head ingest, last 20 CLs  median ms ${fmt(late)}   (target < 250)
-  late/early ratio                    ${late / early > 0 ? (late / early).toFixed(2).padStart(8) : "n/a"}   (target <= 1.3)
+  late/early ratio                    ${late / early > 0 ? (late / early).toFixed(2).padStart(8) : "n/a"}   (target <= 1.1)
   middle insert             median ms ${fmt(median(middle))}   (target < 500)
   observations per second (head)      ${fmt(ISSUES / (late / 1000))}
   bare COPY of ${ISSUES} rows    median ms ${fmt(median(copies))}
   ingest / COPY ratio                 ${(late / median(copies)).toFixed(1).padStart(8)}
-  open_issues_at(latest)    median ms ${fmt(oia.ms)}   (${oia.rows} rows; target < 20)
-  diff(latest-20, latest)   median ms ${fmt(diff.ms)}   (${diff.rows} rows; target < 20)
-  treemap view              median ms ${fmt(tree.ms)}   (${tree.rows} rows; target < 20)
-  rollup team subtree       median ms ${fmt(roll.ms)}   (${roll.rows} rows; target < 50)
+  storage after ${CLS} CLs         MB ${fmt(st.bytes / 1e6)}   (${fmt(st.bytes / CLS / 1e6)} MB per CL)
+  dead tuples per CL                  ${fmt(st.dead / CLS)}   (${((st.dead / Math.max(st.written, 1)) * 100).toFixed(1)}% of the ${fmt(st.written / CLS)} rows written per CL)
+  retention (keep ~10% of CLs)     ms ${fmt(retMs)}   (${ret.r.observations_removed} observations removed)
+  kept after retention, per CL     MB ${fmt(kept.bytes / CLS / 1e6)}   (tables and indexes ${fmt(kept.bytes / 1e6)} MB; target <= 1 MB per CL)
+  one 100k-issue CL (first, 2nd) ms ${fmt(b100k.first)} ${fmt(b100k.second)}   (target < 2500)
+  one 500k-issue CL (first, 2nd) ms ${b500k ? `${fmt(b500k.first)} ${fmt(b500k.second)}` : "  skipped"}   (target < 15000)
+  open_issues_at(latest)    median ms ${fmt(oia.ms)}   server ${fmt(sOia)}   (${oia.rows} rows; target < 20 server-side)
+  diff(latest-20, latest)   median ms ${fmt(diff.ms)}   server ${fmt(sDiff)}   (${diff.rows} rows; target < 20)
+  treemap view              median ms ${fmt(tree.ms)}   server ${fmt(sTree)}   (${tree.rows} rows; target < 20)
+  rollup team subtree       median ms ${fmt(roll.ms)}   server ${fmt(sRoll)}   (${roll.rows} rows; target < 20)
+  recurring_issues          median ms ${fmt(rec.ms)}   server ${fmt(sRec)}   (${rec.rows} rows; target < 50)
   rollup whole tree depth 3 median ms ${fmt(rollAll.ms)}   (${rollAll.rows} rows)
   gate(latest)              median ms ${fmt(gate.ms)}   (target < 50)
   flaky_issues (20 CLs)     median ms ${fmt(flaky.ms)}   (${flaky.rows} rows)

@@ -91,6 +91,7 @@ alter function ledger_private.refresh_dirty_team_days(text, text) security defin
 alter function ledger_private.renormalise_rekey(bigint, bigint, bigint) security definer;
 alter function ledger_private.renormalise_plan_rebuilds(bigint) security definer;
 alter function ledger_private.renormalise_rebuild(bigint, text, text) security definer;
+alter function ledger_private.storage_maintenance() security definer;
 
 -- the HTTP server ------------------------------------------------------------------------
 grant buildledger_reader to buildledger_ingest;           -- GraphQL runs as the reader anyway
@@ -122,7 +123,8 @@ grant execute on function
   ledger_private.refresh_dirty_team_days(text, text),
   ledger_private.renormalise_rekey(bigint, bigint, bigint),
   ledger_private.renormalise_plan_rebuilds(bigint),
-  ledger_private.renormalise_rebuild(bigint, text, text)
+  ledger_private.renormalise_rebuild(bigint, text, text),
+  ledger_private.storage_maintenance()
 to buildledger_worker;
 grant select, insert, update, delete on ledger_private.worker_lease to buildledger_worker;
 -- graphile-worker's own queue (its run() locks, completes and fails jobs with SQL)

@@ -27,7 +27,7 @@ export interface WorkerOptions {
   log?: (msg: string, extra?: Record<string, unknown>) => void;
   /** Install SIGINT/SIGTERM handlers for graceful shutdown (default true). */
   handleSignals?: boolean;
-  /** Milliseconds between maintenance passes (dead workers, lease, upload sweep); default 15 s. */
+  /** Milliseconds between maintenance passes (dead workers, lease, upload sweep, storage: partitions, retention, cache pruning); default 15 s. */
   maintenanceMs?: number;
   /** A job locked this recently is never freed as a dead worker's (lease registration race); default 10 s. */
   deadGraceSeconds?: number;
@@ -195,6 +195,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       const { rows } = await pool.query("select ledger_private.sweep_uploads() as n, ledger_private.enforce_read_limits() as c");
       if (rows[0].n > 0) log("swept abandoned uploads", { uploads: rows[0].n });
       if (rows[0].c > 0) log("cancelled reader statements past their time limit", { statements: rows[0].c });
+      const { rows: [st] } = await pool.query("select ledger_private.storage_maintenance() as r");
+      const r = st.r as Record<string, number | boolean>;
+      if (!r.skipped && Object.values(r).some((v) => Number(v) > 0)) log("storage maintenance", r);
     } catch (e) {
       log("maintenance failed (retried on the next tick)", { error: errText(e) });
     } finally {
