@@ -60,6 +60,9 @@ const USAGE = `usage: buildledger <command> [options]
   status   [--project P]
   retry    <snapshot-id> | --all [--project P]   re-queue failed snapshots (they keep their input)
   roots    --project P [--set DIR ...] [--clear]   show or replace a project's source roots
+  retention --project P [--keep-days N | --off] [--apply]
+           show or set how long a project's observations are kept (intervals and
+           metrics are kept for ever); --apply runs the storage maintenance now
   changelists <file.json|->                 record CL metadata (author, description, submitted_at, files) from a VCS feed
   owners   --project P [--codeowners FILE [--path-prefix X]] [--rules FILE.json]   show or replace ownership rules
   suspects --project P --issue ID [--start-cl N] [--stream S]   changelists that may have introduced an issue
@@ -310,6 +313,30 @@ async function cmdRoots(f: Flags) {
   });
 }
 
+async function cmdRetention(f: Flags) {
+  const project = str(f, "project");
+  if (!project) throw new Error("retention: --project is required");
+  const keep = str(f, "keep-days");
+  await withPool(f, async (pool) => {
+    const fail = (e: unknown) => { throw new Error(`retention: ${(e as Error).message}`); };
+    if (keep !== undefined || f.off === true) {
+      if (keep !== undefined && !/^\d+$/.test(keep)) throw new Error("retention: --keep-days expects a whole number of days");
+      await pool.query("select ledger.set_retention($1, $2::int)", [project, f.off === true ? null : Number(keep)]).catch(fail);
+    }
+    if (f.apply === true) {
+      const { rows: [m] } = await pool.query("select ledger_private.storage_maintenance() as r").catch(fail);
+      console.error(`retention: ${JSON.stringify(m.r)}`);
+    }
+    const { rows } = await pool.query(
+      "select stream, keep_days, retained_from_cl, observations_kept from ledger.retention where project = $1 order by stream", [project]);
+    if (!rows.length) throw new Error(`retention: no timeline of project ${project}`);
+    for (const r of rows) {
+      console.log(`${project}/${r.stream}: ${r.keep_days ? `keep ${r.keep_days} days` : "keep everything"}, ` +
+        `${r.retained_from_cl ? `observations from CL ${r.retained_from_cl}` : "all observations"}, ${r.observations_kept} kept`);
+    }
+  });
+}
+
 async function readInput(file: string): Promise<string> {
   if (file === "-") { let t = ""; for await (const c of process.stdin) t += c; return t; }
   const { readFile } = await import("node:fs/promises");
@@ -488,6 +515,7 @@ export async function main(argv: string[]) {
     case "retry": return cmdRetry(rest, flags);
     case "renormalise": return cmdRenormalise(flags);
     case "roots": return cmdRoots(flags);
+    case "retention": return cmdRetention(flags);
     case "changelists": return cmdChangelists(rest, flags);
     case "owners": return cmdOwners(flags);
     case "suspects": return cmdSuspects(flags);

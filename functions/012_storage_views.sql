@@ -85,3 +85,37 @@ language sql stable parallel safe
 as $$ select t.timeline_id from ledger_private.timeline t where t.project = p_project and t.stream = p_stream $$;
 comment on function ledger_private.timeline_id(text, text) is
   'The compact id of timeline (project, stream), or NULL when it does not exist.';
+
+-- The intervals of one timeline with last_seen_cl derived for open runs, for the query
+-- functions: when no partial build was applied after the latest full one (the usual
+-- case), every open run was last seen at that full build, found once per query;
+-- otherwise one backward index probe per open run. Inlined into its callers (one
+-- SELECT, no SET clause), so their filters reach the indexes.
+create or replace function ledger_private.timeline_intervals(p_project text, p_stream text)
+returns table (timeline_id int, issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint)
+language sql stable
+as $$
+  with tl as materialized (
+    select t.timeline_id,
+           (select max(s.cl) from ledger_private.snapshot s
+             where s.timeline_id = t.timeline_id and s.applied_seq is not null and s.applied_covered_paths is null) as lf
+      from ledger_private.timeline t where t.project = p_project and t.stream = p_stream
+  ), c as materialized (
+    select tl.timeline_id, tl.lf,
+           not exists (select 1 from ledger_private.snapshot s
+                        where s.timeline_id = tl.timeline_id and s.applied_seq is not null
+                          and cardinality(s.applied_covered_paths) > 0 and s.cl > coalesce(tl.lf, 0)) as simple
+      from tl
+  )
+  select i.timeline_id, i.issue_id, i.start_cl,
+         case when i.resolved_cl is not null then i.last_seen_cl
+              when c.simple and c.lf is not null then c.lf
+              else (select max(s.cl) from ledger_private.snapshot s
+                     where s.timeline_id = i.timeline_id and s.applied_seq is not null and s.cl >= i.start_cl
+                       and ledger.path_covered((select ii.path from ledger_private.issue_instance ii
+                                                 where ii.issue_id = i.issue_id), s.applied_covered_paths)) end,
+         i.resolved_cl
+    from c join ledger_private.presence_interval i on i.timeline_id = c.timeline_id
+$$;
+comment on function ledger_private.timeline_intervals(text, text) is
+  'The presence intervals of one timeline, last_seen_cl derived for open runs (once per query in the usual case); the query functions read intervals through it.';

@@ -11,8 +11,8 @@
 --   * staging never waits for processing: it locks no row that processing holds for
 --     long (processing serialises on ledger_private.timeline_progress, which staging
 --     only creates), and never waits for other timelines;
---   * a report for a CL before the timeline's retention horizon is refused (its
---     neighbours' observations may be gone, so presence could not be decided).
+--   * a report for a CL whose observations retention removed (a built CL before the
+--     timeline's horizon) is refused: presence at it could not be decided again.
 
 
 create or replace function ledger_private.parse_timestamptz(p_field text, p_value jsonb)
@@ -251,7 +251,10 @@ begin
 
   insert into ledger_private.project (project) values (v_project) on conflict do nothing;
   v_tl := ledger_private.ensure_timeline(v_project, v_stream);
-  if v_cl < (select g.retained_from_cl from ledger_private.timeline_progress g where g.timeline_id = v_tl) then
+  -- a CL whose observations retention removed cannot be re-decided (a CL before the
+  -- horizon that was never built can: nothing of it is missing)
+  if v_cl < (select g.retained_from_cl from ledger_private.timeline_progress g where g.timeline_id = v_tl)
+     and exists (select 1 from ledger_private.snapshot s where s.timeline_id = v_tl and s.cl = v_cl) then
     raise exception 'changelist: CL % lies before the retention horizon of %/% (CL %): observations before it are removed, so its presence cannot be decided',
       v_cl, v_project, v_stream,
       (select g.retained_from_cl from ledger_private.timeline_progress g where g.timeline_id = v_tl) using errcode = '22023';

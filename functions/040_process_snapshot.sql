@@ -123,7 +123,7 @@ begin
   end if;
 
   insert into _bl_raw
-  select h.hash, null, min(h.path),
+  select h.hash, (select i.issue_id from ledger_private.issue_instance i where i.hash = h.hash), min(h.path),
          (array['info', 'warning', 'error'])[max(array_position(array['info', 'warning', 'error'], h.severity))],
          min(h.category), min(h.message), sum(h.occurrences)
     from _bl_rows h
@@ -133,14 +133,17 @@ begin
   -- every new path prefix of the report and of its coverage, in one sorted insert
   perform ledger_private.ensure_paths(array(select distinct r.path from _bl_raw r) || coalesce(v_s.covered_paths, '{}'));
 
+  -- new identities (sorted by hash, so concurrent sessions cannot wait in a cycle);
+  -- only their ids are filled in afterwards (the known ones came with _bl_raw)
   insert into ledger_private.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
   select r.hash, v_version, ledger.normalise_message_as(r.example, v_version), r.path, n.path_node_id, r.severity, r.category, r.example
     from _bl_raw r
     join ledger_private.path_node n on n.path = r.path
-   where not exists (select 1 from ledger_private.issue_instance i where i.hash = r.hash)
+   where r.issue_id is null
    order by r.hash
   on conflict (hash) do nothing;
-  update _bl_raw r set issue_id = i.issue_id from ledger_private.issue_instance i where i.hash = r.hash;
+  update _bl_raw r set issue_id = i.issue_id
+    from ledger_private.issue_instance i where r.issue_id is null and i.hash = r.hash;
 
   -- the cache: new raw texts are added; a text seen again is stamped with today (once a
   -- day), so ledger_private.prune_raw_identity can drop what is no longer reported

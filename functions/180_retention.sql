@@ -202,3 +202,12 @@ end
 $$;
 comment on function ledger_private.storage_maintenance() is
   'The worker''s storage pass: observation partitions ahead, retention, empty old partitions dropped, raw identity cache pruned; returns what it did.';
+
+create or replace view ledger.retention as
+  select t.project, t.stream, r.keep_days, g.retained_from_cl,
+         (select count(*) from ledger_private.issue_observation o where o.timeline_id = t.timeline_id) as observations_kept
+    from ledger_private.timeline t
+    left join ledger_private.retention_policy r on r.project = t.project
+    left join ledger_private.timeline_progress g on g.timeline_id = t.timeline_id;
+comment on view ledger.retention is
+  E'@primaryKey project,stream\nRetention per timeline: the project''s policy (keep_days NULL = keep every observation), the horizon (observations of CLs before retained_from_cl are gone; reports for them are refused) and how many observations are kept.';

@@ -81,6 +81,9 @@ export async function migrateDatabase(
     await client.query(`do $$ begin
         execute format('revoke temporary on database %I from public', current_database());
         execute format('grant temporary on database %I to buildledger_ingest, buildledger_worker', current_database());
+        -- JIT compiles for a second on the cost estimates of the reporting queries and
+        -- never pays back on them (they touch one timeline's index ranges): off
+        execute format('alter database %I set jit = off', current_database());
       end $$`);
     const grafanaPassword = process.env.BUILDLEDGER_GRAFANA_PASSWORD;
     if (grafanaPassword) {

@@ -111,7 +111,7 @@ async function main() {
   const srv = async (sql: string, args: unknown[]) => {
     const ts: number[] = [];
     for (let r = 0; r < 7; r++) {
-      const { rows } = await c.query(`explain (analyze, format json) ${sql}`, args);
+      const { rows } = await c.query(`explain (analyze, timing off, format json) ${sql}`, args);
       ts.push(rows[0]["QUERY PLAN"][0]["Execution Time"]);
     }
     return median(ts);

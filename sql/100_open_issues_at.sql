@@ -5,15 +5,13 @@ create function ledger.open_issues_at(project text, cl bigint, stream text defau
 returns table (issue_id bigint, hash bytea, severity text, category text, message text,
                path text, start_cl bigint, last_seen_cl bigint)
 language sql stable
-set search_path to pg_catalog, pg_temp
 as $$
   select i.issue_id, ii.hash, ii.severity, ii.category, ii.message, ii.path collate "default", i.start_cl, i.last_seen_cl
-    from ledger.issue_presence_interval i
-    join ledger.issue_instance ii on ii.issue_id = i.issue_id
+    from ledger_private.timeline_intervals(open_issues_at.project, open_issues_at.stream) i
+    join ledger_private.issue_instance ii on ii.issue_id = i.issue_id
    where ledger_private.require_timeline(open_issues_at.project, open_issues_at.stream)
      and ledger_private.require_cl('cl', open_issues_at.cl)
-     and i.project = open_issues_at.project and i.stream = open_issues_at.stream
-     and i.presence @> open_issues_at.cl
+     and int8range(i.start_cl, i.resolved_cl, '[)') @> open_issues_at.cl
 $$;
 comment on function ledger.open_issues_at(text, bigint, text) is
   'The issues open at changelist cl of (project, stream): an interval started at or before cl and is not resolved at or before it. CLs without a build show the state of the last build before them.';

@@ -5,17 +5,15 @@ create function ledger.recurring_issues(project text, stream text default 'main'
 returns table (issue_id bigint, interval_count bigint, first_start_cl bigint, last_seen_cl bigint,
                is_open boolean, present_cls_span bigint, severity text, message text, path text)
 language sql stable
-set search_path to pg_catalog, pg_temp
 as $$
   select r.issue_id, r.n, r.first_start, r.last_seen, r.is_open, r.span, ii.severity, ii.message, ii.path collate "default"
     from (select i.issue_id, count(*) as n, min(i.start_cl) as first_start,
                  max(i.last_seen_cl) as last_seen, bool_or(i.resolved_cl is null) as is_open,
                  sum(i.last_seen_cl - i.start_cl + 1) as span
-            from ledger.issue_presence_interval i
-           where i.project = recurring_issues.project and i.stream = recurring_issues.stream
+            from ledger_private.timeline_intervals(recurring_issues.project, recurring_issues.stream) i
            group by i.issue_id
           having count(*) > 1) r
-    join ledger.issue_instance ii on ii.issue_id = r.issue_id
+    join ledger_private.issue_instance ii on ii.issue_id = r.issue_id
    where ledger_private.require_timeline(recurring_issues.project, recurring_issues.stream)
 $$;
 comment on function ledger.recurring_issues(text, text) is

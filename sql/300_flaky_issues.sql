@@ -59,8 +59,8 @@ as $$
   ),
   runs as materialized (       -- their intervals that touch the window
     select i.issue_id, i.start_cl, i.last_seen_cl
-      from cand c join ledger.issue_presence_interval i
-        on i.project = flaky_scores.project and i.stream = flaky_scores.stream and i.issue_id = c.issue_id
+      from cand c join ledger_private.timeline_intervals(flaky_scores.project, flaky_scores.stream) i
+        on i.issue_id = c.issue_id
      cross join bounds b
      where i.start_cl <= b.hi and i.last_seen_cl >= b.lo
   ),

@@ -76,19 +76,20 @@ describe("retention", () => {
     const { rows: [m2] } = await c.query("select ledger_private.apply_retention('trimmed') as n");
     expect(Number(m2.n)).toBe(0);
 
-    // more builds: new CLs, a late build in a gap after the horizon, a re-post of CL 150
+    // more builds: new CLs, late builds in gaps after the horizon and in one before it
+    // (CL 101 was never built: nothing of it is missing), a re-post of CL 150
     const more = [...history(8, Array.from({ length: 10 }, (_, i) => 160 + 2 * i)),
-                  ...history(9, [145, 151]), { ...history(10, [150])[0], build: { id: "b150" } }].map(covered);
+                  ...history(9, [101, 145, 151]), { ...history(10, [150])[0], build: { id: "b150" } }].map(covered);
     for (const project of ["kept", "trimmed"]) {
       for (const r of more) await c.query("select ledger.ingest_report($1)", [{ project, ...r }]);
     }
-    const all = [...cls, 145, 151, ...Array.from({ length: 10 }, (_, i) => 160 + 2 * i)].sort((x, y) => x - y);
+    const all = [...cls, 101, 145, 151, ...Array.from({ length: 10 }, (_, i) => 160 + 2 * i)].sort((x, y) => x - y);
     expect(await answers("trimmed", all)).toEqual(await answers("kept", all));
 
-    // before the horizon: refused, naming the field; nothing stored
+    // a built CL before the horizon: refused, naming the field; nothing stored
     const snaps = (await c.query("select count(*)::int as n from ledger.snapshot where project = 'trimmed'")).rows[0].n;
-    await expect(c.query("select ledger.ingest_report($1)", [{ project: "trimmed", ...history(11, [139])[0] }]))
-      .rejects.toMatchObject({ code: "22023", message: expect.stringMatching(/^changelist: CL 139 lies before the retention horizon/) });
+    await expect(c.query("select ledger.ingest_report($1)", [{ project: "trimmed", ...history(11, [138])[0] }]))
+      .rejects.toMatchObject({ code: "22023", message: expect.stringMatching(/^changelist: CL 138 lies before the retention horizon/) });
     expect((await c.query("select count(*)::int as n from ledger.snapshot where project = 'trimmed'")).rows[0].n).toBe(snaps);
     await expect(c.query("select ledger_private.rebuild_timeline('trimmed')")).rejects.toMatchObject({ code: "22023" });
     await expect(c.query("select ledger_private.backfill_start('trimmed', 'main', 100, 200)")).rejects.toMatchObject({ code: "22023" });
