@@ -339,6 +339,31 @@ begin
           except select o.issue_id, o.start_cl from _bl_old_chg o) x
       on x.issue_id = n.issue_id and x.start_cl = n.start_cl;
 
+  -- 5b. run statistics of the issues whose runs changed (ledger.recurring_issues reads
+  --     them instead of scanning the timeline's intervals)
+  with chg as (select issue_id from _bl_old_chg union select issue_id from _bl_new_chg),
+  agg as (
+    select c.issue_id, count(i.issue_id)::int as n, min(i.start_cl) as f,
+           max(i.start_cl) filter (where i.resolved_cl is null) as os, max(i.last_seen_cl) as cls,
+           coalesce(sum(i.last_seen_cl - i.start_cl + 1), 0) as sp
+      from chg c
+      left join ledger_private.presence_interval i on i.timeline_id = v_tl and i.issue_id = c.issue_id
+     group by c.issue_id
+  ), gone as (
+    delete from ledger_private.issue_run_stats r using agg
+     where agg.n = 0 and r.timeline_id = v_tl and r.issue_id = agg.issue_id
+  )
+  insert into ledger_private.issue_run_stats as r
+         (timeline_id, issue_id, interval_count, first_start_cl, open_start_cl, closed_last_seen, closed_span)
+  select v_tl, a.issue_id, a.n, a.f, a.os, a.cls, a.sp from agg a where a.n > 0 order by a.issue_id
+  on conflict (timeline_id, issue_id) do update
+     set interval_count = excluded.interval_count, first_start_cl = excluded.first_start_cl,
+         open_start_cl = excluded.open_start_cl, closed_last_seen = excluded.closed_last_seen,
+         closed_span = excluded.closed_span
+   where (r.interval_count, r.first_start_cl, r.open_start_cl, r.closed_last_seen, r.closed_span)
+         is distinct from (excluded.interval_count, excluded.first_start_cl, excluded.open_start_cl,
+                           excluded.closed_last_seen, excluded.closed_span);
+
   -- 6. metrics: a row for c (carried over from the previous CL), then the deltas -----
   insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
   select v_tl, v_c,

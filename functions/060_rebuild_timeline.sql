@@ -62,6 +62,12 @@ begin
   insert into ledger_private.presence_interval (timeline_id, issue_id, start_cl, last_seen_cl, resolved_cl)
   select v_tl, e.issue_id, e.start_cl, case when e.resolved_cl is not null then e.last_seen_cl end, e.resolved_cl
     from ledger_private.expected_intervals(p_project, p_stream) e;
+  delete from ledger_private.issue_run_stats r where r.timeline_id = v_tl;
+  insert into ledger_private.issue_run_stats
+         (timeline_id, issue_id, interval_count, first_start_cl, open_start_cl, closed_last_seen, closed_span)
+  select v_tl, i.issue_id, count(*), min(i.start_cl), max(i.start_cl) filter (where i.resolved_cl is null),
+         max(i.last_seen_cl), coalesce(sum(i.last_seen_cl - i.start_cl + 1), 0)
+    from ledger_private.presence_interval i where i.timeline_id = v_tl group by i.issue_id;
   delete from ledger_private.changelist_metrics m where m.timeline_id = v_tl;
   insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
   select v_tl, c.cl,

@@ -100,6 +100,7 @@ begin
   on conflict (timeline_id, snapshot_id, issue_id) do update set occurrences = least(o.occurrences::bigint + excluded.occurrences, 2147483647)::int;
   delete from ledger_private.issue_observation ob using _bl_rk k where ob.issue_id = k.issue_id and k.target <> k.issue_id;
   delete from ledger_private.presence_interval iv using _bl_rk k where iv.issue_id = k.issue_id and k.target <> k.issue_id;
+  delete from ledger_private.issue_run_stats r using _bl_rk k where r.issue_id = k.issue_id and k.target <> k.issue_id;
   delete from ledger_private.issue_instance i using _bl_rk k where i.issue_id = k.issue_id and k.target <> k.issue_id;
   get diagnostics v_merged = row_count;
   update ledger_private.issue_instance i set hash = k.new_hash, message = k.new_message, normaliser_version = 2

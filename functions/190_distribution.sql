@@ -25,6 +25,7 @@ as $$
     ('ledger_private.issue_observation',  'distributed', 'timeline_id', 'the fact table, partitioned by snapshot id ranges'),
     ('ledger_private.presence_interval',  'distributed', 'timeline_id', 'derived presence intervals'),
     ('ledger_private.changelist_metrics', 'distributed', 'timeline_id', 'per-CL totals'),
+    ('ledger_private.issue_run_stats',    'distributed', 'timeline_id', 'per-issue run statistics (recurring issues)'),
     -- small, read by every timeline's queries: a copy on every node
     -- (in foreign-key order: a referenced table is made a reference table first)
     ('ledger_private.project',            'reference',   null, 'projects'),

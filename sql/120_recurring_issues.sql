@@ -6,15 +6,37 @@ returns table (issue_id bigint, interval_count bigint, first_start_cl bigint, la
                is_open boolean, present_cls_span bigint, severity text, message text, path text)
 language sql stable
 as $$
-  select r.issue_id, r.n, r.first_start, r.last_seen, r.is_open, r.span, ii.severity, ii.message, ii.path collate "default"
-    from (select i.issue_id, count(*) as n, min(i.start_cl) as first_start,
-                 max(i.last_seen_cl) as last_seen, bool_or(i.resolved_cl is null) as is_open,
-                 sum(i.last_seen_cl - i.start_cl + 1) as span
-            from ledger_private.timeline_intervals(recurring_issues.project, recurring_issues.stream) i
-           group by i.issue_id
-          having count(*) > 1) r
-    join ledger_private.issue_instance ii on ii.issue_id = r.issue_id
-   where ledger_private.require_timeline(recurring_issues.project, recurring_issues.stream)
+  -- from the per-issue run statistics processing keeps (issue_run_stats, partial index
+  -- on recurring ones): no scan of the timeline's intervals; the open run's last CL is
+  -- derived as in ledger_private.timeline_intervals
+  with tl as materialized (
+    select t.timeline_id,
+           (select max(s.cl) from ledger_private.snapshot s
+             where s.timeline_id = t.timeline_id and s.applied_seq is not null and s.applied_covered_paths is null) as lf
+      from ledger_private.timeline t
+     where ledger_private.require_timeline(recurring_issues.project, recurring_issues.stream)
+       and t.project = recurring_issues.project and t.stream = recurring_issues.stream
+  ), c as materialized (
+    select tl.timeline_id, tl.lf,
+           not exists (select 1 from ledger_private.snapshot s
+                        where s.timeline_id = tl.timeline_id and s.applied_seq is not null
+                          and cardinality(s.applied_covered_paths) > 0 and s.cl > coalesce(tl.lf, 0)) as simple
+      from tl
+  ), r as (
+    select r.*, ii.severity, ii.message, ii.path,
+           case when r.open_start_cl is null then null
+                when c.simple and c.lf is not null then c.lf
+                else (select max(s.cl) from ledger_private.snapshot s
+                       where s.timeline_id = r.timeline_id and s.applied_seq is not null and s.cl >= r.open_start_cl
+                         and ledger.path_covered(ii.path, s.applied_covered_paths)) end as open_last
+      from c
+      join ledger_private.issue_run_stats r on r.timeline_id = c.timeline_id and r.interval_count > 1
+      join ledger_private.issue_instance ii on ii.issue_id = r.issue_id
+  )
+  select r.issue_id, r.interval_count::bigint, r.first_start_cl, coalesce(r.open_last, r.closed_last_seen),
+         r.open_start_cl is not null, r.closed_span + coalesce(r.open_last - r.open_start_cl + 1, 0),
+         r.severity, r.message, r.path collate "default"
+    from r
 $$;
 comment on function ledger.recurring_issues(text, text) is
   'Issues of a timeline with more than one presence interval (they were resolved and came back): how many intervals, first start, last sighting, and whether open now.';

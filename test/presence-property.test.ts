@@ -135,6 +135,16 @@ describe("random histories", () => {
       expect(await metrics(`h${h}a`), `${ctx}: in-order metrics`).toEqual(refMetrics);
       expect(await metrics(`h${h}b`), `${ctx}: shuffled metrics`).toEqual(refMetrics);
       expect(await intervalsOffSpec(client, `h${h}b`), `${ctx}: incremental = SQL rebuild`).toBe(0);
+      // recurring issues come from run statistics kept by processing: they agree with
+      // an aggregate over the intervals themselves
+      const { rows: rec } = await client.query(
+        `select issue_id, interval_count, first_start_cl, last_seen_cl, is_open, present_cls_span
+           from ledger.recurring_issues($1) order by 1`, [`h${h}b`]);
+      const { rows: direct } = await client.query(
+        `select issue_id, count(*) as interval_count, min(start_cl) as first_start_cl, max(last_seen_cl) as last_seen_cl,
+                bool_or(resolved_cl is null) as is_open, sum(last_seen_cl - start_cl + 1) as present_cls_span
+           from ledger.issue_presence_interval where project = $1 group by 1 having count(*) > 1 order by 1`, [`h${h}b`]);
+      expect(rec, `${ctx}: recurring_issues`).toEqual(direct);
       // open_issues_at and diff at a few CLs, including ones without a build
       const cls = [...new Set(posts.map((p) => p.cl))].sort((x, y) => x - y);
       const probes = [cls[0] - 1 > 0 ? cls[0] : cls[0], cls[Math.floor(cls.length / 2)], cls[cls.length - 1], cls[0] + 1];

@@ -1,5 +1,5 @@
 --! Previous: sha1:00be76d07e8688bc9ddcbe8ff1d5ed7ce22abb60
---! Hash: sha1:90e6d911b334ec92088b5ce981c54183dae86cd5
+--! Hash: sha1:db950cf6b86efd46df630ba2f0b69f782ed65a86
 --! Message: storage-split
 
 -- Storage split (issue 11): the tables move to ledger_private, and the timeline-scoped
@@ -191,6 +191,24 @@ create index presence_interval_start_idx on ledger_private.presence_interval (ti
 create index presence_interval_resolved_idx on ledger_private.presence_interval (timeline_id, resolved_cl) where resolved_cl is not null;
 create index presence_interval_range_idx on ledger_private.presence_interval
   using gist (timeline_id, int8range(start_cl, resolved_cl, '[)'));
+
+-- per issue and timeline: its runs summed up, kept by processing for the issues whose
+-- runs changed, so recurring issues are read without scanning the timeline's history
+create table ledger_private.issue_run_stats (
+  timeline_id      int not null,
+  issue_id         bigint not null,
+  interval_count   int not null check (interval_count >= 1),
+  first_start_cl   bigint not null,
+  open_start_cl    bigint,            -- start of the open run, if any
+  closed_last_seen bigint,            -- last_seen_cl of the latest closed run
+  closed_span      bigint not null,   -- sum of (last_seen_cl - start_cl + 1) over closed runs
+  primary key (timeline_id, issue_id)
+);
+create index issue_run_stats_recurring_idx on ledger_private.issue_run_stats (timeline_id) where interval_count > 1;
+insert into ledger_private.issue_run_stats
+select i.timeline_id, i.issue_id, count(*), min(i.start_cl), max(i.start_cl) filter (where i.resolved_cl is null),
+       max(i.last_seen_cl), coalesce(sum(i.last_seen_cl - i.start_cl + 1), 0)
+  from ledger_private.presence_interval i group by 1, 2;
 
 -- per-CL metrics --------------------------------------------------------------------------
 create table ledger_private.changelist_metrics (
