@@ -86,6 +86,29 @@ as $$ select t.timeline_id from ledger_private.timeline t where t.project = p_pr
 comment on function ledger_private.timeline_id(text, text) is
   'The compact id of timeline (project, stream), or NULL when it does not exist.';
 
+-- What the derived last_seen_cl of open runs needs, once per query: the timeline id,
+-- its latest applied full build (lf), and whether no partial build was applied after
+-- it (simple: then every open run was last seen at lf).
+create or replace function ledger_private.timeline_head(p_project text, p_stream text)
+returns table (timeline_id int, lf bigint, simple boolean)
+language sql stable
+as $$
+  with tl as materialized (
+    select t.timeline_id,
+           (select max(s.cl) from ledger_private.snapshot s
+             where s.timeline_id = t.timeline_id and s.applied_seq is not null and s.applied_covered_paths is null) as lf
+      from ledger_private.timeline t where t.project = p_project and t.stream = p_stream
+  )
+  select tl.timeline_id, tl.lf,
+         tl.lf is not null
+         and not exists (select 1 from ledger_private.snapshot s
+                          where s.timeline_id = tl.timeline_id and s.applied_seq is not null
+                            and cardinality(s.applied_covered_paths) > 0 and s.cl > tl.lf)
+    from tl
+$$;
+comment on function ledger_private.timeline_head(text, text) is
+  'A timeline''s id, latest applied full-coverage CL and whether no partial build was applied after it: what deriving last_seen_cl of open runs needs once per query.';
+
 -- The intervals of one timeline with last_seen_cl derived for open runs, for the query
 -- functions: when no partial build was applied after the latest full one (the usual
 -- case), every open run was last seen at that full build, found once per query;
@@ -95,21 +118,10 @@ create or replace function ledger_private.timeline_intervals(p_project text, p_s
 returns table (timeline_id int, issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint)
 language sql stable
 as $$
-  with tl as materialized (
-    select t.timeline_id,
-           (select max(s.cl) from ledger_private.snapshot s
-             where s.timeline_id = t.timeline_id and s.applied_seq is not null and s.applied_covered_paths is null) as lf
-      from ledger_private.timeline t where t.project = p_project and t.stream = p_stream
-  ), c as materialized (
-    select tl.timeline_id, tl.lf,
-           not exists (select 1 from ledger_private.snapshot s
-                        where s.timeline_id = tl.timeline_id and s.applied_seq is not null
-                          and cardinality(s.applied_covered_paths) > 0 and s.cl > coalesce(tl.lf, 0)) as simple
-      from tl
-  )
+  with c as materialized (select * from ledger_private.timeline_head(p_project, p_stream))
   select i.timeline_id, i.issue_id, i.start_cl,
          case when i.resolved_cl is not null then i.last_seen_cl
-              when c.simple and c.lf is not null then c.lf
+              when c.simple then c.lf
               else (select max(s.cl) from ledger_private.snapshot s
                      where s.timeline_id = i.timeline_id and s.applied_seq is not null and s.cl >= i.start_cl
                        and ledger.path_covered((select ii.path from ledger_private.issue_instance ii

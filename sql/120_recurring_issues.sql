@@ -9,23 +9,13 @@ as $$
   -- from the per-issue run statistics processing keeps (issue_run_stats, partial index
   -- on recurring ones): no scan of the timeline's intervals; the open run's last CL is
   -- derived as in ledger_private.timeline_intervals
-  with tl as materialized (
-    select t.timeline_id,
-           (select max(s.cl) from ledger_private.snapshot s
-             where s.timeline_id = t.timeline_id and s.applied_seq is not null and s.applied_covered_paths is null) as lf
-      from ledger_private.timeline t
+  with c as materialized (
+    select h.* from ledger_private.timeline_head(recurring_issues.project, recurring_issues.stream) h
      where ledger_private.require_timeline(recurring_issues.project, recurring_issues.stream)
-       and t.project = recurring_issues.project and t.stream = recurring_issues.stream
-  ), c as materialized (
-    select tl.timeline_id, tl.lf,
-           not exists (select 1 from ledger_private.snapshot s
-                        where s.timeline_id = tl.timeline_id and s.applied_seq is not null
-                          and cardinality(s.applied_covered_paths) > 0 and s.cl > coalesce(tl.lf, 0)) as simple
-      from tl
   ), r as (
     select r.*, ii.severity, ii.message, ii.path,
            case when r.open_start_cl is null then null
-                when c.simple and c.lf is not null then c.lf
+                when c.simple then c.lf
                 else (select max(s.cl) from ledger_private.snapshot s
                        where s.timeline_id = r.timeline_id and s.applied_seq is not null and s.cl >= r.open_start_cl
                          and ledger.path_covered(ii.path, s.applied_covered_paths)) end as open_last

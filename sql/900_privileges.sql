@@ -57,6 +57,7 @@ grant execute on function
   ledger_private.require_timeline(text, text),
   ledger_private.timeline_id(text, text),
   ledger_private.timeline_intervals(text, text),
+  ledger_private.timeline_head(text, text),
   ledger_private.require_cl(text, bigint),
   ledger_private.require_cl_order(bigint, bigint),
   ledger_private.require_depth(integer),
