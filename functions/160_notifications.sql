@@ -107,8 +107,8 @@ begin
   insert into ledger_private.subscription as o (project, name, stream, team, path_prefix, severities, kinds, url, secret, format,
                                                 active, created_by)
   values (set_subscription.project, s->>'name', s->>'stream', s->>'team', ledger.normalise_path(s->>'path_prefix'),
-          coalesce(array(select jsonb_array_elements_text(s->'severities')), '{error,warning,info}'),
-          coalesce(array(select jsonb_array_elements_text(s->'kinds')), '{new,regression}'),
+          case when s ? 'severities' then array(select distinct jsonb_array_elements_text(s->'severities')) else '{error,warning,info}' end,
+          case when s ? 'kinds' then array(select distinct jsonb_array_elements_text(s->'kinds')) else '{new,regression}' end,
           s->>'url', v_secret, coalesce(s->>'format', 'json'), coalesce((s->>'active')::boolean, true), actor)
   on conflict (project, name) do update
      set stream = excluded.stream, team = excluded.team, path_prefix = excluded.path_prefix, severities = excluded.severities,
