@@ -219,3 +219,39 @@ describe("over HTTP", () => {
     expect(JSON.stringify(list)).not.toMatch(/secret|k=/);
   });
 });
+
+describe("roles", () => {
+  it("buildledger_triage may record triage and set subscriptions, nothing else; readers and Grafana may not write triage", async () => {
+    await build("rol", 1, [A]);
+    const a = await idOf(A);
+    const c = await sql.connect();
+    const as = async (role: string, q: string, params: unknown[] = []) => {
+      await c.query("begin");
+      try {
+        await c.query(`set local role ${role}`);
+        await c.query(q, params);
+        return "ok";
+      } catch (e) {
+        return (e as { code?: string }).code;
+      } finally {
+        await c.query("rollback");
+      }
+    };
+    try {
+      const ev = JSON.stringify({ project: "rol", issue_id: a, action: "acknowledge" });
+      expect(await as("buildledger_triage", "select ledger.record_triage($1::jsonb, 'kim')", [ev])).toBe("ok");
+      expect(await as("buildledger_triage", `select ledger.set_subscription('rol', '{"name": "x", "url": "https://h.example/x"}')`)).toBe("ok");
+      expect(await as("buildledger_triage", "select * from ledger.issue_triage")).toBe("ok");
+      expect(await as("buildledger_triage", `select ledger.stage_report('{"project": "rol", "changelist": 2}')`)).toBe("42501");
+      expect(await as("buildledger_triage", "insert into ledger_private.triage_event (project, stream, issue_id, action, actor) values ('rol', 'main', 1, 'note', 'x')")).toBe("42501");
+      expect(await as("buildledger_triage", "select ledger_private.notify_snapshot(1)")).toBe("42501");
+      expect(await as("buildledger_reader", "select ledger.record_triage($1::jsonb, 'kim')", [ev])).toBe("42501");
+      expect(await as("buildledger_grafana", "select ledger.record_triage($1::jsonb, 'kim')", [ev])).toBe("42501");
+      expect(await as("buildledger_reader", "select secret from ledger_private.subscription")).toBe("42501");
+      expect(await as("buildledger_reader", "select * from ledger.webhook_subscriptions")).toBe("ok");
+      expect(await as("buildledger_worker", "select ledger_private.notify_snapshot(1)")).toBe("ok");
+    } finally {
+      c.release();
+    }
+  });
+});
