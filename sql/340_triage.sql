@@ -126,3 +126,6 @@ as $$
 $$;
 comment on function ledger.triage_counts(text, bigint, text) is
   'Open issues at a CL: all, counted (the default count: not suppressed), suppressed, untriaged (no event), acknowledged, assigned, regressed after marked fixed.';
+
+comment on table ledger_private.triage_event is
+  'Triage events, append-only (never updated or deleted): who did what to an issue on a timeline, when; the current state is ledger.issue_triage. client_id makes re-posts idempotent.';

@@ -25,3 +25,11 @@ drop view if exists ledger.notification_attempts;
 create view ledger.notification_attempts as
 select a.outbox_id, a.attempt, a.at, a.status, a.error from ledger_private.notification_attempt a;
 comment on view ledger.notification_attempts is 'Every delivery attempt of a notification message: when, the HTTP status, the error.';
+
+comment on table ledger_private.subscription is
+  'Notification subscriptions: filters, webhook URL and HMAC secret (both private: readers use ledger.webhook_subscriptions).';
+comment on table ledger_private.notification_outbox is
+  'One message per (subscription, snapshot, content version): the exact body sent on every attempt, its idempotency key and delivery state.';
+comment on table ledger_private.notification_event is
+  'The events each message carried; unique per (subscription, timeline, CL, issue, kind), so no event is notified twice to a subscription.';
+comment on table ledger_private.notification_attempt is 'Every delivery attempt of a message: HTTP status and error.';
