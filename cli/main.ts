@@ -7,6 +7,7 @@
 //   token     create <project> [--name N] | revoke <id|name> [--project P] | list [--project P]
 //   backfill  --project P [--stream S] --from CL --to CL [--chunk N] [--no-wait]
 //   status    per-timeline watermarks, backlog and lag
+//   triage / subscribe / notifications   triage events, webhook subscriptions, the delivery log
 // Errors are one line on stderr and a non-zero exit.
 import { createReadStream, statSync } from "node:fs";
 import { Readable } from "node:stream";
@@ -55,7 +56,7 @@ const USAGE = `usage: buildledger <command> [options]
   migrate
   ingest   <file|-> [--format json|ndjson|sarif|log] [--url http://host:port --token T | --direct]
            [--project P] [--stream S] [--cl N] [--build-id ID] [--path-prefix PREFIX] [--source-root DIR ...]
-  token    create <project> [--name NAME] [--create-project] | revoke <id|name> [--project P] | list [--project P]
+  token    create <project> [--name NAME] [--user PERSON] [--create-project] | revoke <id|name> [--project P] | list [--project P]
   backfill --project P [--stream main] --from CL --to CL [--chunk 50] [--no-wait]
   status   [--project P]
   retry    <snapshot-id> | --all [--project P]   re-queue failed snapshots (they keep their input)
@@ -66,6 +67,11 @@ const USAGE = `usage: buildledger <command> [options]
   changelists <file.json|->                 record CL metadata (author, description, submitted_at, files) from a VCS feed
   owners   --project P [--codeowners FILE [--path-prefix X]] [--rules FILE.json]   show or replace ownership rules
   suspects --project P --issue ID [--start-cl N] [--stream S]   changelists that may have introduced an issue
+  triage   [show [ID]] | <acknowledge|unacknowledge|assign|unassign|suppress|unsuppress|note|mark_fixed|unmark_fixed> ID
+           --project P [--stream S] [--assignee NAME] [--reason R] [--until-cl N] [--until TIME] [--note TEXT] [--cl N] [--id CLIENT_ID] [--as NAME]
+  subscribe --project P [--name N --url URL [--team T] [--path-prefix X] [--severities error,warning] [--kinds new,regression,resolved,suspect]
+           [--format json|slack] [--secret S] [--no-active]]   show or set webhook subscriptions
+  notifications --project P [--limit 20]   the delivery log (state, attempts, last error)
   renormalise --to 2 [--chunk 5000] [--no-wait]   move identities to normaliser v2 (jobs; needs a running worker)
   gate     --project P --cl N [--stream main] [--wait SECONDS] [--json] [--url URL --token T]
            exit code 0 pass, 1 fail, 2 not ready (after --wait) or error
@@ -207,7 +213,7 @@ async function cmdToken(pos: string[], f: Flags) {
   await withPool(f, async (pool) => {
     if (sub === "create") {
       if (!arg) throw new Error("token create: give the project");
-      const { token, row } = await createToken(pool, arg, str(f, "name") ?? `token-${Date.now()}`, { createProject: f["create-project"] === true });
+      const { token, row } = await createToken(pool, arg, str(f, "name") ?? `token-${Date.now()}`, { createProject: f["create-project"] === true, user: str(f, "user") });
       console.log(token);
       console.error(`created token ${row.token_id} "${row.name}" for project ${row.project}; it is shown only now`);
     } else if (sub === "revoke") {
@@ -371,6 +377,78 @@ async function cmdOwners(f: Flags) {
   });
 }
 
+// Triage from the command line acts directly on the database as its owner; the actor is
+// --as NAME (default $USER). Over HTTP, a personal token carries the name instead.
+async function cmdTriage(pos: string[], f: Flags) {
+  const [action, issue] = pos;
+  const project = str(f, "project");
+  if (!project) throw new Error("triage: --project is required");
+  const stream = str(f, "stream") ?? "main";
+  await withPool(f, async (pool) => {
+    const fail = (e: Error) => { throw new Error(`triage: ${e.message}`); };
+    if (!action || action === "show") {
+      const { rows } = await pool.query(
+        `select issue_id, acknowledged as ack, assignee, suppressed, suppress_reason, suppressed_until_cl as until_cl,
+                marked_fixed_cl as fixed_cl, regressed, note_count as notes, last_actor, last_event_at
+           from ledger.issue_triage where project = $1 and stream = $2 and ($3::bigint is null or issue_id = $3::bigint)
+          order by last_event_at desc limit 200`, [project, stream, issue ?? null]).catch(fail);
+      console.table(rows);
+      if (issue) {
+        const { rows: h } = await pool.query(
+          `select event_id, at, actor, action, coalesce(assignee, reason, note, fixed_cl::text) as detail
+             from ledger.issue_triage_event where project = $1 and stream = $2 and issue_id = $3::bigint order by event_id`,
+          [project, stream, issue]).catch(fail);
+        console.table(h);
+      }
+      return;
+    }
+    if (!issue) throw new Error(`triage ${action}: give the issue id`);
+    const ev: Record<string, unknown> = { project, stream, issue_id: issue, action };
+    for (const k of ["assignee", "reason", "note", "until", "id"]) if (str(f, k) !== undefined) ev[k] = str(f, k);
+    if (str(f, "until-cl") !== undefined) ev.until_cl = str(f, "until-cl");
+    if (str(f, "cl") !== undefined) ev.cl = str(f, "cl");
+    const actor = str(f, "as") ?? process.env.USER ?? "cli";
+    const { rows } = await pool.query("select ledger.record_triage($1::jsonb, $2) as r", [JSON.stringify(ev), actor]).catch(fail);
+    const r = rows[0].r[0];
+    console.log(`${r.duplicate ? "already recorded as" : "recorded"} event ${r.event_id} (${action} issue ${issue} by ${actor})`);
+  });
+}
+
+async function cmdSubscribe(f: Flags) {
+  const project = str(f, "project");
+  if (!project) throw new Error("subscribe: --project is required");
+  await withPool(f, async (pool) => {
+    const name = str(f, "name");
+    if (name) {
+      const list = (k: string) => (str(f, k) !== undefined ? str(f, k)!.split(",").map((x) => x.trim()).filter(Boolean) : undefined);
+      const sub = Object.fromEntries(Object.entries({
+        name, url: str(f, "url"), team: str(f, "team"), path_prefix: str(f, "path-prefix"), stream: str(f, "stream"),
+        severities: list("severities"), kinds: list("kinds"), secret: str(f, "secret"), format: str(f, "format"),
+        active: f.active === false ? false : undefined,
+      }).filter(([, v]) => v !== undefined));
+      const { rows } = await pool.query("select ledger.set_subscription($1, $2::jsonb, $3) as s", [project, JSON.stringify(sub), process.env.USER ?? "cli"])
+        .catch((e) => { throw new Error(`subscribe: ${(e as Error).message}`); });
+      if (rows[0].s.secret) console.error(`signing secret (shown once): ${rows[0].s.secret}`);
+    }
+    const { rows } = await pool.query(
+      `select name, team, path_prefix, array_to_string(severities, ',') as severities, array_to_string(kinds, ',') as kinds,
+              url_host, format, active from ledger.webhook_subscriptions where project = $1 order by name`, [project]);
+    console.table(rows);
+  });
+}
+
+async function cmdNotifications(f: Flags) {
+  const project = str(f, "project");
+  if (!project) throw new Error("notifications: --project is required");
+  await withPool(f, async (pool) => {
+    const { rows } = await pool.query(
+      `select outbox_id as id, subscription, cl, event_count as events, state, attempts, last_status as status,
+              left(last_error, 60) as last_error, delivered_at
+         from ledger.notification_log where project = $1 order by outbox_id desc limit $2`, [project, num(f, "limit", 20)]);
+    console.table(rows);
+  });
+}
+
 async function cmdSuspects(f: Flags) {
   const project = str(f, "project");
   const issue = str(f, "issue");
@@ -519,6 +597,9 @@ export async function main(argv: string[]) {
     case "changelists": return cmdChangelists(rest, flags);
     case "owners": return cmdOwners(flags);
     case "suspects": return cmdSuspects(flags);
+    case "triage": return cmdTriage(rest, flags);
+    case "subscribe": return cmdSubscribe(flags);
+    case "notifications": return cmdNotifications(flags);
     case "policy": return cmdPolicy(flags);
     case undefined: case "help": console.log(USAGE); return;
     default: throw new Error(`unknown command "${cmd}"\n${USAGE}`);

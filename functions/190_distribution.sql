@@ -51,6 +51,11 @@ as $$
     ('ledger_private.renormalise_run',    'local',       null, 'identity migration progress'),
     ('ledger_private.renormalise_timeline', 'local',     null, 'timelines an identity migration rebuilds'),
     ('ledger_private.worker_lease',       'local',       null, 'worker liveness'),
+    ('ledger_private.triage_event',       'local',       null, 'triage history (people''s writes; keyed by project, stream, issue)'),
+    ('ledger_private.subscription',       'local',       null, 'notification subscriptions'),
+    ('ledger_private.notification_outbox', 'local',      null, 'notifications to deliver, one per subscription and snapshot'),
+    ('ledger_private.notification_event', 'local',       null, 'events already notified (exactly once)'),
+    ('ledger_private.notification_attempt', 'local',     null, 'delivery attempts and their errors'),
     ('ledger_private.sql_state',          'local',       null, 'checksum of functions/ and sql/')
   ) v
 $$;

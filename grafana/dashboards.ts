@@ -7,6 +7,7 @@ import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as heatmap from "@grafana/grafana-foundation-sdk/heatmap";
+import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as statetimeline from "@grafana/grafana-foundation-sdk/statetimeline";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as trend from "@grafana/grafana-foundation-sdk/trend";
@@ -70,6 +71,18 @@ export const SQL = {
     from ledger.team_daily where project = ${v("project")} and stream = ${v("stream")}
       and (${v("team")} = '__all' or team = ${v("team")})
     order by 1, 2`,
+};
+
+/** The "my team" dashboard's panels (sql/360_my_team.sql); its team variable has no "All". */
+export const MY_TEAM_SQL = {
+  untriaged: `select open, untriaged, acknowledged, assigned, suppressed, regressed
+    from ledger.my_team_untriaged(${v("project")}, ${v("team")}, ${v("stream")})`,
+  byOwner: `select owner, team, open, errors, warnings, untriaged, suppressed
+    from ledger.my_team_open_by_owner(${v("project")}, ${v("team")}, ${v("stream")})`,
+  newWithSuspects: `select start_cl, started_at, severity, message, path, suspect_cl, suspect_author, suspect_rank, suspects, assignee, suppressed
+    from ledger.my_team_new_with_suspects(${v("project")}, ${v("team")}, 7, ${v("stream")})`,
+  regressions: `select start_cl, started_at, severity, message, path, previous_resolved_cl, marked_fixed_cl, is_open, suppressed
+    from ledger.my_team_regressions(${v("project")}, ${v("team")}, 30, ${v("stream")})`,
 };
 
 export const VARIABLES_SQL = {
@@ -147,8 +160,34 @@ export function overviewDashboard(): dashboard.Dashboard {
     .build();
 }
 
+export function myTeamDashboard(): dashboard.Dashboard {
+  return new dashboard.DashboardBuilder("buildledger: my team")
+    .uid("buildledger-my-team")
+    .tags(["buildledger", "triage"])
+    .description("One team's build issues at the latest built CL: who owns what, what is new this week and who may have caused it, regressions, and what nobody has triaged yet. Suppressed issues are flagged and left out of the counts.")
+    .time({ from: "now-30d", to: "now" })
+    .refresh("1m")
+    .withVariable(q("project", "Project", VARIABLES_SQL.project))
+    .withVariable(q("stream", "Stream", VARIABLES_SQL.stream))
+    .withVariable(q("team", "Team", VARIABLES_SQL.team))
+    .withPanel(new stat.PanelBuilder().title("Team ${team}: open, untriaged, suppressed")
+      .description("ledger.my_team_untriaged: open issues at the latest built CL (not suppressed), those without any triage event, acknowledged, assigned, suppressed, and regressions after being marked fixed.")
+      .withTarget(new PgQuery(MY_TEAM_SQL.untriaged)).graphMode(common.BigValueGraphMode.None)
+      .colorMode(common.BigValueColorMode.Value).height(5).span(24))
+    .withPanel(new table.PanelBuilder().title("Open issues by owner")
+      .description("ledger.my_team_open_by_owner: per owner (assignee, else the ownership rule's people, else the team): open, errors, warnings, untriaged, suppressed.")
+      .withTarget(new PgQuery(MY_TEAM_SQL.byOwner)).height(9).span(12))
+    .withPanel(new table.PanelBuilder().title("Regressions (last 30 days)")
+      .description("ledger.my_team_regressions: issues that came back after being resolved; those marked fixed first.")
+      .withTarget(new PgQuery(MY_TEAM_SQL.regressions)).height(9).span(12))
+    .withPanel(new table.PanelBuilder().title("New this week, with suspects")
+      .description("ledger.my_team_new_with_suspects: still open, started in the 7 days before the latest built CL, with the top-ranked suspect changelist and its author (ledger.suspects).")
+      .withTarget(new PgQuery(MY_TEAM_SQL.newWithSuspects)).height(12).span(24))
+    .build();
+}
+
 export function allDashboards(): Record<string, dashboard.Dashboard> {
-  return { "buildledger-overview.json": overviewDashboard() };
+  return { "buildledger-overview.json": overviewDashboard(), "buildledger-my-team.json": myTeamDashboard() };
 }
 
 export const renderDashboard = (d: dashboard.Dashboard) => JSON.stringify(d, null, 2) + "\n";

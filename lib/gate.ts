@@ -7,6 +7,8 @@ import { fromSqlError, InputError } from "./errors.js";
 export interface GateIssue {
   issue_id: number; hash: string; severity: string; category: string | null; path: string; message: string;
   kind: "new" | "regression"; flaky: boolean; flaky_score: number | null; blocking: boolean;
+  /** Suppressed by triage (sql/340_triage.sql): listed, never counted or blocking. */
+  suppressed?: boolean;
 }
 export interface GateResult {
   project: string; stream: string; cl: number | string; status: "pass" | "fail" | "not_ready";
@@ -58,11 +60,11 @@ export function renderGate(g: GateResult, maxIssues = 20): string {
   for (const r of g.reasons) out.push(`  - ${r}`);
   if (g.counts) {
     const c = g.counts;
-    out.push(`  new errors ${c.new_errors}, new warnings ${c.new_warnings}, regressions ${c.regressions}, flaky ${c.flaky}, blocking ${c.blocking}`);
+    out.push(`  new errors ${c.new_errors}, new warnings ${c.new_warnings}, regressions ${c.regressions}, flaky ${c.flaky}, blocking ${c.blocking}${c.suppressed ? `, suppressed ${c.suppressed}` : ""}`);
   }
   const issues = g.issues ?? [];
   for (const i of issues.slice(0, maxIssues)) {
-    const tags = [i.kind, i.blocking ? "blocking" : "not blocking", i.flaky ? `flaky ${i.flaky_score}` : ""].filter(Boolean).join(", ");
+    const tags = [i.kind, i.blocking ? "blocking" : "not blocking", i.flaky ? `flaky ${i.flaky_score}` : "", i.suppressed ? "suppressed" : ""].filter(Boolean).join(", ");
     out.push(`  ${i.severity.padEnd(7)} ${i.path}: ${i.message}  [issue ${i.issue_id}; ${tags}]`);
   }
   if (issues.length > maxIssues) out.push(`  … and ${issues.length - maxIssues} more (--json for all)`);

@@ -129,9 +129,30 @@ try {
     cleanup.push(() => srv.close());
     const w = await startWorker({ databaseUrl: url, handleSignals: false, log: () => {} });
     cleanup.push(() => w.stop());
+    // A local webhook receiver for the demo subscription: checks the HMAC signature and
+    // prints what arrived (a real receiver would also ignore an Idempotency-Key it has seen).
+    const { DEMO_WEBHOOK_SECRET, seedSubscriptionDemo, seedTriageDemo } = await import("../lib/demo-triage.js");
+    const { signBody } = await import("../worker/notify.js");
+    await srv.app.register(async (scope) => {
+      scope.addContentTypeParser("application/json", { parseAs: "string" }, (_r, body, done) => done(null, body));
+      scope.post("/demo/webhook", async (req) => {
+        const body = String(req.body);
+        const ok = req.headers["x-buildledger-signature"] === signBody(DEMO_WEBHOOK_SECRET, body);
+        const m = JSON.parse(body) as { cl: number; counts: Record<string, number> };
+        log(`demo webhook: CL ${m.cl} ${JSON.stringify(m.counts)} (signature ${ok ? "ok" : "BAD"}, key ${req.headers["idempotency-key"]})`);
+        return { ok };
+      });
+    });
     await srv.app.listen({ port, host: "127.0.0.1" });
     const token = await demoToken(pool, url);
     const base = `http://127.0.0.1:${port}`;
+    const triaged = await seedTriageDemo(pool);
+    await seedSubscriptionDemo(pool, `${base}/demo/webhook`);
+    // the latest atlas snapshot notifies the demo subscription (once: the outbox key is per snapshot)
+    const { rows: [queued] } = await pool.query(
+      `select ledger_private.notify_snapshot(max(snapshot_id)) as n from ledger.snapshot
+        where project = 'atlas' and cl = (select max(cl) from ledger.snapshot where project = 'atlas' and state = 'done')`);
+    if (triaged || queued.n) log(`demo triage: ${triaged} new triage events, ${queued.n} notification(s) queued for the demo webhook`);
     const psqlUrl = url.replace(/^postgres:/, "postgresql:");
     console.log(`
 buildledger is running.
@@ -150,6 +171,8 @@ Ingest    curl -s ${base}/v1/reports -H 'authorization: Bearer ${token}' -H 'con
           (a partial build vouching only for audio/demo: one new error, nothing else changes;
            the demo token is kept in .data/ and reused; more with: npx buildledger token create <project>)
 Gate      npx buildledger gate --project atlas --cl ${Number(latest.cl) + 1} --wait 30
+Triage    psql: select issue_id, acknowledged, assignee, suppressed, suppress_reason, regressed from ledger.issue_triage;
+          select * from ledger.notification_log;   (the demo webhook prints deliveries here)
 
 Health    ${base}/healthz   ${base}/readyz   ${base}/metrics
 Grafana   docker compose up   (then http://localhost:3000, dashboards in the "buildledger" folder; see README)

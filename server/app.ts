@@ -226,13 +226,13 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
    * one project), before any byte of the body is read. Returns the token's project,
    * or undefined when authentication is off.
    */
-  const authenticate = async (req: FastifyRequest): Promise<{ project: string; tokenId: number } | undefined> => {
+  const authenticate = async (req: FastifyRequest): Promise<{ project: string; tokenId: number; user: string | null } | undefined> => {
     if (!requireAuth) return undefined;
     const token = bearer(req);
     if (!token) throw new HttpError(401, "authorization: missing ingest token (Authorization: Bearer <token>)", { "www-authenticate": "Bearer" });
     const check = await checkToken(pool, token);
     if (!check.ok) throw new HttpError(401, `authorization: ${check.reason === "revoked" ? "this token was revoked" : "unknown token"}`, { "www-authenticate": "Bearer" });
-    return { project: check.project, tokenId: check.tokenId };
+    return { project: check.project, tokenId: check.tokenId, user: check.user };
   };
   const requireProject = (tokenProject: string | undefined, project: string | undefined) => {
     if (tokenProject !== undefined && project !== undefined && project !== tokenProject) {
@@ -417,6 +417,75 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
       const rows = await sqlCall("select ledger.set_owner_rules($1, $2::jsonb, true) as n", [project, JSON.stringify(rules)]);
       return { project, rules: rows[0].n };
     });
+  });
+
+  // ---- triage and notifications (issue 12, parts 4-5) -----------------------------------
+  // Writes need a token of the project that carries a user name (`buildledger token
+  // create P --user NAME`): the events record that name. Without authentication (dev
+  // mode, --no-auth) the actor is the X-Buildledger-User header, else 401.
+  const actorOf = (req: FastifyRequest, auth: Awaited<ReturnType<typeof authenticate>>) => {
+    if (auth) {
+      if (!auth.user) throw new HttpError(403, "authorization: this token carries no user name; triage needs a personal token (buildledger token create <project> --user NAME)");
+      return auth.user;
+    }
+    const h = req.headers["x-buildledger-user"];
+    const u = (Array.isArray(h) ? h[0] : h)?.trim();
+    if (!u) throw new HttpError(401, "authorization: triage needs a personal token (or, with authentication off, an X-Buildledger-User header)");
+    return u;
+  };
+  app.post("/v1/triage", { bodyLimit: 16 * 1024 * 1024 }, async (req) => {
+    const body = req.body as unknown;
+    const list = Array.isArray(body) ? body : body && typeof body === "object" && Array.isArray((body as { events?: unknown }).events)
+      ? (body as { events: unknown[] }).events : body && typeof body === "object" ? [body] : undefined;
+    if (!list) throw new InputError("events", "expected a triage event, an array of them, or {\"events\": [...]}");
+    const auth = await authenticate(req);
+    const actor = actorOf(req, auth);
+    list.forEach((e, i) => {
+      const p = (e as { project?: unknown } | null)?.project;
+      if (auth && typeof p === "string" && p !== auth.project) {
+        throw new HttpError(403, `events[${i}].project: this token may triage "${auth.project}", not "${p}"`);
+      }
+    });
+    const rows = await sqlCall("select ledger.record_triage($1::jsonb, $2) as r", [JSON.stringify(list), actor]);
+    return { actor, events: rows[0].r };
+  });
+  app.get("/v1/triage", async (req) => {
+    const q = (req.query ?? {}) as Record<string, string | undefined>;
+    const project = projectParam(q);
+    const stream = q.stream?.trim() || "main";
+    if (!/^\d{1,18}$/.test(q.issue_id ?? "")) throw new InputError("issue_id", "expected an issue id");
+    await mayUse(req, project);
+    const [state] = await sqlCall("select * from ledger.issue_triage where project = $1 and stream = $2 and issue_id = $3::bigint",
+      [project, stream, q.issue_id]);
+    const history = await sqlCall(
+      `select event_id, action, actor, at, assignee, reason, until_cl, until_at, note, fixed_cl, client_id
+         from ledger.issue_triage_event where project = $1 and stream = $2 and issue_id = $3::bigint order by event_id`,
+      [project, stream, q.issue_id]);
+    return { project, stream, issue_id: Number(q.issue_id), state: state ?? null, history };
+  });
+  app.get("/v1/subscriptions", async (req) => {
+    const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
+    await mayUse(req, project);
+    return sqlCall("select * from ledger.webhook_subscriptions where project = $1 order by name", [project]);
+  });
+  app.put("/v1/subscriptions", { bodyLimit: 1024 * 1024 }, async (req) => {
+    const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
+    const auth = await mayUse(req, project);
+    const actor = actorOf(req, auth);
+    if (!req.body || typeof req.body !== "object" || Array.isArray(req.body)) {
+      throw new InputError("subscription", "expected a JSON object {name, url, team?, path_prefix?, severities?, kinds?, secret?, format?}");
+    }
+    const rows = await sqlCall("select ledger.set_subscription($1, $2::jsonb, $3) as s", [project, JSON.stringify(req.body), actor]);
+    return rows[0].s;
+  });
+  app.get("/v1/notifications", async (req) => {
+    const q = (req.query ?? {}) as Record<string, string | undefined>;
+    const project = projectParam(q);
+    await mayUse(req, project);
+    return sqlCall(
+      `select outbox_id, subscription, stream, cl, snapshot_id, idempotency_key, event_count, state, attempts, last_status,
+              last_error, created_at, delivered_at
+         from ledger.notification_log where project = $1 order by outbox_id desc limit 200`, [project]);
   });
 
   // ---- operations --------------------------------------------------------------------

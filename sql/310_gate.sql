@@ -7,6 +7,10 @@
 -- (ledger.gate_policy): new errors, new warnings, regressions (new at c after an
 -- earlier interval) and per-path thresholds of open issues fail the gate; flaky
 -- issues (ledger.flaky_issues) are listed but never fail it unless flaky_blocks.
+-- Suppressed issues (ledger.suppressed_at: triage, sql/340_triage.sql) are listed with
+-- suppressed = true and counted under 'suppressed', never in the other counts, never
+-- blocking, and not in the thresholds' open counts; when the suppression expires they
+-- count again.
 -- Not ready while no build reported c, or any snapshot at or before c is still
 -- unprocessed or failed (its content could change what is new at c).
 
@@ -27,6 +31,7 @@ declare
   v_counts jsonb;
   v_breaches jsonb;
   v_blocking int;
+  v_suppressed bigint[];
 begin
   perform ledger_private.require_timeline(gate.project, gate.stream);
   perform ledger_private.require_cl('cl', gate.cl);
@@ -48,11 +53,13 @@ begin
       'policy', v_policy);
   end if;
 
+  v_suppressed := array(select s.issue_id from ledger.suppressed_at(gate.project, gate.cl, gate.stream) s);
   with new_at as materialized (
     select i.issue_id, ii.hash, ii.severity, ii.category, ii.message, ii.path,
            exists (select 1 from ledger.issue_presence_interval e
                     where e.issue_id = i.issue_id and e.project = gate.project and e.stream = gate.stream
-                      and e.start_cl < gate.cl) as regression
+                      and e.start_cl < gate.cl) as regression,
+           i.issue_id = any(v_suppressed) as suppressed
       from ledger.issue_presence_interval i
       join ledger.issue_instance ii on ii.issue_id = i.issue_id
      where i.project = gate.project and i.stream = gate.stream and i.start_cl = gate.cl
@@ -61,7 +68,7 @@ begin
   flaky as materialized (
     select f.issue_id, f.score from ledger_private.flaky_scores(gate.project, gate.stream, gate.cl,
              (v_policy->>'flaky_window')::int, (v_policy->>'flaky_min_flips')::int,
-             array(select n.issue_id from new_at n)) f
+             array(select n.issue_id from new_at n where not n.suppressed)) f
      where f.score >= (v_policy->>'flaky_min_score')::numeric
   ),
   judged as (
@@ -69,21 +76,23 @@ begin
            ((n.severity = 'error' and (v_policy->>'fail_on_new_errors')::boolean)
             or (n.severity = 'warning' and (v_policy->>'fail_on_new_warnings')::boolean)
             or (n.regression and (v_policy->>'fail_on_regressions')::boolean))
-           and (f.issue_id is null or (v_policy->>'flaky_blocks')::boolean) as blocking
+           and (f.issue_id is null or (v_policy->>'flaky_blocks')::boolean) and not n.suppressed as blocking
       from new_at n left join flaky f on f.issue_id = n.issue_id
   )
   select jsonb_build_object(
-           'new_errors', count(*) filter (where j.severity = 'error'),
-           'new_warnings', count(*) filter (where j.severity = 'warning'),
-           'regressions', count(*) filter (where j.regression),
+           'new_errors', count(*) filter (where j.severity = 'error' and not j.suppressed),
+           'new_warnings', count(*) filter (where j.severity = 'warning' and not j.suppressed),
+           'regressions', count(*) filter (where j.regression and not j.suppressed),
            'flaky', count(*) filter (where j.flaky_score is not null),
-           'blocking', count(*) filter (where j.blocking)),
+           'blocking', count(*) filter (where j.blocking),
+           'suppressed', count(*) filter (where j.suppressed)),
          coalesce(jsonb_agg(jsonb_build_object(
            'issue_id', j.issue_id, 'hash', encode(j.hash, 'hex'), 'severity', j.severity, 'category', j.category,
            'path', j.path, 'message', j.message, 'kind', case when j.regression then 'regression' else 'new' end,
-           'flaky', j.flaky_score is not null, 'flaky_score', j.flaky_score, 'blocking', j.blocking)
+           'flaky', j.flaky_score is not null, 'flaky_score', j.flaky_score, 'blocking', j.blocking,
+           'suppressed', j.suppressed)
            order by j.blocking desc, j.severity, j.path, j.issue_id) filter (where j.blocking or j.flaky_score is not null
-                                                                              or j.regression or j.severity = 'error'), '[]'),
+                                                                              or j.regression or j.severity = 'error' or j.suppressed), '[]'),
          count(*) filter (where j.blocking)
     into v_counts, v_issues, v_blocking
     from judged j;
@@ -115,6 +124,7 @@ begin
        where i.project = gate.project and i.stream = gate.stream
          and i.start_cl <= gate.cl and (i.resolved_cl is null or i.resolved_cl > gate.cl)
          and ledger.path_covered(ii.path, array[t->>'path_prefix'])
+         and not i.issue_id = any(v_suppressed)
          and (t->>'severity' = 'any' or ii.severity = t->>'severity')) o
    where o.n > (t->>'max_open')::int;
   select v_reasons || coalesce(array_agg(format('%s open %s issue(s) under %s (at most %s allowed)',
@@ -131,4 +141,4 @@ begin
 end
 $$;
 comment on function ledger.gate(text, bigint, text) is
-  'The quality gate for CL cl of (project, stream) as JSON: status pass, fail or not_ready, the reasons, counts of new errors, new warnings, regressions and flaky issues, threshold breaches and the offending issues, judged against ledger.gate_policy(project). Not ready while CL cl has no build or a snapshot at or before it is unprocessed or failed.';
+  'The quality gate for CL cl of (project, stream) as JSON: status pass, fail or not_ready, the reasons, counts of new errors, new warnings, regressions and flaky issues, threshold breaches and the offending issues (suppressed ones flagged and counted apart, never blocking), judged against ledger.gate_policy(project). Not ready while CL cl has no build or a snapshot at or before it is unprocessed or failed.';

@@ -3,6 +3,8 @@
 --                       tokens, read snapshot status, health and metrics, the gate;
 --   buildledger_worker  what the job runner does: process snapshots, backfill chunks,
 --                       job bookkeeping, leases, sweeps, and graphile-worker's queue.
+--   buildledger_triage  people's triage and notification settings: record triage
+--                       events, set subscriptions (the HTTP server is a member).
 -- The server and worker switch to these roles for every connection (startup option
 -- `-c role=…`, lib/db.ts), or log in as members of them (INGEST_DATABASE_URL,
 -- WORKER_DATABASE_URL). The owner that runs migrations is used by nothing else.
@@ -14,6 +16,9 @@ begin
   end if;
   if not exists (select 1 from pg_roles where rolname = 'buildledger_worker') then
     create role buildledger_worker nologin;
+  end if;
+  if not exists (select 1 from pg_roles where rolname = 'buildledger_triage') then
+    create role buildledger_triage nologin;
   end if;
 end
 $$;
@@ -28,3 +33,4 @@ end
 $$;
 comment on role buildledger_ingest is 'buildledger HTTP server: stages reports and uploads, checks tokens, reads status; nothing else.';
 comment on role buildledger_worker is 'buildledger job runner: processes snapshots, backfills, keeps leases and graphile-worker''s queue; nothing else.';
+comment on role buildledger_triage is 'buildledger triage: records triage events and sets notification subscriptions; nothing else.';

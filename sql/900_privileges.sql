@@ -75,8 +75,20 @@ grant execute on function
   ledger.suspects(text, bigint, bigint, text),
   ledger.owner_of(text, text),
   ledger.issue_owners(text, bigint, text),
-  ledger_private.owner_pattern_regex(text)
+  ledger_private.owner_pattern_regex(text),
+  ledger.suppressed_at(text, bigint, text),
+  ledger.open_issues_triaged(text, bigint, text),
+  ledger.triage_counts(text, bigint, text),
+  ledger.my_team_open_by_owner(text, text, text),
+  ledger.my_team_new_with_suspects(text, text, integer, text),
+  ledger.my_team_regressions(text, text, integer, text),
+  ledger.my_team_untriaged(text, text, text),
+  ledger_private.head_cl(text, text)
 to buildledger_reader;
+-- triage state is derived from the event log, which readers may see (subscriptions
+-- and the outbox hold secrets: readers get them only through ledger.webhook_subscriptions and
+-- ledger.notification_log, which leave the secret, the URL's path and the body out)
+grant select on ledger_private.triage_event to buildledger_reader;
 grant select on ledger_private.issue_hash_alias, ledger_private.source_root, ledger_private.changelist_file,
   ledger_private.owner_rule to buildledger_reader;
 -- the gate policy is not secret: readers (Grafana, GraphQL) see what the gate applies
@@ -94,9 +106,19 @@ alter function ledger_private.renormalise_rekey(bigint, bigint, bigint) security
 alter function ledger_private.renormalise_plan_rebuilds(bigint) security definer;
 alter function ledger_private.renormalise_rebuild(bigint, text, text) security definer;
 alter function ledger_private.storage_maintenance() security definer;
+-- (triage and notification entry points are declared security definer in their files)
+
+-- triage: people's writes ------------------------------------------------------------
+grant usage on schema ledger to buildledger_triage;
+grant buildledger_reader to buildledger_triage;
+grant execute on function
+  ledger.record_triage(jsonb, text),
+  ledger.set_subscription(text, jsonb, text)
+to buildledger_triage;
 
 -- the HTTP server ------------------------------------------------------------------------
 grant buildledger_reader to buildledger_ingest;           -- GraphQL runs as the reader anyway
+grant buildledger_triage to buildledger_ingest;           -- POST /v1/triage, PUT /v1/subscriptions (tokens with a user)
 grant usage on schema graphile_worker, graphile_migrate to buildledger_ingest;
 grant execute on function
   ledger.stage_report(jsonb),
@@ -126,7 +148,11 @@ grant execute on function
   ledger_private.renormalise_rekey(bigint, bigint, bigint),
   ledger_private.renormalise_plan_rebuilds(bigint),
   ledger_private.renormalise_rebuild(bigint, text, text),
-  ledger_private.storage_maintenance()
+  ledger_private.storage_maintenance(),
+  ledger_private.enqueue_notify(bigint),
+  ledger_private.notify_snapshot(bigint),
+  ledger_private.delivery_get(bigint),
+  ledger_private.delivery_record(bigint, integer, integer, integer, text)
 to buildledger_worker;
 grant select, insert, update, delete on ledger_private.worker_lease to buildledger_worker;
 -- graphile-worker's own queue (its run() locks, completes and fails jobs with SQL)

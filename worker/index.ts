@@ -2,6 +2,8 @@
 //   process_snapshot {snapshot_id}           one staged report → ledger (per timeline queue)
 //   backfill_chunk   {backfill_id, from_cl, to_cl}   re-process a CL range chunk
 //   refresh_team_daily {project, stream}      recompute the daily team metrics of marked days (debounced)
+//   notify_snapshot  {snapshot_id}           queue one notification per matching subscription (after processing)
+//   deliver_notification {outbox_id}         POST one stored, signed message to its webhook (retried with backoff)
 // Each job's SQL is idempotent, so a retry after a crash between the SQL commit and
 // the job's completion changes nothing. Jobs of one timeline share a named queue and
 // run one at a time; other timelines run in parallel, so one project's backlog or
@@ -19,6 +21,7 @@ import { EventEmitter } from "node:events";
 import { run, type Runner, type Task, type TaskList, type WorkerEvents } from "graphile-worker";
 import { quietLogger } from "../lib/migrate.js";
 import { serviceConnection } from "../lib/db.js";
+import { deliverNotification, notifySnapshot } from "./notify.js";
 
 export interface WorkerOptions {
   databaseUrl: string;
@@ -51,6 +54,10 @@ export function taskList(log: NonNullable<WorkerOptions["log"]>): TaskList {
       throw e;
     }
     log("processed snapshot", { snapshot_id: id, ms: Date.now() - t0 });
+    // After the commit: notifications are computed by their own job (idempotent per
+    // content version). A crash before this line re-runs the task, whose processing
+    // is then a no-op, and this line adds the job.
+    await helpers.withPgClient((c) => c.query("select ledger_private.enqueue_notify($1)", [id]));
   };
   const backfillChunk: Task = async (payload, helpers) => {
     const p = payload as { backfill_id: number; from_cl: number; to_cl: number };
@@ -82,7 +89,8 @@ export function taskList(log: NonNullable<WorkerOptions["log"]>): TaskList {
     log("renormalise: timeline rebuilt", p);
   };
   return { process_snapshot: processSnapshot, backfill_chunk: backfillChunk, refresh_team_daily: refreshTeamDaily,
-           renormalise_rekey: renormaliseRekey, renormalise_plan_rebuilds: renormalisePlan, renormalise_rebuild: renormaliseRebuild };
+           renormalise_rekey: renormaliseRekey, renormalise_plan_rebuilds: renormalisePlan, renormalise_rebuild: renormaliseRebuild,
+           notify_snapshot: notifySnapshot(log), deliver_notification: deliverNotification(log) };
 }
 
 /**
