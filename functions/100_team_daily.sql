@@ -150,7 +150,11 @@ begin
   end if;
   insert into ledger_private.team_daily_dirty (project, stream, day)
   select p_project, p_stream, d from unnest(p_days) d;
+  -- its own queue per timeline: two refreshes of one timeline never run at once (a job
+  -- still locked by a worker that died gets a second job under the same key, and the
+  -- two would contend for the same rows); a timeline's refreshes take one worker slot at most
   perform graphile_worker.add_job('refresh_team_daily', json_build_object('project', p_project, 'stream', p_stream),
+            queue_name => 'team_daily:' || p_project || '/' || p_stream,
             job_key => format('refresh_team_daily:%s/%s', p_project, p_stream), job_key_mode => 'preserve_run_at',
             run_at => now() + interval '2 seconds', max_attempts => 10);
 end

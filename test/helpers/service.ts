@@ -24,10 +24,20 @@ export async function token(databaseUrl: string, project: string, name = "test")
 }
 
 /** Starts `buildledger worker` as a child process (the real CLI entry point). */
-export function spawnWorker(databaseUrl: string, extraArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [path.join(ROOT, "bin", "buildledger.js"), "worker", ...extraArgs], {
+/**
+ * A `buildledger worker` process. Its stdout and stderr are always read (into a tail
+ * of the last 64 KB, `outputTail`): on Linux a write to a full pipe blocks the writer,
+ * so an unread pipe would freeze the worker once its logs filled the pipe buffer.
+ */
+export function spawnWorker(databaseUrl: string, extraArgs: string[] = []): ChildProcess & { outputTail: () => string } {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "buildledger.js"), "worker", ...extraArgs], {
     env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ["ignore", "pipe", "pipe"],
   });
+  let tail = "";
+  const keep = (c: Buffer) => { tail = (tail + c.toString("utf8")).slice(-65536); };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  return Object.assign(child, { outputTail: () => tail });
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
