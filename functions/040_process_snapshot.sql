@@ -48,6 +48,7 @@ declare
   v_filter text[];
   v_head boolean;
   v_nsnaps int;
+  v_only_this boolean;      -- this snapshot is the only applied one at c that covers anything
   v_p_full bigint;
   v_n_full bigint;
   v_partial_neighbours boolean;
@@ -175,6 +176,7 @@ begin
   select v_id, v_s.received_seq, v_s.covered_paths
    where v_s.covered_paths is null or cardinality(v_s.covered_paths) > 0;
   get diagnostics v_nsnaps = row_count;
+  v_only_this := v_nsnaps = 1 and exists (select 1 from _bl_snaps where _bl_snaps.snapshot_id = v_id);
 
   -- paths whose state at c can have changed: covered by a snapshot at c now, or by
   -- this snapshot before
@@ -226,7 +228,7 @@ begin
   -- presence at c: the latest applied snapshot at c that covers the path decides
   if v_nsnaps = 0 then
     update _bl_aff set c_in = false, pres_c = false;
-  elsif v_nsnaps = 1 and exists (select 1 from _bl_snaps where _bl_snaps.snapshot_id = v_id) then
+  elsif v_only_this then
     -- the only snapshot at c that covers anything is this one: its issues are in _bl_raw
     update _bl_aff a
        set c_in = s.covered is null or ledger.path_covered(a.path, s.covered),
@@ -248,7 +250,7 @@ begin
   end if;
 
   if not v_partial_neighbours then
-    if not (v_nsnaps = 1 and exists (select 1 from _bl_snaps where _bl_snaps.snapshot_id = v_id)) then
+    if not v_only_this then
       update _bl_aff set p = v_p_full, n = v_n_full;   -- (else the branch above set them)
     end if;
   else

@@ -8,22 +8,12 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/migrate.js";
 import { drainQueue, startWorker } from "../worker/index.js";
-import { cloneDatabase, intervalsOffSpec } from "./helpers/db.js";
+import { databasePool, intervalsOffSpec } from "./helpers/db.js";
 import { spawnWorker, waitFor } from "./helpers/service.js";
 
-const dbs: Awaited<ReturnType<typeof cloneDatabase>>[] = [];
-const pools: pg.Pool[] = [];
-async function freshDb() {
-  const db = await cloneDatabase();
-  dbs.push(db);
-  const pool = new pg.Pool({ connectionString: db.url, max: 3 }).on("error", () => {});
-  pools.push(pool);
-  return { ...db, pool };
-}
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  for (const d of dbs) await d.drop();
-});
+const databases = databasePool();
+const freshDb = () => databases.fresh();
+afterAll(() => databases.closeAll());
 
 /** A history with a large CL in the middle, so that processing it takes seconds. */
 function history(project: string) {

@@ -11,7 +11,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../worker/index.js";
 import { signBody } from "../worker/notify.js";
-import { cloneDatabase } from "./helpers/db.js";
+import { databasePool } from "./helpers/db.js";
 import { spawnWorker, waitFor } from "./helpers/service.js";
 
 interface Received { key: string; signature: string; body: string; path: string }
@@ -42,19 +42,9 @@ const verify = (secret: string, r: Received) => {
   return expected.length === given.length && timingSafeEqual(expected, given);
 };
 
-const dbs: Awaited<ReturnType<typeof cloneDatabase>>[] = [];
-const pools: pg.Pool[] = [];
-async function freshDb() {
-  const db = await cloneDatabase();
-  dbs.push(db);
-  const pool = new pg.Pool({ connectionString: db.url, max: 3 }).on("error", () => {});
-  pools.push(pool);
-  return { ...db, pool };
-}
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  for (const d of dbs) await d.drop();
-});
+const databases = databasePool();
+const freshDb = () => databases.fresh();
+afterAll(() => databases.closeAll());
 
 const SECRET = "test-secret-0123456789abcdef";
 const issues = (n: number, team = "audio", from = 0) => Array.from({ length: n }, (_, i) => ({

@@ -5,23 +5,13 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../worker/index.js";
-import { cloneDatabase } from "./helpers/db.js";
+import { databasePool } from "./helpers/db.js";
 import { rng } from "./helpers/random.js";
 import { waitFor } from "./helpers/service.js";
 
-const dbs: Awaited<ReturnType<typeof cloneDatabase>>[] = [];
-const pools: pg.Pool[] = [];
-async function freshDb() {
-  const db = await cloneDatabase();
-  dbs.push(db);
-  const pool = new pg.Pool({ connectionString: db.url, max: 3 }).on("error", () => {});
-  pools.push(pool);
-  return { ...db, pool };
-}
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  for (const d of dbs) await d.drop();
-});
+const databases = databasePool();
+const freshDb = () => databases.fresh();
+afterAll(() => databases.closeAll());
 
 /** Base issues whose messages carry context that v1 keeps and v2 drops. */
 const BASES = [

@@ -37,3 +37,25 @@ export async function cloneDatabase(prefix = "bltest"): Promise<{ url: string; d
     drop: () => dropDatabase(SERVER_URL, name),
   };
 }
+
+/**
+ * Cloned databases with a small pool each, for test files that need several: call
+ * `fresh()` per database and `closeAll` in afterAll (pools end, databases drop).
+ */
+export function databasePool() {
+  const dbs: Awaited<ReturnType<typeof cloneDatabase>>[] = [];
+  const pools: pg.Pool[] = [];
+  return {
+    async fresh() {
+      const db = await cloneDatabase();
+      dbs.push(db);
+      const pool = new pg.Pool({ connectionString: db.url, max: 3 }).on("error", () => {});
+      pools.push(pool);
+      return { ...db, pool };
+    },
+    async closeAll() {
+      for (const p of pools) await p.end();
+      for (const d of dbs) await d.drop();
+    },
+  };
+}
