@@ -5,11 +5,12 @@
 
 create or replace function ledger.normalise_path(p_path text)
 returns text
-language sql immutable strict parallel safe
+language sql immutable parallel safe
 as $$
   select nullif(
     btrim(
-      regexp_replace(replace(p_path, E'\\', '/'), '/{2,}', '/', 'g'),
+      case when strpos(p_path, '//') = 0 and strpos(p_path, E'\\') = 0 then p_path  -- (nothing to replace)
+           else regexp_replace(replace(p_path, E'\\', '/'), '/{2,}', '/', 'g') end,
       E' \t\r\n\f\x0B/'),
     '')
 $$;
@@ -53,7 +54,7 @@ comment on function ledger.issue_hash(text, text) is
 
 create or replace function ledger.canonical_severity(p_severity text)
 returns text
-language sql immutable strict parallel safe
+language sql immutable parallel safe
 as $$
   select case lower(btrim(p_severity))
     when 'error' then 'error' when 'fatal' then 'error'

@@ -64,5 +64,15 @@ as $$
   select case p_version when 2 then ledger.issue_hash_v2(ledger.normalise_message_v2(p_message), p_path)
                         else ledger.issue_hash(ledger.normalise_message(p_message), p_path) end
 $$;
+create or replace function ledger.issue_hash_normalised_as(p_normalised_message text, p_path text, p_version smallint)
+returns bytea
+language sql immutable strict parallel safe
+as $$
+  select case p_version when 2 then ledger.issue_hash_v2(p_normalised_message, p_path)
+                        else ledger.issue_hash(p_normalised_message, p_path) end
+$$;
+comment on function ledger.issue_hash_normalised_as(text, text, smallint) is
+  'An issue''s identity from its message already normalised under normaliser version p_version (1 or 2) and its normalised path: ledger.issue_hash_as without the normalising.';
+
 comment on function ledger.issue_hash_as(text, text, smallint) is
   'An issue''s identity from its raw message and normalised path under normaliser version p_version (1 or 2).';

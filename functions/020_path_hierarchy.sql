@@ -73,7 +73,8 @@ $$;
 
 drop trigger if exists _100_fill on ledger_private.path_node;
 create trigger _100_fill before insert on ledger_private.path_node
-  for each row execute function ledger_private.tg_path_node__fill();
+  for each row when (new.parent_id is null or new.depth is null or new.name is null)
+  execute function ledger_private.tg_path_node__fill();
 
 drop trigger if exists _200_closure on ledger_private.path_node;
 create trigger _200_closure after insert on ledger_private.path_node
@@ -87,37 +88,42 @@ set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
 declare
+  v_new text[];
   v_depth int;
-  v_max int;
 begin
   /* Every prefix of every path, one insert per depth so parents always exist
      (with their closure rows) before their children; within a depth in one global
-     order, so concurrent sessions never wait on each other in a cycle. */
-  create temp table if not exists _bl_prefix (
-    path text collate "C" primary key, parent text collate "C", name text collate "C", depth int)
-    on commit delete rows;
-  truncate _bl_prefix;
-  -- a path that exists has all its ancestors: only new paths are expanded (one
-  -- index probe per path through = any(), not a scan of path_node)
-  insert into _bl_prefix
-  select distinct on (prefix) prefix, parent, s[d], d
-    from (select s, d, array_to_string(s[1:d], '/') collate "C" as prefix,
-                 case when d > 1 then array_to_string(s[1:d - 1], '/') end collate "C" as parent
-            from (select string_to_array(p, '/') as s
+     order, so concurrent sessions never wait on each other in a cycle. Existing
+     paths are found by index probes (= any()), never by scanning path_node, so the
+     cost follows the number of given paths, not the size of the hierarchy. */
+  -- the prefixes of the paths that do not exist yet (an existing path has all its
+  -- ancestors, so only new paths are expanded) ...
+  select array_agg(distinct y.prefix) into v_new
+    from (select array_to_string(x.s[1:d], '/') collate "C" as prefix
+            from (select string_to_array(newp.p, '/') as s
                     from (select p::text collate "C" as p from unnest(p_paths) p
                           except
                           select e.path from ledger_private.path_node e where e.path = any(p_paths::text[])) newp) x
-            cross join lateral generate_series(1, array_length(s, 1)) d) y
-   order by prefix;
-  delete from _bl_prefix x where exists (select 1 from ledger_private.path_node n where n.path = x.path);
-  select max(depth) into v_max from _bl_prefix;
-  for v_depth in 1 .. coalesce(v_max, 0) loop
+           cross join lateral generate_series(1, array_length(x.s, 1)) d) y;
+  if v_new is null then
+    return;
+  end if;
+  -- ... minus the prefixes that exist
+  select array_agg(z.p order by z.p) into v_new
+    from (select p::text collate "C" as p from unnest(v_new) p
+          except
+          select e.path from ledger_private.path_node e where e.path = any(v_new)) z;
+  for v_depth in select distinct octet_length(p) - octet_length(replace(p, '/', '')) + 1
+                   from unnest(v_new) p order by 1 loop
     insert into ledger_private.path_node (path, parent_id, name, depth)
-    select x.path, pn.path_node_id, x.name, x.depth
-      from _bl_prefix x
-      left join ledger_private.path_node pn on pn.path = x.parent
-     where x.depth = v_depth
-     order by x.path
+    select x.p, pn.path_node_id,
+           case when v_depth = 1 then x.p else substr(x.p, length(x.p) - strpos(reverse(x.p), '/') + 2) end,
+           v_depth
+      from unnest(v_new) x(p)
+      left join ledger_private.path_node pn
+        on v_depth > 1 and pn.path = left(x.p, length(x.p) - strpos(reverse(x.p), '/')) collate "C"
+     where octet_length(x.p) - octet_length(replace(x.p, '/', '')) + 1 = v_depth
+     order by x.p collate "C"
     on conflict (path) do nothing;
   end loop;
 end

@@ -15,6 +15,11 @@
 --     timeline's horizon) is refused: presence at it could not be decided again.
 
 
+-- signatures of earlier versions (a re-run must not leave an ambiguous overload)
+drop function if exists ledger_private.stage_core(jsonb, bytea, boolean);
+drop function if exists ledger_private.stage(jsonb, boolean);
+drop function if exists ledger_private.issue_npath(jsonb);
+
 create or replace function ledger_private.parse_timestamptz(p_field text, p_value jsonb)
 returns timestamptz
 language plpgsql stable
@@ -85,7 +90,8 @@ $$;
 comment on function ledger_private.ensure_timeline(text, text) is
   'The compact id of a timeline, creating the timeline (and its processing progress row) when it does not exist yet.';
 
-create or replace function ledger_private.stage_core(p_report jsonb, p_hash bytea, p_enqueue boolean)
+create or replace function ledger_private.stage_core(p_report jsonb, p_hash bytea, p_enqueue boolean,
+                                                    p_persist_input boolean default true)
 returns bigint
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
@@ -112,9 +118,11 @@ declare
   v_count int;
 begin
   /* Validates everything first, then writes. Returns the snapshot id. The issues
-     are the rows of the temp table _bl_stage_rows(ord, e, npath), filled by the caller
-     (ledger_private.stage from a JSON array, ledger_private.stage_upload from a
-     streamed upload); p_report is the rest of the report. */
+     are the rows of the temp table _bl_stage_issue (ord plus the columns of
+     ledger_private.issue_fields), filled by the caller (ledger_private.stage from a
+     JSON array, ledger_private.stage_upload from a streamed upload); p_report is the
+     rest of the report. p_persist_input = false leaves the issues in _bl_stage_issue
+     only, for processing in the same transaction. */
   if p_report is null or jsonb_typeof(p_report) <> 'object' then
     raise exception 'report: expected a JSON object' using errcode = '22023';
   end if;
@@ -204,41 +212,16 @@ begin
                         where left(x.p, length(ledger.normalise_path(o)) + 1) = ledger.normalise_path(o) || '/');
   end if;
 
-  -- issues -------------------------------------------------------------------------
-  select format('issues[%s]%s', ord - 1, msg) as msg into v_err
-  from (
-    select t.ord,
-      case
-        when jsonb_typeof(t.e) <> 'object' then ': expected an object'
-        when coalesce(jsonb_typeof(t.e->'path'), 'null') = 'null' then '.path: required field is missing'
-        when jsonb_typeof(t.e->'path') <> 'string' then '.path: expected a string'
-        when n.path is null then '.path: empty path'
-        when array_length(string_to_array(n.path, '/'), 1) > 32 then '.path: more than 32 segments'
-        when octet_length(n.path) > 1024 then format('.path: longer than 1024 bytes (%s)', octet_length(n.path))
-        when coalesce(jsonb_typeof(t.e->'severity'), 'null') = 'null' then '.severity: required field is missing'
-        when jsonb_typeof(t.e->'severity') <> 'string'
-          or ledger.canonical_severity(t.e->>'severity') is null
-          then format('.severity: unknown value %s (expected error, warning or info; aliases fatal, warn, display, note)', t.e->'severity')
-        when coalesce(jsonb_typeof(t.e->'message'), 'null') = 'null' then '.message: required field is missing'
-        when jsonb_typeof(t.e->'message') <> 'string' then '.message: expected a string'
-        when t.e->>'message' !~ '\S' then '.message: empty message'
-        when octet_length(t.e->>'message') > 16384 then format('.message: longer than 16384 bytes (%s)', octet_length(t.e->>'message'))
-        when coalesce(jsonb_typeof(t.e->'category'), 'null') not in ('null', 'string') then '.category: expected a string'
-        when octet_length(t.e->>'category') > 256 then format('.category: longer than 256 bytes (%s)', octet_length(t.e->>'category'))
-        when coalesce(jsonb_typeof(t.e->'count'), 'null') not in ('null', 'number')
-          or (jsonb_typeof(t.e->'count') = 'number'
-              and ((t.e->>'count')::numeric < 1 or (t.e->>'count')::numeric > 2147483647
-                   or (t.e->>'count')::numeric <> trunc((t.e->>'count')::numeric)))
-          then format('.count: expected a positive integer, got %s', t.e->'count')
-        when v_covered is not null and not ledger.path_covered(n.path, v_covered)
-          then format('.path: "%s" lies outside the build''s covered_paths', n.path)
-      end as msg
-    from _bl_stage_rows t
-    cross join lateral (select t.npath as path) n
-  ) checked
-  where msg is not null
-  order by ord
-  limit 1;
+  -- issues (checked row by row by ledger_private.issue_fields when they were read; the
+  -- coverage needs the header, so it is checked here) -----------------------------
+  select format('issues[%s]%s', t.ord - 1,
+                coalesce(t.err, format('.path: "%s" lies outside the build''s covered_paths', t.path))) as msg
+    into v_err
+    from _bl_stage_issue t
+   where t.err is not null
+      or (v_covered is not null and not ledger.path_covered(t.path, v_covered))
+   order by t.ord
+   limit 1;
   if found then
     raise exception '%', v_err.msg using errcode = '22023';
   end if;
@@ -293,20 +276,25 @@ begin
     returning * into v_snap;
   end if;
 
-  -- the input: one row of arrays (in report order), replaced by a re-post
-  insert into ledger_private.snapshot_input as si
-         (timeline_id, snapshot_id, content_version, paths, severities, categories, messages, occurrences)
-  select v_tl, v_snap.snapshot_id, v_snap.content_version,
-         coalesce(array_agg(t.npath::text order by t.ord), '{}'),
-         coalesce(array_agg(ledger.canonical_severity(t.e->>'severity') order by t.ord), '{}'),
-         coalesce(array_agg(nullif(btrim(t.e->>'category'), '') order by t.ord), '{}'),
-         coalesce(array_agg(t.e->>'message' order by t.ord), '{}'),
-         coalesce(array_agg(coalesce((t.e->>'count')::int, 1) order by t.ord), '{}')
-    from _bl_stage_rows t
-  on conflict (timeline_id, snapshot_id) do update
-     set content_version = excluded.content_version, paths = excluded.paths, severities = excluded.severities,
-         categories = excluded.categories, messages = excluded.messages, occurrences = excluded.occurrences;
-  select count(*) into v_count from _bl_stage_rows;
+  -- the input: one row of arrays (in report order), replaced by a re-post; a report
+  -- processed in this same transaction (ledger.ingest_report) is read by processing
+  -- straight from _bl_stage_issue and never written here
+  if p_persist_input then
+    insert into ledger_private.snapshot_input as si
+           (timeline_id, snapshot_id, content_version, paths, severities, categories, messages, occurrences)
+    select v_tl, v_snap.snapshot_id, v_snap.content_version,
+           coalesce(array_agg(t.path::text), '{}'), coalesce(array_agg(t.severity), '{}'),
+           coalesce(array_agg(t.category), '{}'), coalesce(array_agg(t.message), '{}'),
+           coalesce(array_agg(t.occurrences), '{}')
+      from (select * from _bl_stage_issue r order by r.ord) t
+    on conflict (timeline_id, snapshot_id) do update
+       set content_version = excluded.content_version, paths = excluded.paths, severities = excluded.severities,
+           categories = excluded.categories, messages = excluded.messages, occurrences = excluded.occurrences;
+  else
+    delete from ledger_private.snapshot_input si
+     where si.timeline_id = v_tl and si.snapshot_id = v_snap.snapshot_id;
+  end if;
+  select count(*) into v_count from _bl_stage_issue;
 
   update ledger_private.snapshot s set raw_issue_count = v_count
    where s.timeline_id = v_tl and s.snapshot_id = v_snap.snapshot_id;
@@ -324,18 +312,58 @@ begin
   return v_snap.snapshot_id;
 end
 $$;
-comment on function ledger_private.stage_core(jsonb, bytea, boolean) is
-  'Validates and stages one report whose issues are in the temp table _bl_stage_rows; optionally enqueues its processing job. Shared body of ledger_private.stage and ledger_private.stage_upload.';
+comment on function ledger_private.stage_core(jsonb, bytea, boolean, boolean) is
+  'Validates and stages one report whose issues are in the temp table _bl_stage_issue; optionally enqueues its processing job, optionally (for processing in the same transaction) without writing its input to ledger_private.snapshot_input. Shared body of ledger_private.stage and ledger_private.stage_upload.';
 
-create or replace function ledger_private.issue_npath(p_issue jsonb)
-returns text
+create or replace function ledger_private.issue_fields(p_issue jsonb)
+returns table (path text, severity text, category text, message text, occurrences int, err text)
 language sql immutable parallel safe
 as $$
-  select case when jsonb_typeof(p_issue) = 'object' and jsonb_typeof(p_issue->'path') = 'string'
-              then ledger.normalise_path(p_issue->>'path') end
+  /* One raw issue object of a report, checked and canonicalised in one pass: err is
+     NULL for a valid issue, else the field and what is wrong with it (the caller
+     prefixes "issues[n]"). Not strict and a single SELECT, so the planner inlines it
+     into the query that reads the report. */
+  select n.path,
+         ledger.canonical_severity(p_issue->>'severity'),
+         nullif(btrim(p_issue->>'category'), ''),
+         p_issue->>'message',
+         case when jsonb_typeof(p_issue->'count') = 'number'
+               and (p_issue->>'count')::numeric between 1 and 2147483647
+              then (p_issue->>'count')::numeric::int else 1 end,
+         case
+           when jsonb_typeof(p_issue) <> 'object' then ': expected an object'
+           when coalesce(jsonb_typeof(p_issue->'path'), 'null') = 'null' then '.path: required field is missing'
+           when jsonb_typeof(p_issue->'path') <> 'string' then '.path: expected a string'
+           when not (ascii(p_issue->>'path') between 33 and 126 and ascii(p_issue->>'path') not in (47, 92))
+                and n.path is null then '.path: empty path'   -- (a visible first character that is no separator: not empty)
+           -- (normalising only removes characters: the raw path's length and its number
+           -- of separators bound the normalised one's, so a valid path is checked cheaply)
+           when octet_length(p_issue->>'path') - octet_length(replace(replace(p_issue->>'path', '/', ''), E'\\', '')) >= 32
+            and length(n.path) - length(replace(n.path, '/', '')) >= 32 then '.path: more than 32 segments'
+           when octet_length(p_issue->>'path') > 1024 and octet_length(n.path) > 1024
+             then format('.path: longer than 1024 bytes (%s)', octet_length(n.path))
+           when coalesce(jsonb_typeof(p_issue->'severity'), 'null') = 'null' then '.severity: required field is missing'
+           when jsonb_typeof(p_issue->'severity') <> 'string'
+             or ledger.canonical_severity(p_issue->>'severity') is null
+             then format('.severity: unknown value %s (expected error, warning or info; aliases fatal, warn, display, note)', p_issue->'severity')
+           when coalesce(jsonb_typeof(p_issue->'message'), 'null') = 'null' then '.message: required field is missing'
+           when jsonb_typeof(p_issue->'message') <> 'string' then '.message: expected a string'
+           when not ascii(p_issue->>'message') between 33 and 126   -- (a visible first character: not empty)
+                and p_issue->>'message' !~ '\S' then '.message: empty message'
+           when octet_length(p_issue->>'message') > 16384 then format('.message: longer than 16384 bytes (%s)', octet_length(p_issue->>'message'))
+           when coalesce(jsonb_typeof(p_issue->'category'), 'null') not in ('null', 'string') then '.category: expected a string'
+           when octet_length(p_issue->>'category') > 256 then format('.category: longer than 256 bytes (%s)', octet_length(p_issue->>'category'))
+           when coalesce(jsonb_typeof(p_issue->'count'), 'null') not in ('null', 'number')
+             or (jsonb_typeof(p_issue->'count') = 'number'
+                 and ((p_issue->>'count')::numeric < 1 or (p_issue->>'count')::numeric > 2147483647
+                      or (p_issue->>'count')::numeric <> trunc((p_issue->>'count')::numeric)))
+             then format('.count: expected a positive integer, got %s', p_issue->'count')
+         end
+    from (select case when jsonb_typeof(p_issue) = 'object' and jsonb_typeof(p_issue->'path') = 'string'
+                      then ledger.normalise_path(p_issue->>'path') end collate "C" as path) n
 $$;
-comment on function ledger_private.issue_npath(jsonb) is
-  'The normalised path of one raw issue object, or NULL when it has no string path (validation reports that).';
+comment on function ledger_private.issue_fields(jsonb) is
+  'Checks and canonicalises one raw issue object of a report (SPEC section 4): normalised path, canonical severity, category, message, occurrences, and err naming the first invalid field (NULL when valid).';
 
 create or replace function ledger_private.prepare_stage_issues()
 returns void
@@ -345,16 +373,22 @@ set jit to off
 set client_min_messages to warning
 as $$
 begin
-  -- npath: the normalised path, computed once for validation and staging
-  create temp table if not exists _bl_stage_rows (ord bigint primary key, e jsonb, npath text collate "C")
-    on commit delete rows;
-  truncate _bl_stage_rows;
+  -- the issues of the report being staged, checked and canonicalised once
+  -- (ledger_private.issue_fields); a delete, not a truncate, when already filled in
+  -- this transaction (a truncate would rewrite the table's files on every report)
+  create temp table if not exists _bl_stage_issue (
+    ord bigint, path text collate "C", severity text, category text, message text,
+    occurrences int, err text) on commit delete rows;
+  if exists (select 1 from _bl_stage_issue) then
+    delete from _bl_stage_issue;
+  end if;
 end
 $$;
 comment on function ledger_private.prepare_stage_issues() is
-  'Creates (once per session) and empties the temp table _bl_stage_rows that ledger_private.stage_core reads the issues of a report from.';
+  'Creates (once per session) and empties the temp table _bl_stage_issue that ledger_private.stage_core reads the issues of a report from.';
 
-create or replace function ledger_private.stage(p_report jsonb, p_enqueue boolean)
+create or replace function ledger_private.stage(p_report jsonb, p_enqueue boolean,
+                                               p_persist_input boolean default true)
 returns bigint
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
@@ -374,14 +408,16 @@ begin
     raise exception 'issues: expected an array' using errcode = '22023';
   end if;
   perform ledger_private.prepare_stage_issues();
-  insert into _bl_stage_rows (ord, e, npath)
-  select t.ord, t.e, ledger_private.issue_npath(t.e) from jsonb_array_elements(v_issues) with ordinality as t(e, ord);
-  analyze _bl_stage_rows;
-  return ledger_private.stage_core(p_report - 'issues', sha256(convert_to(p_report::text, 'UTF8')), p_enqueue);
+  insert into _bl_stage_issue (ord, path, severity, category, message, occurrences, err)
+  select t.ord, f.*
+    from jsonb_array_elements(v_issues) with ordinality as t(e, ord)
+   cross join lateral ledger_private.issue_fields(t.e) f;
+  return ledger_private.stage_core(p_report - 'issues', sha256(convert_to(p_report::text, 'UTF8')), p_enqueue,
+                                   p_persist_input);
 end
 $$;
-comment on function ledger_private.stage(jsonb, boolean) is
-  'Validates and stages one native JSON report; optionally enqueues its processing job. Shared body of ledger.stage_report and ledger.ingest_report.';
+comment on function ledger_private.stage(jsonb, boolean, boolean) is
+  'Validates and stages one native JSON report; optionally enqueues its processing job; p_persist_input = false keeps its issues for processing in this transaction only. Shared body of ledger.stage_report and ledger.ingest_report.';
 
 create or replace function ledger_private.stage_upload(p_upload_id bigint, p_enqueue boolean)
 returns bigint
@@ -408,9 +444,11 @@ begin
     raise exception 'upload_id: upload % is %', p_upload_id, v_up.state using errcode = '22023';
   end if;
   perform ledger_private.prepare_stage_issues();
-  insert into _bl_stage_rows (ord, e, npath)
-  select ui.ord, ui.doc, ledger_private.issue_npath(ui.doc) from ledger_private.upload_issue ui where ui.upload_id = p_upload_id;
-  analyze _bl_stage_rows;
+  insert into _bl_stage_issue (ord, path, severity, category, message, occurrences, err)
+  select ui.ord, f.*
+    from ledger_private.upload_issue ui
+   cross join lateral ledger_private.issue_fields(ui.doc) f
+   where ui.upload_id = p_upload_id;
   v_id := ledger_private.stage_core(v_up.header - 'issues',
             coalesce(v_up.content_hash, sha256(convert_to(v_up.header::text, 'UTF8'))), p_enqueue);
   delete from ledger_private.upload_issue ui where ui.upload_id = p_upload_id;

@@ -28,15 +28,15 @@
 -- its next job. Other timelines never wait, except on an identical new path or issue
 -- hash (one sorted path insert per snapshot, issue inserts sorted by hash).
 
-create or replace function ledger.process_snapshot(snapshot_id bigint)
+create or replace function ledger_private.apply_snapshot(p_snapshot_id bigint, p_staged_here boolean)
 returns void
-language plpgsql volatile security definer
+language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 set jit to off
 set client_min_messages to warning
 as $$
 declare
-  v_id constant bigint := snapshot_id;
+  v_id constant bigint := p_snapshot_id;
   v_t0 constant timestamptz := clock_timestamp();
   v_s ledger_private.snapshot;
   v_tl int;
@@ -55,6 +55,7 @@ declare
   v_version smallint;
   v_day int := (current_date - date '2000-01-01');
   v_nrows int;
+  v_fast boolean;
 begin
   /* Guarantees: idempotent (a second call for the same content version is a no-op);
      leaves intervals and metrics equal to a from-scratch rebuild of the applied
@@ -75,12 +76,11 @@ begin
 
   -- session work tables, emptied at commit; a second call in one transaction (backfill
   -- chunks, tests) empties them with a cheap delete instead of a truncate
-  create temp table if not exists _bl_rows (
-    rk bytea, hash bytea, cached boolean, used_day int, path text collate "C", severity text, category text,
-    message text, occurrences int) on commit delete rows;
-  create temp table if not exists _bl_raw (
-    hash bytea primary key, issue_id bigint, path text collate "C", severity text,
-    category text, example text, occurrences bigint) on commit delete rows;
+  create temp table if not exists _bl_row (
+    rk bytea, hash bytea, cached boolean, used_day int, path text collate "C", severity text,
+    category text, message text, nmessage text) on commit delete rows;
+  create temp table if not exists _bl_issue (
+    hash bytea primary key, issue_id bigint, occurrences bigint, nrows int) on commit delete rows;
   create temp table if not exists _bl_snaps (
     snapshot_id bigint, seq bigint, covered text[]) on commit delete rows;
   create temp table if not exists _bl_aff (
@@ -95,7 +95,7 @@ begin
   create temp table if not exists _bl_new_chg (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
   if current_setting('buildledger.process_xact', true) is not distinct from txid_current()::text then
-    delete from _bl_rows; delete from _bl_raw; delete from _bl_snaps; delete from _bl_aff;
+    delete from _bl_row; delete from _bl_issue; delete from _bl_snaps; delete from _bl_aff;
     delete from _bl_win; delete from _bl_new; delete from _bl_old_chg; delete from _bl_new_chg;
   end if;
   perform set_config('buildledger.process_xact', txid_current()::text, true);
@@ -105,63 +105,115 @@ begin
   -- ones go through the normaliser's regular expressions. The cache key carries the
   -- normaliser version: a raw text's identity differs by version.
   v_version := ledger_private.normaliser_version();
-  insert into _bl_rows
-  select r.rk, coalesce(ri.hash, ledger.issue_hash_as(r.message, r.path, v_version)),
-         ri.hash is not null, ri.used_day, r.path, r.severity, r.category, r.message, r.occurrences
-    from (select sha256(convert_to(case when v_version = 1 then '' else 'v' || v_version || E'\x1f' end
-                                   || u.message || E'\x1f' || u.path, 'UTF8')) as rk, u.*
-            from ledger_private.snapshot_input si
-           cross join lateral unnest(si.paths, si.severities, si.categories, si.messages, si.occurrences)
-                 as u(path, severity, category, message, occurrences)
-           where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver) r
-    left join ledger_private.raw_identity ri on ri.raw_key = r.rk;
-  get diagnostics v_nrows = row_count;
-  if v_nrows <> v_s.raw_issue_count
-     or not exists (select 1 from ledger_private.snapshot_input si
-                     where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver) then
-    raise exception 'snapshot %: staged issues are missing (expected %)', v_id, v_s.raw_issue_count
+  if not p_staged_here then
+    -- staged earlier (a job): its input row of arrays becomes the session's staging
+    -- table, which a report processed in its own transaction (ledger.ingest_report)
+    -- fills directly and never writes to snapshot_input
+    if not exists (select 1 from ledger_private.snapshot_input si
+                    where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver) then
+      raise exception 'snapshot %: staged issues are missing (expected %)', v_id, v_s.raw_issue_count
+        using errcode = 'XX001';
+    end if;
+    perform ledger_private.prepare_stage_issues();
+    insert into _bl_stage_issue (ord, path, severity, category, message, occurrences)
+    select u.ord, u.path, u.severity, u.category, u.message, u.occurrences
+      from ledger_private.snapshot_input si
+     cross join lateral unnest(si.paths, si.severities, si.categories, si.messages, si.occurrences)
+           with ordinality as u(path, severity, category, message, occurrences, ord)
+     where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver;
+  end if;
+  -- one pass over the rows: the identity of each (the cache, else the normaliser),
+  -- grouped into issues; the rows the cache does not know (or must stamp today) are
+  -- kept aside, with what a new issue is created from
+  with r as materialized (
+    select x.rk, ri.hash as known_hash, ri.used_day, ri.issue_id,
+           -- (only a text the cache does not know goes through the normaliser)
+           case when ri.hash is null then ledger.normalise_message_as(x.message, v_version) end as nm,
+           x.path, x.severity, x.category, x.message, x.occurrences
+      from (select t.*, sha256(convert_to(case when v_version = 1 then '' else 'v' || v_version || E'\x1f' end
+                                          || t.message || E'\x1f' || t.path, 'UTF8')) as rk
+              from _bl_stage_issue t
+            offset 0) x   -- (offset 0: the key is hashed once per row, not once per use)
+      left join ledger_private.raw_identity ri on ri.raw_key = x.rk
+  ), aside as (
+    insert into _bl_row (rk, hash, cached, used_day, path, severity, category, message, nmessage)
+    select r.rk, coalesce(r.known_hash, ledger.issue_hash_normalised_as(r.nm, r.path, v_version)),
+           r.known_hash is not null, r.used_day, r.path, r.severity, r.category, r.message, r.nm
+      from r
+     where r.known_hash is null or r.used_day < v_day
+  )
+  insert into _bl_issue (hash, issue_id, occurrences, nrows)
+  select h.hash,
+         -- (the cache knows the issue of a text seen before; others are looked up)
+         coalesce(max(h.issue_id), (select i.issue_id from ledger_private.issue_instance i where i.hash = h.hash)),
+         sum(h.occurrences), count(*)
+    from (select coalesce(r.known_hash, ledger.issue_hash_normalised_as(r.nm, r.path, v_version)) as hash,
+                 r.issue_id, r.occurrences
+            from r) h
+   group by h.hash;
+  select coalesce(sum(r.nrows), 0) into v_nrows from _bl_issue r;
+  if v_nrows <> v_s.raw_issue_count then
+    raise exception 'snapshot %: staged issues are missing (expected %, found %)', v_id, v_s.raw_issue_count, v_nrows
+      using errcode = 'XX001';
+  end if;
+  analyze _bl_issue;
+
+  -- new issues: their texts are all new to the cache (a cached text's issue exists),
+  -- so what they are created from is in _bl_row (severity: the highest reported)
+  create temp table if not exists _bl_new_issue (
+    hash bytea, path text collate "C", severity text, category text, example text, nmessage text)
+    on commit delete rows;
+  delete from _bl_new_issue;
+  insert into _bl_new_issue
+  select x.hash, min(x.path),
+         (array['info', 'warning', 'error'])[max(array_position(array['info', 'warning', 'error'], x.severity))],
+         min(x.category), min(x.message), min(x.nmessage)
+    from _bl_row x
+   where not x.cached and x.hash in (select i.hash from _bl_issue i where i.issue_id is null)
+   group by x.hash;
+
+  -- every new path prefix of the report and of its coverage, in one sorted insert (an
+  -- issue that exists has its path node: only the paths of new issues can be new)
+  perform ledger_private.ensure_paths(array(select distinct r.path from _bl_new_issue r)
+                                      || coalesce(v_s.covered_paths, '{}'));
+
+  -- new identities (sorted by hash, so concurrent sessions cannot wait in a cycle);
+  -- only their ids are filled in afterwards (the known ones came with _bl_issue)
+  insert into ledger_private.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
+  select r.hash, v_version, coalesce(r.nmessage, ledger.normalise_message_as(r.example, v_version)), r.path,
+         n.path_node_id, r.severity, r.category, r.example
+    from _bl_new_issue r
+    join ledger_private.path_node n on n.path = r.path
+   order by r.hash
+  on conflict (hash) do nothing;
+  update _bl_issue r set issue_id = i.issue_id
+    from ledger_private.issue_instance i where r.issue_id is null and i.hash = r.hash;
+  if exists (select 1 from _bl_issue r where r.issue_id is null) then
+    raise exception 'snapshot %: an issue of it has no identity (the raw identity cache names an issue that does not exist)', v_id
       using errcode = 'XX001';
   end if;
 
-  insert into _bl_raw
-  select h.hash, (select i.issue_id from ledger_private.issue_instance i where i.hash = h.hash), min(h.path),
-         (array['info', 'warning', 'error'])[max(array_position(array['info', 'warning', 'error'], h.severity))],
-         min(h.category), min(h.message), sum(h.occurrences)
-    from _bl_rows h
-   group by h.hash;
-  analyze _bl_raw;
-
-  -- every new path prefix of the report and of its coverage, in one sorted insert
-  perform ledger_private.ensure_paths(array(select distinct r.path from _bl_raw r) || coalesce(v_s.covered_paths, '{}'));
-
-  -- new identities (sorted by hash, so concurrent sessions cannot wait in a cycle);
-  -- only their ids are filled in afterwards (the known ones came with _bl_raw)
-  insert into ledger_private.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
-  select r.hash, v_version, ledger.normalise_message_as(r.example, v_version), r.path, n.path_node_id, r.severity, r.category, r.example
-    from _bl_raw r
-    join ledger_private.path_node n on n.path = r.path
-   where r.issue_id is null
-   order by r.hash
-  on conflict (hash) do nothing;
-  update _bl_raw r set issue_id = i.issue_id
-    from ledger_private.issue_instance i where r.issue_id is null and i.hash = r.hash;
-
   -- the cache: new raw texts are added; a text seen again is stamped with today (once a
   -- day), so ledger_private.prune_raw_identity can drop what is no longer reported
-  insert into ledger_private.raw_identity (raw_key, hash, used_day)
-  select distinct on (x.rk) x.rk, x.hash, v_day from _bl_rows x where not x.cached order by x.rk
+  insert into ledger_private.raw_identity (raw_key, hash, used_day, issue_id)
+  select distinct on (x.rk) x.rk, x.hash, v_day, r.issue_id
+    from _bl_row x join _bl_issue r on r.hash = x.hash
+   where not x.cached order by x.rk
   on conflict do nothing;
   -- (rows another session is stamping are skipped: it stamps the same day, and waiting
   -- for it could close a lock cycle between two timelines reporting the same texts)
   update ledger_private.raw_identity ri set used_day = v_day
    where ri.raw_key in (select r.raw_key from ledger_private.raw_identity r
-                         where r.raw_key in (select x.rk from _bl_rows x where x.cached and x.used_day < v_day)
+                         where r.raw_key in (select x.rk from _bl_row x where x.cached and x.used_day < v_day)
                            and r.used_day < v_day
                          for update skip locked);
 
-  delete from ledger_private.issue_observation o where o.timeline_id = v_tl and o.snapshot_id = v_id;
+  if exists (select 1 from ledger_private.issue_observation o where o.timeline_id = v_tl and o.snapshot_id = v_id) then
+    delete from ledger_private.issue_observation o where o.timeline_id = v_tl and o.snapshot_id = v_id;
+  end if;
+  -- (in key order: the new snapshot's entries go to the right edge of the primary key)
   insert into ledger_private.issue_observation (timeline_id, snapshot_id, issue_id, cl, occurrences)
-  select v_tl, v_id, r.issue_id, v_c, least(r.occurrences, 2147483647)::int from _bl_raw r;
+  select v_tl, v_id, r.issue_id, v_c, least(r.occurrences, 2147483647)::int from _bl_issue r order by r.issue_id;
 
   -- 2. apply the snapshot: it is now the latest received at its CL. Its row is written
   --    only by the last statement (so a re-post staged meanwhile never waits for this
@@ -191,28 +243,8 @@ begin
   v_head := not exists (select 1 from ledger_private.snapshot s
                          where s.timeline_id = v_tl and s.cl > v_c and s.applied_seq is not null);
 
-  -- 3. affected issues ------------------------------------------------------------------
-  insert into _bl_aff (issue_id, path)
-  select a.issue_id, ii.path from (
-  select o.issue_id from ledger_private.issue_observation o join _bl_snaps s on s.snapshot_id = o.snapshot_id
-   where o.timeline_id = v_tl
-  union
-  select i.issue_id from ledger_private.presence_interval i
-   where v_head and i.timeline_id = v_tl and i.resolved_cl is null
-  union
-  select i.issue_id from ledger_private.presence_interval i
-   where not v_head and i.timeline_id = v_tl
-     and int8range(i.start_cl, i.resolved_cl, '[)') @> v_c
-  union
-  select i.issue_id from ledger_private.presence_interval i
-   where i.timeline_id = v_tl and i.resolved_cl = v_c) a
-  join ledger_private.issue_instance ii on ii.issue_id = a.issue_id;
-  if not v_filter_all then
-    delete from _bl_aff a where not ledger.path_covered(a.path, v_filter);
-  end if;
-  analyze _bl_aff;
-
-  -- neighbours of c in S(P) \ {c}
+  -- neighbours of c in S(P) \ {c}: the nearest applied snapshots that cover everything,
+  -- and whether a partial one lies between them (then they depend on the path)
   select max(s.cl) into v_p_full from ledger_private.snapshot s
    where s.timeline_id = v_tl and s.cl < v_c
      and s.applied_seq is not null and s.applied_covered_paths is null;
@@ -225,14 +257,71 @@ begin
        and s.applied_seq is not null and cardinality(s.applied_covered_paths) > 0
        and s.cl > coalesce(v_p_full, 0) and s.cl < coalesce(v_n_full, 9223372036854775807)
        and s.cl <> v_c);
+
+  -- 3. affected issues ------------------------------------------------------------------
+  -- The common case: this full snapshot is the first one applied at c and its
+  -- neighbours p and n cover everything too. An issue's runs then change only when its
+  -- presence at c differs from that at p, or (with n) from that at n; presence at p
+  -- and n is read off the intervals that contain them (p and n are in S(P) for every
+  -- P). So the affected issues are (P xor C) plus (P and C and not N): at the head of
+  -- a timeline, the issues that appeared or disappeared.
+  v_fast := v_only_this and v_s.covered_paths is null and not v_was_applied and not v_partial_neighbours;
+  if v_fast and v_n_full is null then
+    insert into _bl_aff (issue_id, c_in, pres_c, p, n)
+    select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, null
+      from _bl_issue r
+      full join (select i.issue_id from ledger_private.presence_interval i
+                  where v_p_full is not null and i.timeline_id = v_tl and i.resolved_cl is null) q
+        on q.issue_id = r.issue_id
+     where r.issue_id is null or q.issue_id is null;
+  elsif v_fast then
+    insert into _bl_aff (issue_id, c_in, pres_c, p, n)
+    with pp as materialized (
+      select i.issue_id from ledger_private.presence_interval i
+       where i.timeline_id = v_tl and int8range(i.start_cl, i.resolved_cl, '[)') @> v_p_full)
+    select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, v_n_full
+      from _bl_issue r
+      full join pp q on q.issue_id = r.issue_id
+     where r.issue_id is null or q.issue_id is null
+    union all
+    select r.issue_id, true, true, v_p_full, v_n_full
+      from _bl_issue r
+      join pp q on q.issue_id = r.issue_id
+     where not exists (select 1 from ledger_private.presence_interval i
+                        where i.timeline_id = v_tl and i.issue_id = r.issue_id
+                          and i.start_cl <= v_n_full and (i.resolved_cl is null or i.resolved_cl > v_n_full));
+  else
+    insert into _bl_aff (issue_id, path)
+    select a.issue_id, ii.path from (
+    select o.issue_id from ledger_private.issue_observation o join _bl_snaps s on s.snapshot_id = o.snapshot_id
+     where o.timeline_id = v_tl
+    union
+    select i.issue_id from ledger_private.presence_interval i
+     where v_head and i.timeline_id = v_tl and i.resolved_cl is null
+    union
+    select i.issue_id from ledger_private.presence_interval i
+     where not v_head and i.timeline_id = v_tl
+       and int8range(i.start_cl, i.resolved_cl, '[)') @> v_c
+    union
+    select i.issue_id from ledger_private.presence_interval i
+     where i.timeline_id = v_tl and i.resolved_cl = v_c) a
+    join ledger_private.issue_instance ii on ii.issue_id = a.issue_id;
+    if not v_filter_all then
+      delete from _bl_aff a where not ledger.path_covered(a.path, v_filter);
+    end if;
+  end if;
+  analyze _bl_aff;
+
   -- presence at c: the latest applied snapshot at c that covers the path decides
-  if v_nsnaps = 0 then
+  if v_fast then
+    null;   -- set above
+  elsif v_nsnaps = 0 then
     update _bl_aff set c_in = false, pres_c = false;
   elsif v_only_this then
-    -- the only snapshot at c that covers anything is this one: its issues are in _bl_raw
+    -- the only snapshot at c that covers anything is this one: its issues are in _bl_issue
     update _bl_aff a
        set c_in = s.covered is null or ledger.path_covered(a.path, s.covered),
-           pres_c = exists (select 1 from _bl_raw r where r.issue_id = a.issue_id),
+           pres_c = exists (select 1 from _bl_issue r where r.issue_id = a.issue_id),
            p = v_p_full, n = v_n_full
       from _bl_snaps s;
   else
@@ -249,7 +338,9 @@ begin
      where a2.issue_id = a.issue_id;
   end if;
 
-  if not v_partial_neighbours then
+  if v_fast then
+    null;
+  elsif not v_partial_neighbours then
     if not v_only_this then
       update _bl_aff set p = v_p_full, n = v_n_full;   -- (else the branch above set them)
     end if;
@@ -425,14 +516,27 @@ begin
          processed_version = v_ver,
          state = case when s.content_version = v_ver then 'done' else s.state end,
          error = case when s.content_version = v_ver then null else s.error end,
-         issue_count = (select count(*) from _bl_raw),
-         occurrence_count = (select coalesce(sum(occurrences), 0) from _bl_raw),
+         issue_count = (select count(*) from _bl_issue),
+         occurrence_count = (select coalesce(sum(occurrences), 0) from _bl_issue),
          processed_at = now(),
          processing_ms = round(extract(epoch from clock_timestamp() - v_t0)::numeric * 1000, 2)
    where s.timeline_id = v_tl and s.snapshot_id = v_id;
   update ledger_private.timeline_progress g
      set latest_processed_cl = greatest(g.latest_processed_cl, v_c), last_processed_at = now()
    where g.timeline_id = v_tl;
+end
+$$;
+comment on function ledger_private.apply_snapshot(bigint, boolean) is
+  'Body of ledger.process_snapshot: applies one staged snapshot. p_staged_here = true reads the issues from the session''s _bl_stage_issue (staged in this transaction by ledger.ingest_report) instead of ledger_private.snapshot_input.';
+
+create or replace function ledger.process_snapshot(snapshot_id bigint)
+returns void
+language plpgsql volatile security definer
+set search_path to pg_catalog, pg_temp
+set jit to off
+as $$
+begin
+  perform ledger_private.apply_snapshot(snapshot_id, false);
 end
 $$;
 comment on function ledger.process_snapshot(bigint) is

@@ -10,8 +10,10 @@ declare
   v_id bigint;
 begin
   /* Either the whole report is stored and processed, or (on any error) nothing. */
-  v_id := ledger_private.stage(report, false);
-  perform ledger.process_snapshot(v_id);
+  -- the issues stay in the session's staging table: processing reads them there, so
+  -- they are never written to (and deleted from) ledger_private.snapshot_input
+  v_id := ledger_private.stage(report, false, false);
+  perform ledger_private.apply_snapshot(v_id, true);
   return v_id;
 end
 $$;

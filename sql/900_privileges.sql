@@ -71,6 +71,7 @@ grant execute on function
   ledger.issue_hash_v2(text, text),
   ledger.normalise_message_as(text, smallint),
   ledger.issue_hash_as(text, text, smallint),
+  ledger.issue_hash_normalised_as(text, text, smallint),
   ledger.source_roots(text),
   ledger.suspects(text, bigint, bigint, text),
   ledger.owner_of(text, text),
