@@ -94,16 +94,17 @@ begin
   /* Every prefix of every path, one insert per depth so parents always exist
      (with their closure rows) before their children; within a depth in one global
      order, so concurrent sessions never wait on each other in a cycle. Existing
-     paths are found by index probes (= any()), never by scanning path_node, so the
-     cost follows the number of given paths, not the size of the hierarchy. */
+     paths are found by one index probe each (the offset 0 keeps the planner from
+     turning them into a scan of path_node), so the cost follows the number of given
+     paths, not the size of the hierarchy. */
   -- the prefixes of the paths that do not exist yet (an existing path has all its
   -- ancestors, so only new paths are expanded) ...
   select array_agg(distinct y.prefix) into v_new
     from (select array_to_string(x.s[1:d], '/') collate "C" as prefix
             from (select string_to_array(newp.p, '/') as s
-                    from (select p::text collate "C" as p from unnest(p_paths) p
-                          except
-                          select e.path from ledger_private.path_node e where e.path = any(p_paths::text[])) newp) x
+                    from (select distinct p::text collate "C" as p from unnest(p_paths) p
+                           where not exists (select 1 from ledger_private.path_node e
+                                              where e.path = p::text collate "C" offset 0)) newp) x
            cross join lateral generate_series(1, array_length(x.s, 1)) d) y;
   if v_new is null then
     return;
@@ -111,8 +112,8 @@ begin
   -- ... minus the prefixes that exist
   select array_agg(z.p order by z.p) into v_new
     from (select p::text collate "C" as p from unnest(v_new) p
-          except
-          select e.path from ledger_private.path_node e where e.path = any(v_new)) z;
+           where not exists (select 1 from ledger_private.path_node e
+                              where e.path = p::text collate "C" offset 0)) z;
   for v_depth in select distinct octet_length(p) - octet_length(replace(p, '/', '')) + 1
                    from unnest(v_new) p order by 1 loop
     insert into ledger_private.path_node (path, parent_id, name, depth)

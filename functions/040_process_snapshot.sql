@@ -134,7 +134,9 @@ begin
                                           || t.message || E'\x1f' || t.path, 'UTF8')) as rk
               from _bl_stage_issue t
             offset 0) x   -- (offset 0: the key is hashed once per row, not once per use)
-      left join ledger_private.raw_identity ri on ri.raw_key = x.rk
+      -- (one index probe per row, whatever the size of the cache: never a scan of it)
+      left join lateral (select c.hash, c.used_day, c.issue_id from ledger_private.raw_identity c
+                          where c.raw_key = x.rk offset 0) ri on true
   ), aside as (
     insert into _bl_row (rk, hash, cached, used_day, path, severity, category, message, nmessage)
     select r.rk, coalesce(r.known_hash, ledger.issue_hash_normalised_as(r.nm, r.path, v_version)),
@@ -208,7 +210,9 @@ begin
                            and r.used_day < v_day
                          for update skip locked);
 
-  if exists (select 1 from ledger_private.issue_observation o where o.timeline_id = v_tl and o.snapshot_id = v_id) then
+  -- (only a snapshot processed before has observations: processing is one transaction.
+  -- No existence probe for a new one: with a generic plan it can become a scan)
+  if v_s.processed_version is not null then
     delete from ledger_private.issue_observation o where o.timeline_id = v_tl and o.snapshot_id = v_id;
   end if;
   -- (in key order: the new snapshot's entries go to the right edge of the primary key)
