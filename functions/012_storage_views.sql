@@ -127,7 +127,10 @@ as $$
                        and ledger.path_covered((select ii.path from ledger_private.issue_instance ii
                                                  where ii.issue_id = i.issue_id), s.applied_covered_paths)) end,
          i.resolved_cl
-    from c join ledger_private.presence_interval i on i.timeline_id = c.timeline_id
+    from c join ledger_private.presence_interval i
+      -- (the id as a parameter of the scan, so a caller's filter on the interval range
+      -- reaches the (timeline_id, range) index instead of scanning the timeline)
+      on i.timeline_id = (select c2.timeline_id from c c2)
 $$;
 comment on function ledger_private.timeline_intervals(text, text) is
   'The presence intervals of one timeline, last_seen_cl derived for open runs (once per query in the usual case); the query functions read intervals through it.';

@@ -94,9 +94,12 @@ begin
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
   create temp table if not exists _bl_new_chg (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  create temp table if not exists _bl_node_delta (
+    path_node_id bigint, path text collate "C", delta int) on commit delete rows;
   if current_setting('buildledger.process_xact', true) is not distinct from txid_current()::text then
     delete from _bl_row; delete from _bl_issue; delete from _bl_snaps; delete from _bl_aff;
     delete from _bl_win; delete from _bl_new; delete from _bl_old_chg; delete from _bl_new_chg;
+    delete from _bl_node_delta;
   end if;
   perform set_config('buildledger.process_xact', txid_current()::text, true);
 
@@ -460,6 +463,40 @@ begin
    where (r.interval_count, r.first_start_cl, r.open_start_cl, r.closed_last_seen, r.closed_span)
          is distinct from (excluded.interval_count, excluded.first_start_cl, excluded.open_start_cl,
                            excluded.closed_last_seen, excluded.closed_span);
+
+  -- 5c. open issues per treemap node (the issue's path node, or its depth-8 ancestor):
+  --     +1 for a run that is open now, -1 for one that was; ledger.v_treemap_cl_levels8_latest
+  --     reads these counts instead of every open interval
+  insert into _bl_node_delta
+  select coalesce(a.path_node_id, pn.path_node_id), coalesce(a.path, pn.path), sum(d.delta)::int
+    from (select x.issue_id, sum(x.sgn)::int as delta
+            from (select n.issue_id, 1 as sgn from _bl_new_chg n where n.resolved_cl is null
+                  union all
+                  select o.issue_id, -1 from _bl_old_chg o where o.resolved_cl is null) x
+           group by x.issue_id having sum(x.sgn) <> 0) d
+    join ledger_private.issue_instance ii on ii.issue_id = d.issue_id
+    join ledger_private.path_node pn on pn.path_node_id = ii.path_node_id
+    left join ledger_private.path_closure c
+      on pn.depth > 8 and c.descendant_id = pn.path_node_id and c.distance = pn.depth - 8
+    left join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+   group by 1, 2;
+  -- (a node that loses open issues has its row: the counts are the open runs; a count
+  -- never goes below 0, and a node at 0 loses its row)
+  update ledger_private.open_node_count o set open_count = o.open_count + d.delta
+    from _bl_node_delta d
+   where d.delta < 0 and o.timeline_id = v_tl and o.path_node_id = d.path_node_id;
+  get diagnostics v_nrows = row_count;
+  if v_nrows <> (select count(*) from _bl_node_delta d where d.delta < 0) then
+    raise exception 'timeline %: open issue counts per node disagree with the intervals (rebuild the timeline)', v_tl
+      using errcode = 'XX001';
+  end if;
+  delete from ledger_private.open_node_count o
+   using _bl_node_delta d
+   where d.delta < 0 and o.timeline_id = v_tl and o.path_node_id = d.path_node_id and o.open_count = 0;
+  insert into ledger_private.open_node_count as o (timeline_id, path_node_id, path, open_count)
+  select v_tl, d.path_node_id, d.path, d.delta from _bl_node_delta d where d.delta > 0
+   order by d.path_node_id
+  on conflict (timeline_id, path_node_id) do update set open_count = o.open_count + excluded.open_count;
 
   -- 6. metrics: a row for c (carried over from the previous CL), then the deltas -----
   insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)

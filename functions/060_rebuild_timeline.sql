@@ -68,6 +68,16 @@ begin
   select v_tl, i.issue_id, count(*), min(i.start_cl), max(i.start_cl) filter (where i.resolved_cl is null),
          max(i.last_seen_cl), coalesce(sum(i.last_seen_cl - i.start_cl + 1), 0)
     from ledger_private.presence_interval i where i.timeline_id = v_tl group by i.issue_id;
+  delete from ledger_private.open_node_count o where o.timeline_id = v_tl;
+  insert into ledger_private.open_node_count (timeline_id, path_node_id, path, open_count)
+  select v_tl, coalesce(a.path_node_id, n.path_node_id), coalesce(a.path, n.path), count(*)
+    from ledger_private.presence_interval i
+    join ledger_private.issue_instance ii on ii.issue_id = i.issue_id
+    join ledger_private.path_node n on n.path_node_id = ii.path_node_id
+    left join ledger_private.path_closure c on n.depth > 8 and c.descendant_id = n.path_node_id and c.distance = n.depth - 8
+    left join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+   where i.timeline_id = v_tl and i.resolved_cl is null
+   group by 2, 3;
   delete from ledger_private.changelist_metrics m where m.timeline_id = v_tl;
   insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
   select v_tl, c.cl,

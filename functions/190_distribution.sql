@@ -26,6 +26,7 @@ as $$
     ('ledger_private.presence_interval',  'distributed', 'timeline_id', 'derived presence intervals'),
     ('ledger_private.changelist_metrics', 'distributed', 'timeline_id', 'per-CL totals'),
     ('ledger_private.issue_run_stats',    'distributed', 'timeline_id', 'per-issue run statistics (recurring issues)'),
+    ('ledger_private.open_node_count',    'distributed', 'timeline_id', 'open issues per treemap node (the treemap)'),
     -- small, read by every timeline's queries: a copy on every node
     -- (in foreign-key order: a referenced table is made a reference table first)
     ('ledger_private.project',            'reference',   null, 'projects'),

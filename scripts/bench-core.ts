@@ -148,6 +148,18 @@ async function main() {
               where n.nspname in ('ledger', 'ledger_private') and c.relkind in ('r', 'p', 'm', 't'))::float8 as bytes,
             pg_database_size(current_database())::float8 as db`);
 
+  // where the kept bytes are: the largest tables with their indexes, per CL
+  const { rows: byTable } = await c.query(
+    `select c.relname as t, sum(pg_total_relation_size(c.oid))::float8 as bytes
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       left join pg_inherits h on h.inhrelid = c.oid
+      where n.nspname = 'ledger_private' and c.relkind in ('r', 'm') and h.inhrelid is null
+      group by 1 order by 2 desc limit 8`);
+  const { rows: [parts] } = await c.query(
+    `select coalesce(sum(pg_total_relation_size(h.inhrelid)), 0)::float8 as bytes
+       from pg_inherits h where h.inhparent = 'ledger_private.issue_observation'::regclass`);
+  byTable.push({ t: "issue_observation (partitions)", bytes: parts.bytes });
+  byTable.sort((a, b) => b.bytes - a.bytes);
   const { rows: sizes } = await c.query(`select (select count(*) from ledger.issue_observation) obs,
     (select count(*) from ledger.issue_presence_interval) intervals, pg_size_pretty(pg_database_size(current_database())) size`);
   // one very large CL each: 100k and 500k issues, on fresh timelines (first CL) and then
@@ -184,6 +196,7 @@ bench:core — ${CLS} CLs x ${ISSUES} issues, ${CHURN * 100}% churn, depth-8 pat
   dead tuples per CL                  ${fmt(st.dead / CLS)}   (${((st.dead / Math.max(st.written, 1)) * 100).toFixed(1)}% of the ${fmt(st.written / CLS)} rows written per CL)
   retention (keep ~10% of CLs)     ms ${fmt(retMs)}   (${ret.r.observations_removed} observations removed)
   kept after retention, per CL     MB ${fmt(kept.bytes / CLS / 1e6)}   (tables and indexes ${fmt(kept.bytes / 1e6)} MB; target <= 1 MB per CL)
+  kept per CL, by table         KB ${byTable.slice(0, 6).map((r) => `${r.t} ${(r.bytes / CLS / 1e3).toFixed(0)}`).join(", ")}
   one 100k-issue CL (first, 2nd) ms ${fmt(b100k.first)} ${fmt(b100k.second)}   (target < 2500)
   one 500k-issue CL (first, 2nd) ms ${b500k ? `${fmt(b500k.first)} ${fmt(b500k.second)}` : "  skipped"}   (target < 15000)
   open_issues_at(latest)    median ms ${fmt(oia.ms)}   server ${fmt(sOia)}   (${oia.rows} rows; target < 20 server-side)

@@ -9,25 +9,32 @@ returns table (path_node_id bigint, path text, depth smallint, open_count bigint
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  -- The intervals that count at cl (open at it, or resolved at it), each mapped to its
+  -- node's ancestor at the depth. With under, an issue outside the subtree is dropped by
+  -- its path before any hierarchy lookup, so a team folder costs one issue lookup per
+  -- counted interval plus the hierarchy of its own issues.
+  with tl as materialized (
+    select ledger.normalise_path(rollup.under) as under
+     where ledger_private.require_timeline(rollup.project, rollup.stream)
+       and ledger_private.require_cl('cl', rollup.cl)
+       and ledger_private.require_depth(rollup.depth)
+  )
   select a.path_node_id, a.path collate "default", a.depth,
-         count(*) filter (where iv.presence @> rollup.cl),
+         count(*) filter (where iv.resolved_cl is null or iv.resolved_cl > rollup.cl),
          count(*) filter (where iv.start_cl = rollup.cl),
          count(*) filter (where iv.resolved_cl = rollup.cl)
-    from ledger.issue_presence_interval iv
-    join ledger.issue_instance ii on ii.issue_id = iv.issue_id
-    join ledger.path_node n on n.path_node_id = ii.path_node_id
-    join ledger.path_closure pc on pc.descendant_id = n.path_node_id
-                               and pc.distance = n.depth - rollup.depth
-    join ledger.path_node a on a.path_node_id = pc.ancestor_id
-   where ledger_private.require_timeline(rollup.project, rollup.stream)
-     and ledger_private.require_cl('cl', rollup.cl)
-     and ledger_private.require_depth(rollup.depth)
-     and iv.project = rollup.project and iv.stream = rollup.stream
-     and (iv.presence @> rollup.cl or iv.resolved_cl = rollup.cl)
+    from tl
+    -- (the timeline id as a parameter of the index scans, never joined by hash)
+    join ledger_private.presence_interval iv
+      on iv.timeline_id = (select ledger_private.timeline_id(rollup.project, rollup.stream))
+    join ledger_private.issue_instance ii on ii.issue_id = iv.issue_id
+    join ledger_private.path_node n on n.path_node_id = ii.path_node_id
+    join ledger_private.path_closure pc on pc.descendant_id = n.path_node_id
+                                       and pc.distance = n.depth - rollup.depth
+    join ledger_private.path_node a on a.path_node_id = pc.ancestor_id
+   where (int8range(iv.start_cl, iv.resolved_cl, '[)') @> rollup.cl or iv.resolved_cl = rollup.cl)
      and (rollup.under is null
-          or ii.path_node_id in (select u.descendant_id from ledger.path_closure u
-                                   join ledger.path_node un on un.path_node_id = u.ancestor_id
-                                  where un.path = ledger.normalise_path(rollup.under)))
+          or ii.path = tl.under or left(ii.path, length(tl.under) + 1) = tl.under || '/')
    group by a.path_node_id, a.path, a.depth
 $$;
 comment on function ledger.rollup(text, bigint, integer, text, text) is

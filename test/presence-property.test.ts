@@ -145,6 +145,19 @@ describe("random histories", () => {
                 bool_or(resolved_cl is null) as is_open, sum(last_seen_cl - start_cl + 1) as present_cls_span
            from ledger.issue_presence_interval where project = $1 group by 1 having count(*) > 1 order by 1`, [`h${h}b`]);
       expect(rec, `${ctx}: recurring_issues`).toEqual(direct);
+      // the treemap reads the open counts per node that processing keeps: they agree
+      // with the reference's open issues, grouped by their first 8 path segments
+      const { rows: tm } = await client.query(
+        `select array_to_string(array[level1, level2, level3, level4, level5, level6, level7, level8], '/') as node,
+                issue_count::int as n
+           from ledger.v_treemap_cl_levels8_latest where project = $1`, [`h${h}b`]);
+      const refTree = new Map<string, number>();
+      for (const r of ref.filter((i) => i.resolved === null)) {
+        const node = r.key.split("|")[0].split("/").slice(0, 8).join("/");
+        refTree.set(node, (refTree.get(node) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(tm.map((r) => [r.node, r.n])), `${ctx}: treemap counts`)
+        .toEqual(Object.fromEntries(refTree));
       // open_issues_at and diff at a few CLs, including ones without a build
       const cls = [...new Set(posts.map((p) => p.cl))].sort((x, y) => x - y);
       const probes = [cls[0] - 1 > 0 ? cls[0] : cls[0], cls[Math.floor(cls.length / 2)], cls[cls.length - 1], cls[0] + 1];

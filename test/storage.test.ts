@@ -73,6 +73,43 @@ describe("writes follow the changes", () => {
   });
 });
 
+describe("the treemap reads counts kept by processing", () => {
+  it("open issues per node (depth-8 ancestor for deeper paths) follow head, middle and staged builds, and a rebuild", async () => {
+    const c = await connect();
+    const deep = (i: number) => `srv/tm/team${i % 2}/a/b/c/d/e${i % 3}/f/g${i}.uasset`;   // 10 segments
+    const flat = (i: number) => `srv/tm/team${i % 2}/flat${i}.uasset`;
+    const report = (cl: number, keep: (i: number) => boolean) => ({
+      project: "tm", changelist: cl, build: { id: `b${cl}` },
+      issues: Array.from({ length: 40 }, (_, i) => i).filter(keep).flatMap((i) => [
+        { path: deep(i), severity: "error", message: `deep ${i}` }, { path: flat(i), severity: "warning", message: `flat ${i}` }]),
+    });
+    const view = async () => Object.fromEntries((await c.query(
+      `select array_to_string(array[level1, level2, level3, level4, level5, level6, level7, level8], '/') as node,
+              issue_count::int as n from ledger.v_treemap_cl_levels8_latest where project = 'tm'`)).rows.map((r) => [r.node, r.n]));
+    const direct = async () => Object.fromEntries((await c.query(
+      `select array_to_string((string_to_array(ii.path, '/'))[1:8], '/') as node, count(*)::int as n
+         from ledger.issue_presence_interval i join ledger.issue_instance ii using (issue_id)
+        where i.project = 'tm' and i.resolved_cl is null group by 1`)).rows.map((r) => [r.node, r.n]));
+    await c.query("select ledger.ingest_report($1)", [report(10, () => true)]);
+    await c.query("select ledger.ingest_report($1)", [report(20, (i) => i % 4 !== 0)]);
+    await c.query("select ledger.ingest_report($1)", [report(30, (i) => i % 5 !== 0)]);
+    const { rows: [st] } = await c.query("select ledger.stage_report($1) as id", [report(25, (i) => i % 3 !== 0)]);
+    await c.query("select ledger.process_snapshot($1)", [st.id]);            // a middle build, staged
+    const expected = await direct();
+    expect(Object.keys(expected).length).toBeGreaterThan(4);
+    expect(expected["srv/tm/team0/a/b/c/d/e0"]).toBeGreaterThan(1);          // deeper paths fold into depth 8
+    expect(await view()).toEqual(expected);
+    await c.query("select ledger_private.rebuild_timeline('tm', 'main')");
+    expect(await view()).toEqual(expected);
+    // a head build that resolves everything leaves no node behind
+    await c.query("select ledger.ingest_report($1)", [report(40, () => false)]);
+    expect(await view()).toEqual({});
+    const { rows: [left] } = await c.query(
+      "select count(*)::int as n from ledger_private.open_node_count where timeline_id = ledger_private.timeline_id('tm', 'main')");
+    expect(left.n).toBe(0);
+  });
+});
+
 describe("nothing waits on what it does not need", () => {
   it("staging into a timeline whose processing is in progress does not wait for it; a second processing does", async () => {
     const [a, b] = [await connect(), await connect()];
