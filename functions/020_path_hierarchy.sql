@@ -117,12 +117,13 @@ begin
   for v_depth in select distinct octet_length(p) - octet_length(replace(p, '/', '')) + 1
                    from unnest(v_new) p order by 1 loop
     insert into ledger_private.path_node (path, parent_id, name, depth)
-    select x.p, pn.path_node_id,
+    select x.p,
+           case when v_depth > 1 then
+             (select pn.path_node_id from ledger_private.path_node pn
+               where pn.path = left(x.p, length(x.p) - strpos(reverse(x.p), '/')) collate "C") end,
            case when v_depth = 1 then x.p else substr(x.p, length(x.p) - strpos(reverse(x.p), '/') + 2) end,
            v_depth
       from unnest(v_new) x(p)
-      left join ledger_private.path_node pn
-        on v_depth > 1 and pn.path = left(x.p, length(x.p) - strpos(reverse(x.p), '/')) collate "C"
      where octet_length(x.p) - octet_length(replace(x.p, '/', '')) + 1 = v_depth
      order by x.p collate "C"
     on conflict (path) do nothing;

@@ -10,11 +10,13 @@
 --   2. rebuild the runs over the points p, c, n from those intervals (which encode
 --      presence at p and n) and the new presence at c,
 --   3. write the difference, and turn it into +/- events on changelist_metrics.
--- Affected issues: those reported at c (any snapshot at c), those open across c and
--- those whose interval was resolved at c, restricted to paths the snapshots at c
--- cover (now or before). At the head of a timeline that is the report plus the
--- currently open issues; in the middle it is the same, found through the GiST index
--- on the interval ranges. The work never depends on the length of the history.
+-- Affected issues, in general: those reported at c (any snapshot at c), those open
+-- across c and those whose interval was resolved at c, restricted to paths the
+-- snapshots at c cover (now or before), found through the GiST index on the interval
+-- ranges. The common case (a full build, the first applied at c, between full
+-- neighbours p and n) narrows this to the issues whose presence at c differs from that
+-- at p or at n (step 3): at the head, those that appeared or disappeared. The work
+-- never depends on the length of the history.
 --
 -- Order independence: the result depends only on the set of applied snapshots
 -- (snapshot.applied_seq / applied_covered_paths), never on arrival order.
@@ -185,14 +187,17 @@ begin
   -- new identities (sorted by hash, so concurrent sessions cannot wait in a cycle);
   -- only their ids are filled in afterwards (the known ones came with _bl_issue)
   insert into ledger_private.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
+  -- (look-ups of the big tables are one index probe per row, correlated: a join could
+  -- be planned as a hash over all of path_node or issue_instance)
   select r.hash, v_version, coalesce(r.nmessage, ledger.normalise_message_as(r.example, v_version)), r.path,
-         n.path_node_id, r.severity, r.category, r.example
+         (select n.path_node_id from ledger_private.path_node n where n.path = r.path),
+         r.severity, r.category, r.example
     from _bl_new_issue r
-    join ledger_private.path_node n on n.path = r.path
    order by r.hash
   on conflict (hash) do nothing;
-  update _bl_issue r set issue_id = i.issue_id
-    from ledger_private.issue_instance i where r.issue_id is null and i.hash = r.hash;
+  update _bl_issue r
+     set issue_id = (select i.issue_id from ledger_private.issue_instance i where i.hash = r.hash)
+   where r.issue_id is null;
   if exists (select 1 from _bl_issue r where r.issue_id is null) then
     raise exception 'snapshot %: an issue of it has no identity (the raw identity cache names an issue that does not exist)', v_id
       using errcode = 'XX001';
@@ -208,10 +213,12 @@ begin
   -- (rows another session is stamping are skipped: it stamps the same day, and waiting
   -- for it could close a lock cycle between two timelines reporting the same texts)
   update ledger_private.raw_identity ri set used_day = v_day
-   where ri.raw_key in (select r.raw_key from ledger_private.raw_identity r
-                         where r.raw_key in (select x.rk from _bl_row x where x.cached and x.used_day < v_day)
-                           and r.used_day < v_day
-                         for update skip locked);
+   where ri.raw_key in (select r.raw_key
+                          from _bl_row x
+                         cross join lateral (select c.raw_key from ledger_private.raw_identity c
+                                              where c.raw_key = x.rk and c.used_day < v_day
+                                              for update skip locked) r
+                         where x.cached and x.used_day < v_day);
 
   -- (only a snapshot processed before has observations: processing is one transaction.
   -- No existence probe for a new one: with a generic plan it can become a scan)
@@ -299,9 +306,10 @@ begin
                           and i.start_cl <= v_n_full and (i.resolved_cl is null or i.resolved_cl > v_n_full));
   else
     insert into _bl_aff (issue_id, path)
-    select a.issue_id, ii.path from (
-    select o.issue_id from ledger_private.issue_observation o join _bl_snaps s on s.snapshot_id = o.snapshot_id
-     where o.timeline_id = v_tl
+    select a.issue_id, (select ii.path from ledger_private.issue_instance ii where ii.issue_id = a.issue_id) from (
+    select o.issue_id from _bl_snaps s
+     cross join lateral (select o.issue_id from ledger_private.issue_observation o
+                          where o.timeline_id = v_tl and o.snapshot_id = s.snapshot_id offset 0) o
     union
     select i.issue_id from ledger_private.presence_interval i
      where v_head and i.timeline_id = v_tl and i.resolved_cl is null
@@ -311,8 +319,7 @@ begin
        and int8range(i.start_cl, i.resolved_cl, '[)') @> v_c
     union
     select i.issue_id from ledger_private.presence_interval i
-     where i.timeline_id = v_tl and i.resolved_cl = v_c) a
-    join ledger_private.issue_instance ii on ii.issue_id = a.issue_id;
+     where i.timeline_id = v_tl and i.resolved_cl = v_c) a;
     if not v_filter_all then
       delete from _bl_aff a where not ledger.path_covered(a.path, v_filter);
     end if;
@@ -468,17 +475,21 @@ begin
   --     +1 for a run that is open now, -1 for one that was; ledger.v_treemap_cl_levels8_latest
   --     reads these counts instead of every open interval
   insert into _bl_node_delta
-  select coalesce(a.path_node_id, pn.path_node_id), coalesce(a.path, pn.path), sum(d.delta)::int
+  select t.path_node_id, t.path, sum(d.delta)::int
     from (select x.issue_id, sum(x.sgn)::int as delta
             from (select n.issue_id, 1 as sgn from _bl_new_chg n where n.resolved_cl is null
                   union all
                   select o.issue_id, -1 from _bl_old_chg o where o.resolved_cl is null) x
            group by x.issue_id having sum(x.sgn) <> 0) d
-    join ledger_private.issue_instance ii on ii.issue_id = d.issue_id
-    join ledger_private.path_node pn on pn.path_node_id = ii.path_node_id
-    left join ledger_private.path_closure c
-      on pn.depth > 8 and c.descendant_id = pn.path_node_id and c.distance = pn.depth - 8
-    left join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+   cross join lateral (
+     select coalesce(a.path_node_id, pn.path_node_id) as path_node_id, coalesce(a.path, pn.path) as path
+       from ledger_private.issue_instance ii
+       join ledger_private.path_node pn on pn.path_node_id = ii.path_node_id
+       left join ledger_private.path_closure c
+         on pn.depth > 8 and c.descendant_id = pn.path_node_id and c.distance = pn.depth - 8
+       left join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+      where ii.issue_id = d.issue_id
+     offset 0) t   -- (probes per changed issue, never a hash over the big tables)
    group by 1, 2;
   -- (a node that loses open issues has its row: the counts are the open runs; a count
   -- never goes below 0, and a node at 0 loses its row)
