@@ -58,6 +58,8 @@ declare
   v_day int := (current_date - date '2000-01-01');
   v_nrows int;
   v_fast boolean;
+  v_hashjoin text;
+  v_mergejoin text;
 begin
   /* Guarantees: idempotent (a second call for the same content version is a no-op);
      leaves intervals and metrics equal to a from-scratch rebuild of the applied
@@ -303,7 +305,8 @@ begin
       join pp q on q.issue_id = r.issue_id
      where not exists (select 1 from ledger_private.presence_interval i
                         where i.timeline_id = v_tl and i.issue_id = r.issue_id
-                          and i.start_cl <= v_n_full and (i.resolved_cl is null or i.resolved_cl > v_n_full));
+                          and i.start_cl <= v_n_full and (i.resolved_cl is null or i.resolved_cl > v_n_full)
+                        offset 0);   -- (a probe per issue, not an anti-join over the timeline)
   else
     insert into _bl_aff (issue_id, path)
     select a.issue_id, (select ii.path from ledger_private.issue_instance ii where ii.issue_id = a.issue_id) from (
@@ -379,13 +382,17 @@ begin
 
   -- 4. the intervals that touch [p, n], and the runs rebuilt over p, c, n ------------
   -- (an open run, last_seen_cl NULL, holds every CL of S(P) from its start on)
+  -- (per affected issue, its own intervals by key: never a hash over the timeline's)
   insert into _bl_win
   select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl
     from _bl_aff a
-    join ledger_private.presence_interval i
-      on i.timeline_id = v_tl and i.issue_id = a.issue_id
-     and i.start_cl <= coalesce(a.n, 9223372036854775807)
-     and coalesce(i.last_seen_cl, 9223372036854775807) >= coalesce(a.p, 0);
+   cross join lateral (
+     select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl
+       from ledger_private.presence_interval i
+      where i.timeline_id = v_tl and i.issue_id = a.issue_id
+        and i.start_cl <= coalesce(a.n, 9223372036854775807)
+        and coalesce(i.last_seen_cl, 9223372036854775807) >= coalesce(a.p, 0)
+     offset 0) i;
   analyze _bl_win;
 
   insert into _bl_new
@@ -427,8 +434,16 @@ begin
   -- 5. write the difference -------------------------------------------------------------
   insert into _bl_old_chg select * from _bl_win except select * from _bl_new;
   insert into _bl_new_chg select * from _bl_new except select * from _bl_win;
+  -- (their sizes, so the writes below probe the intervals by key instead of hashing them)
+  analyze _bl_old_chg;
+  analyze _bl_new_chg;
 
-  -- keys are compared with set operations (hashed), never row by row
+  -- The changed rows are found by key, one probe each: a hash join would read all of
+  -- the timeline's intervals, which grow with its history (the planner prefers it
+  -- even for a few hundred keys). So hash and merge joins are off for these two.
+  v_hashjoin := current_setting('enable_hashjoin');
+  v_mergejoin := current_setting('enable_mergejoin');
+  perform set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
   delete from ledger_private.presence_interval i
    using (select o.issue_id, o.start_cl from _bl_old_chg o
           except select n.issue_id, n.start_cl from _bl_new_chg n) d
@@ -438,6 +453,7 @@ begin
      set last_seen_cl = n.last_seen_cl, resolved_cl = n.resolved_cl
     from _bl_new_chg n
    where i.timeline_id = v_tl and i.issue_id = n.issue_id and i.start_cl = n.start_cl;
+  perform set_config('enable_hashjoin', v_hashjoin, true), set_config('enable_mergejoin', v_mergejoin, true);
 
   insert into ledger_private.presence_interval (timeline_id, issue_id, start_cl, last_seen_cl, resolved_cl)
   select v_tl, n.issue_id, n.start_cl, n.last_seen_cl, n.resolved_cl
@@ -454,7 +470,8 @@ begin
            max(i.start_cl) filter (where i.resolved_cl is null) as os, max(i.last_seen_cl) as cls,
            coalesce(sum(i.last_seen_cl - i.start_cl + 1), 0) as sp
       from chg c
-      left join ledger_private.presence_interval i on i.timeline_id = v_tl and i.issue_id = c.issue_id
+      left join lateral (select i.* from ledger_private.presence_interval i
+                          where i.timeline_id = v_tl and i.issue_id = c.issue_id offset 0) i on true
      group by c.issue_id
   ), gone as (
     delete from ledger_private.issue_run_stats r using agg
@@ -553,9 +570,10 @@ begin
      from (select t.project as v_s_project, t.stream as v_s_stream
              from ledger_private.timeline t where t.timeline_id = v_tl) tl,
           (select min(x) as lo, max(x) as hi,
-                  (select max(i.start_cl) from ledger_private.presence_interval i
-                    where i.timeline_id = v_tl
-                      and i.issue_id in (select issue_id from _bl_old_chg union select issue_id from _bl_new_chg)) as later
+                  (select max(m.start_cl)
+                     from (select issue_id from _bl_old_chg union select issue_id from _bl_new_chg) c
+                    cross join lateral (select max(i.start_cl) as start_cl from ledger_private.presence_interval i
+                                         where i.timeline_id = v_tl and i.issue_id = c.issue_id) m) as later
              from (select start_cl from _bl_old_chg union all select resolved_cl from _bl_old_chg
                    union all select start_cl from _bl_new_chg union all select resolved_cl from _bl_new_chg) e(x)) r;
 
