@@ -132,3 +132,19 @@ end
 $$;
 comment on function ledger_private.ensure_paths(text[]) is
   'Creates the path nodes (and through the triggers their closure rows) for every prefix of the given normalised paths that does not exist yet.';
+
+create or replace function ledger_private.treemap_node(p_path_node_id bigint)
+returns table (path_node_id bigint, path text)
+language sql stable
+as $$
+  /* The treemap node of a path node: itself at depth 8 or less, else its ancestor at
+     depth 8 (the treemap shows 8 levels). One SELECT, not strict: inlined. */
+  select coalesce(a.path_node_id, n.path_node_id), coalesce(a.path, n.path)
+    from ledger_private.path_node n
+    left join ledger_private.path_closure c
+      on n.depth > 8 and c.descendant_id = n.path_node_id and c.distance = n.depth - 8
+    left join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+   where n.path_node_id = p_path_node_id
+$$;
+comment on function ledger_private.treemap_node(bigint) is
+  'The treemap node of a path node (itself, or its ancestor at depth 8 when deeper) with its path: the key of ledger_private.open_node_count.';

@@ -98,12 +98,15 @@ begin
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
   create temp table if not exists _bl_new_chg (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  create temp table if not exists _bl_new_issue (
+    hash bytea, path text collate "C", severity text, category text, example text, nmessage text)
+    on commit delete rows;
   create temp table if not exists _bl_node_delta (
     path_node_id bigint, path text collate "C", delta int) on commit delete rows;
   if current_setting('buildledger.process_xact', true) is not distinct from txid_current()::text then
     delete from _bl_row; delete from _bl_issue; delete from _bl_snaps; delete from _bl_aff;
     delete from _bl_win; delete from _bl_new; delete from _bl_old_chg; delete from _bl_new_chg;
-    delete from _bl_node_delta;
+    delete from _bl_node_delta; delete from _bl_new_issue;
   end if;
   perform set_config('buildledger.process_xact', txid_current()::text, true);
 
@@ -169,10 +172,6 @@ begin
 
   -- new issues: their texts are all new to the cache (a cached text's issue exists),
   -- so what they are created from is in _bl_row (severity: the highest reported)
-  create temp table if not exists _bl_new_issue (
-    hash bytea, path text collate "C", severity text, category text, example text, nmessage text)
-    on commit delete rows;
-  delete from _bl_new_issue;
   insert into _bl_new_issue
   select x.hash, min(x.path),
          (array['info', 'warning', 'error'])[max(array_position(array['info', 'warning', 'error'], x.severity))],
@@ -499,12 +498,9 @@ begin
                   select o.issue_id, -1 from _bl_old_chg o where o.resolved_cl is null) x
            group by x.issue_id having sum(x.sgn) <> 0) d
    cross join lateral (
-     select coalesce(a.path_node_id, pn.path_node_id) as path_node_id, coalesce(a.path, pn.path) as path
+     select t.path_node_id, t.path
        from ledger_private.issue_instance ii
-       join ledger_private.path_node pn on pn.path_node_id = ii.path_node_id
-       left join ledger_private.path_closure c
-         on pn.depth > 8 and c.descendant_id = pn.path_node_id and c.distance = pn.depth - 8
-       left join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+      cross join lateral ledger_private.treemap_node(ii.path_node_id) t
       where ii.issue_id = d.issue_id
      offset 0) t   -- (probes per changed issue, never a hash over the big tables)
    group by 1, 2;

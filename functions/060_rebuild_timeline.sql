@@ -70,12 +70,10 @@ begin
     from ledger_private.presence_interval i where i.timeline_id = v_tl group by i.issue_id;
   delete from ledger_private.open_node_count o where o.timeline_id = v_tl;
   insert into ledger_private.open_node_count (timeline_id, path_node_id, path, open_count)
-  select v_tl, coalesce(a.path_node_id, n.path_node_id), coalesce(a.path, n.path), count(*)
+  select v_tl, t.path_node_id, t.path, count(*)
     from ledger_private.presence_interval i
     join ledger_private.issue_instance ii on ii.issue_id = i.issue_id
-    join ledger_private.path_node n on n.path_node_id = ii.path_node_id
-    left join ledger_private.path_closure c on n.depth > 8 and c.descendant_id = n.path_node_id and c.distance = n.depth - 8
-    left join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+   cross join lateral ledger_private.treemap_node(ii.path_node_id) t
    where i.timeline_id = v_tl and i.resolved_cl is null
    group by 2, 3;
   delete from ledger_private.changelist_metrics m where m.timeline_id = v_tl;
