@@ -45,7 +45,7 @@ comment on function ledger.normalise_message(text) is
 
 create or replace function ledger.issue_hash(p_normalised_message text, p_normalised_path text)
 returns bytea
-language sql immutable strict parallel safe
+language sql stable strict parallel safe   -- (stable as convert_to is: so it is inlined)
 as $$
   select sha256(convert_to('v1' || E'\x1f' || p_normalised_message || E'\x1f' || p_normalised_path, 'UTF8'))
 $$;

@@ -31,7 +31,7 @@ comment on function ledger.normalise_message_v2(text) is
 
 create or replace function ledger.issue_hash_v2(p_normalised_message text, p_normalised_path text)
 returns bytea
-language sql immutable strict parallel safe
+language sql stable strict parallel safe   -- (stable as convert_to is: so it is inlined)
 as $$
   select sha256(convert_to('v2' || E'\x1f' || p_normalised_message || E'\x1f' || p_normalised_path, 'UTF8'))
 $$;
@@ -59,14 +59,14 @@ comment on function ledger.normalise_message_as(text, smallint) is
 
 create or replace function ledger.issue_hash_as(p_message text, p_path text, p_version smallint)
 returns bytea
-language sql immutable parallel safe   -- (not strict: inlined into the caller)
+language sql stable parallel safe   -- (not strict: inlined into the caller)
 as $$
   select case p_version when 2 then ledger.issue_hash_v2(ledger.normalise_message_v2(p_message), p_path)
                         else ledger.issue_hash(ledger.normalise_message(p_message), p_path) end
 $$;
 create or replace function ledger.issue_hash_normalised_as(p_normalised_message text, p_path text, p_version smallint)
 returns bytea
-language sql immutable parallel safe   -- (not strict: inlined into the caller)
+language sql stable parallel safe   -- (not strict: inlined into the caller)
 as $$
   select case p_version when 2 then ledger.issue_hash_v2(p_normalised_message, p_path)
                         else ledger.issue_hash(p_normalised_message, p_path) end

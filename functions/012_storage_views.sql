@@ -24,10 +24,19 @@ create or replace view ledger.path_node as
 comment on view ledger.path_node is
   E'@primaryKey path_node_id\n@unique path\n@foreignKey (parent_id) references ledger.path_node (path_node_id)\nOne row per path in the hierarchy server/project/team/.../asset; every prefix of a reported path is a node.';
 
+-- (the closure is stored as each node's array of ancestors, migration 000019. The two
+-- conditions below each say "a is n or an ancestor of n", one by n's ancestors, one by
+-- path prefix ('0' follows '/' in the "C" order); both are given so that a filter on
+-- either side is index probes: the descendant's ancestors by primary key, or the
+-- ancestor's descendants by a range of the path index.)
 create or replace view ledger.path_closure as
-  select c.ancestor_id, c.descendant_id, c.distance from ledger_private.path_closure c;
+  select a.path_node_id as ancestor_id, n.path_node_id as descendant_id, (n.depth - a.depth)::smallint as distance
+    from ledger_private.path_node a
+    join ledger_private.path_node n
+      on (a.path_node_id = n.path_node_id or a.path_node_id = any (n.ancestors))
+     and (n.path_node_id = a.path_node_id or (n.path >= a.path || '/' and n.path < a.path || '0'));
 comment on view ledger.path_closure is
-  E'@primaryKey ancestor_id,descendant_id\n@foreignKey (ancestor_id) references ledger.path_node (path_node_id)\n@foreignKey (descendant_id) references ledger.path_node (path_node_id)\nEvery ancestor-or-self / descendant pair of path nodes with its distance: hierarchy roll-ups are one equi-join, no recursion.';
+  E'@primaryKey ancestor_id,descendant_id\n@foreignKey (ancestor_id) references ledger.path_node (path_node_id)\n@foreignKey (descendant_id) references ledger.path_node (path_node_id)\nEvery ancestor-or-self / descendant pair of path nodes with its distance, read off each node''s stored list of ancestors: no recursion, and a filter on either column is index probes.';
 
 create or replace view ledger.changelist as
   select t.project, t.stream, c.cl, c.submitted_at, c.author, c.description

@@ -1,8 +1,9 @@
--- Path hierarchy: ledger_private.path_node and its closure table ledger_private.path_closure.
+-- Path hierarchy: ledger_private.path_node, each node with its closure.
 -- Invariants kept here:
 --   * every node's parent exists (inserting a/b/c creates a/b and a first);
---   * path_closure holds (ancestor, descendant, distance) for every ancestor-or-self
---     pair, written once when the node is inserted: O(depth) rows per node.
+--   * path_node.ancestors holds the ids of the node's ancestors, root first, written
+--     once when the node is inserted (its parent's ancestors plus the parent): the
+--     ancestor at depth d is ancestors[d], and ledger.path_closure is a view of it.
 -- Nodes are never renamed or deleted, so the closure never needs repair.
 
 create or replace function ledger_private.tg_path_node__fill()
@@ -15,11 +16,12 @@ declare
   v_parent_path text;
   v_slash int;
 begin
-  /* Fills name, depth and parent_id from the normalised path, creating the parent
-     (recursively, through this same trigger) when it does not exist yet.
-     ledger_private.ensure_paths computes all three set-based and level by level;
+  /* Fills name, depth, parent_id and ancestors from the normalised path, creating
+     the parent (recursively, through this same trigger) when it does not exist yet.
+     ledger_private.ensure_paths computes all four set-based and level by level;
      rows that arrive complete from it are taken as they are. */
-  if new.parent_id is not null and new.depth is not null and new.name is not null then
+  if new.depth is not null and new.name is not null and new.ancestors is not null
+     and (new.parent_id is not null or new.depth = 1) then
     return new;
   end if;
   if new.path is distinct from ledger.normalise_path(new.path) or new.path is null then
@@ -33,53 +35,29 @@ begin
   if new.depth = 1 then
     new.name := new.path;
     new.parent_id := null;
+    new.ancestors := '{}';
   else
     v_parent_path := left(new.path, v_slash - 1);
     new.name := substr(new.path, v_slash + 1);
-    select n.path_node_id into new.parent_id from ledger_private.path_node n where n.path = v_parent_path;
+    select n.path_node_id, n.ancestors || n.path_node_id into new.parent_id, new.ancestors
+      from ledger_private.path_node n where n.path = v_parent_path;
     if new.parent_id is null then
       insert into ledger_private.path_node (path) values (v_parent_path) on conflict (path) do nothing;
-      select n.path_node_id into strict new.parent_id from ledger_private.path_node n where n.path = v_parent_path;
+      select n.path_node_id, n.ancestors || n.path_node_id into strict new.parent_id, new.ancestors
+        from ledger_private.path_node n where n.path = v_parent_path;
     end if;
   end if;
   return new;
 end
 $$;
 
-create or replace function ledger_private.tg_path_node__closure()
-returns trigger
-language plpgsql volatile
-set search_path to pg_catalog, pg_temp
-set jit to off
-as $$
-declare
-  v_depth int;
-begin
-  /* Statement-level: for the new nodes, depth by depth, the node itself plus its
-     parent's closure rows one step further: O(depth) rows per node through the
-     (descendant_id, distance) index. */
-  for v_depth in select distinct n.depth from new_nodes n order by 1 loop
-    insert into ledger_private.path_closure (ancestor_id, descendant_id, distance)
-    select n.path_node_id, n.path_node_id, 0 from new_nodes n where n.depth = v_depth
-    union all
-    select c.ancestor_id, n.path_node_id, (c.distance + 1)::smallint
-      from new_nodes n
-      join ledger_private.path_closure c on c.descendant_id = n.parent_id
-     where n.depth = v_depth;
-  end loop;
-  return null;
-end
-$$;
+drop trigger if exists _200_closure on ledger_private.path_node;
+drop function if exists ledger_private.tg_path_node__closure();
 
 drop trigger if exists _100_fill on ledger_private.path_node;
 create trigger _100_fill before insert on ledger_private.path_node
-  for each row when (new.parent_id is null or new.depth is null or new.name is null)
+  for each row when (new.parent_id is null or new.depth is null or new.name is null or new.ancestors is null)
   execute function ledger_private.tg_path_node__fill();
-
-drop trigger if exists _200_closure on ledger_private.path_node;
-create trigger _200_closure after insert on ledger_private.path_node
-  referencing new table as new_nodes
-  for each statement execute function ledger_private.tg_path_node__closure();
 
 create or replace function ledger_private.ensure_paths(p_paths text[])
 returns void
@@ -92,7 +70,7 @@ declare
   v_depth int;
 begin
   /* Every prefix of every path, one insert per depth so parents always exist
-     (with their closure rows) before their children; within a depth in one global
+     (with their ancestors) before their children; within a depth in one global
      order, so concurrent sessions never wait on each other in a cycle. Existing
      paths are found by one index probe each (the offset 0 keeps the planner from
      turning them into a scan of path_node), so the cost follows the number of given
@@ -116,14 +94,16 @@ begin
                               where e.path = p::text collate "C" offset 0)) z;
   for v_depth in select distinct octet_length(p) - octet_length(replace(p, '/', '')) + 1
                    from unnest(v_new) p order by 1 loop
-    insert into ledger_private.path_node (path, parent_id, name, depth)
-    select x.p,
-           case when v_depth > 1 then
-             (select pn.path_node_id from ledger_private.path_node pn
-               where pn.path = left(x.p, length(x.p) - strpos(reverse(x.p), '/')) collate "C") end,
+    insert into ledger_private.path_node (path, parent_id, name, depth, ancestors)
+    select x.p, pr.path_node_id,
            case when v_depth = 1 then x.p else substr(x.p, length(x.p) - strpos(reverse(x.p), '/') + 2) end,
-           v_depth
+           v_depth,
+           case when v_depth = 1 then '{}'::bigint[] else pr.ancestors || pr.path_node_id end
       from unnest(v_new) x(p)
+      left join lateral (select pn.path_node_id, pn.ancestors from ledger_private.path_node pn
+                          where v_depth > 1
+                            and pn.path = left(x.p, length(x.p) - strpos(reverse(x.p), '/')) collate "C"
+                         offset 0) pr on true
      where octet_length(x.p) - octet_length(replace(x.p, '/', '')) + 1 = v_depth
      order by x.p collate "C"
     on conflict (path) do nothing;
@@ -131,7 +111,7 @@ begin
 end
 $$;
 comment on function ledger_private.ensure_paths(text[]) is
-  'Creates the path nodes (and through the triggers their closure rows) for every prefix of the given normalised paths that does not exist yet.';
+  'Creates the path nodes (each with its ancestors) for every prefix of the given normalised paths that does not exist yet.';
 
 create or replace function ledger_private.treemap_node(p_path_node_id bigint)
 returns table (path_node_id bigint, path text)
@@ -141,9 +121,7 @@ as $$
      depth 8 (the treemap shows 8 levels). One SELECT, not strict: inlined. */
   select coalesce(a.path_node_id, n.path_node_id), coalesce(a.path, n.path)
     from ledger_private.path_node n
-    left join ledger_private.path_closure c
-      on n.depth > 8 and c.descendant_id = n.path_node_id and c.distance = n.depth - 8
-    left join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+    left join ledger_private.path_node a on n.depth > 8 and a.path_node_id = n.ancestors[8]
    where n.path_node_id = p_path_node_id
 $$;
 comment on function ledger_private.treemap_node(bigint) is

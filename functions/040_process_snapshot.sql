@@ -58,8 +58,9 @@ declare
   v_day int := (current_date - date '2000-01-01');
   v_nrows int;
   v_fast boolean;
-  v_hashjoin text;
-  v_mergejoin text;
+  v_hashjoin text := current_setting('enable_hashjoin');
+  v_n bigint;
+  v_mergejoin text := current_setting('enable_mergejoin');
 begin
   /* Guarantees: idempotent (a second call for the same content version is a no-op);
      leaves intervals and metrics equal to a from-scratch rebuild of the applied
@@ -92,8 +93,13 @@ begin
     p bigint, n bigint) on commit delete rows;
   create temp table if not exists _bl_win (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  create temp table if not exists _bl_win_tid (
+    issue_id bigint, start_cl bigint, tid tid) on commit delete rows;
   create temp table if not exists _bl_new (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  create temp table if not exists _bl_del (tid tid) on commit delete rows;
+  create temp table if not exists _bl_upd (
+    tid tid, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
   create temp table if not exists _bl_old_chg (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
   create temp table if not exists _bl_new_chg (
@@ -106,7 +112,8 @@ begin
   if current_setting('buildledger.process_xact', true) is not distinct from txid_current()::text then
     delete from _bl_row; delete from _bl_issue; delete from _bl_snaps; delete from _bl_aff;
     delete from _bl_win; delete from _bl_new; delete from _bl_old_chg; delete from _bl_new_chg;
-    delete from _bl_node_delta; delete from _bl_new_issue;
+    delete from _bl_node_delta; delete from _bl_new_issue; delete from _bl_win_tid;
+    delete from _bl_del; delete from _bl_upd;
   end if;
   perform set_config('buildledger.process_xact', txid_current()::text, true);
 
@@ -186,7 +193,9 @@ begin
                                       || coalesce(v_s.covered_paths, '{}'));
 
   -- new identities (sorted by hash, so concurrent sessions cannot wait in a cycle);
-  -- only their ids are filled in afterwards (the known ones came with _bl_issue)
+  -- their ids come back from the insert (the known ones came with _bl_issue), and
+  -- the ids of those another session created meanwhile are looked up after it
+  with ins as (
   insert into ledger_private.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
   -- (look-ups of the big tables are one index probe per row, correlated: a join could
   -- be planned as a hash over all of path_node or issue_instance)
@@ -195,7 +204,9 @@ begin
          r.severity, r.category, r.example
     from _bl_new_issue r
    order by r.hash
-  on conflict (hash) do nothing;
+  on conflict (hash) do nothing
+  returning hash, issue_id)
+  update _bl_issue r set issue_id = ins.issue_id from ins where r.hash = ins.hash and r.issue_id is null;
   update _bl_issue r
      set issue_id = (select i.issue_id from ledger_private.issue_instance i where i.hash = r.hash)
    where r.issue_id is null;
@@ -382,16 +393,21 @@ begin
   -- 4. the intervals that touch [p, n], and the runs rebuilt over p, c, n ------------
   -- (an open run, last_seen_cl NULL, holds every CL of S(P) from its start on)
   -- (per affected issue, its own intervals by key: never a hash over the timeline's)
-  insert into _bl_win
-  select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl
-    from _bl_aff a
-   cross join lateral (
-     select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl
-       from ledger_private.presence_interval i
-      where i.timeline_id = v_tl and i.issue_id = a.issue_id
-        and i.start_cl <= coalesce(a.n, 9223372036854775807)
-        and coalesce(i.last_seen_cl, 9223372036854775807) >= coalesce(a.p, 0)
-     offset 0) i;
+  -- (with each row's tid: the writes of step 5 reach the rows they change directly)
+  with w as (
+    select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl, i.ctid as tid
+      from _bl_aff a
+     cross join lateral (
+       select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl, i.ctid
+         from ledger_private.presence_interval i
+        where i.timeline_id = v_tl and i.issue_id = a.issue_id
+          and i.start_cl <= coalesce(a.n, 9223372036854775807)
+          and coalesce(i.last_seen_cl, 9223372036854775807) >= coalesce(a.p, 0)
+       offset 0) i
+  ), t as (
+    insert into _bl_win_tid select w.issue_id, w.start_cl, w.tid from w
+  )
+  insert into _bl_win select w.issue_id, w.start_cl, w.last_seen_cl, w.resolved_cl from w;
   analyze _bl_win;
 
   insert into _bl_new
@@ -437,21 +453,43 @@ begin
   analyze _bl_old_chg;
   analyze _bl_new_chg;
 
-  -- The changed rows are found by key, one probe each: a hash join would read all of
-  -- the timeline's intervals, which grow with its history (the planner prefers it
-  -- even for a few hundred keys). So hash and merge joins are off for these two.
-  v_hashjoin := current_setting('enable_hashjoin');
-  v_mergejoin := current_setting('enable_mergejoin');
+  -- The rows that go and the rows that change, by the tid read in step 4: each write is
+  -- one tid fetch per changed row, never a scan of the timeline's intervals. (Joined
+  -- by key, the planner read the intervals of the timeline in full: by hash when it
+  -- knew their number, by a nested loop over all of them when their statistics were
+  -- older than the timeline, 15 s for the second 100k-issue CL of a new project.) The
+  -- timeline lock (step 1) keeps the rows where step 4 found them; the counts are
+  -- checked, so a moved row fails loudly instead of being missed.
+  insert into _bl_del
+  select t.tid
+    from _bl_win_tid t
+    join (select o.issue_id, o.start_cl from _bl_old_chg o
+          except select n.issue_id, n.start_cl from _bl_new_chg n) d
+      on d.issue_id = t.issue_id and d.start_cl = t.start_cl;
+  insert into _bl_upd
+  select t.tid, n.last_seen_cl, n.resolved_cl
+    from _bl_new_chg n
+    join _bl_win_tid t on t.issue_id = n.issue_id and t.start_cl = n.start_cl;
+  analyze _bl_del;
+  analyze _bl_upd;
   perform set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
   delete from ledger_private.presence_interval i
-   using (select o.issue_id, o.start_cl from _bl_old_chg o
-          except select n.issue_id, n.start_cl from _bl_new_chg n) d
-   where i.timeline_id = v_tl and i.issue_id = d.issue_id and i.start_cl = d.start_cl;
-
+   using _bl_del d
+   where i.ctid = d.tid and i.timeline_id = v_tl;
+  get diagnostics v_n = row_count;
+  if v_n <> (select count(*) from _bl_del) then
+    raise exception 'snapshot %: % of the intervals to remove were not where they were read', v_id,
+      (select count(*) from _bl_del) - v_n using errcode = 'XX001';
+  end if;
   update ledger_private.presence_interval i
-     set last_seen_cl = n.last_seen_cl, resolved_cl = n.resolved_cl
-    from _bl_new_chg n
-   where i.timeline_id = v_tl and i.issue_id = n.issue_id and i.start_cl = n.start_cl;
+     set last_seen_cl = u.last_seen_cl, resolved_cl = u.resolved_cl
+    from _bl_upd u
+   where i.ctid = u.tid and i.timeline_id = v_tl;
+  get diagnostics v_n = row_count;
+  if v_n <> (select count(*) from _bl_upd) then
+    raise exception 'snapshot %: % of the intervals to change were not where they were read', v_id,
+      (select count(*) from _bl_upd) - v_n using errcode = 'XX001';
+  end if;
   perform set_config('enable_hashjoin', v_hashjoin, true), set_config('enable_mergejoin', v_mergejoin, true);
 
   insert into ledger_private.presence_interval (timeline_id, issue_id, start_cl, last_seen_cl, resolved_cl)
@@ -506,17 +544,27 @@ begin
    group by 1, 2;
   -- (a node that loses open issues has its row: the counts are the open runs; a count
   -- never goes below 0, and a node at 0 loses its row)
-  update ledger_private.open_node_count o set open_count = o.open_count + d.delta
-    from _bl_node_delta d
-   where d.delta < 0 and o.timeline_id = v_tl and o.path_node_id = d.path_node_id;
-  get diagnostics v_nrows = row_count;
+  -- (each row written once: lowered, or removed when it reaches 0; by key, one probe
+  -- each, as for the intervals)
+  perform set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
+  with d as (select d.path_node_id, d.delta from _bl_node_delta d where d.delta < 0),
+  lowered as (
+    update ledger_private.open_node_count o set open_count = o.open_count + d.delta
+      from d
+     where o.timeline_id = v_tl and o.path_node_id = d.path_node_id and o.open_count + d.delta > 0
+    returning 1
+  ), removed as (
+    delete from ledger_private.open_node_count o
+     using d
+     where o.timeline_id = v_tl and o.path_node_id = d.path_node_id and o.open_count + d.delta = 0
+    returning 1
+  )
+  select (select count(*) from lowered) + (select count(*) from removed) into v_nrows;
+  perform set_config('enable_hashjoin', v_hashjoin, true), set_config('enable_mergejoin', v_mergejoin, true);
   if v_nrows <> (select count(*) from _bl_node_delta d where d.delta < 0) then
     raise exception 'timeline %: open issue counts per node disagree with the intervals (rebuild the timeline)', v_tl
       using errcode = 'XX001';
   end if;
-  delete from ledger_private.open_node_count o
-   using _bl_node_delta d
-   where d.delta < 0 and o.timeline_id = v_tl and o.path_node_id = d.path_node_id and o.open_count = 0;
   insert into ledger_private.open_node_count as o (timeline_id, path_node_id, path, open_count)
   select v_tl, d.path_node_id, d.path, d.delta from _bl_node_delta d where d.delta > 0
    order by d.path_node_id

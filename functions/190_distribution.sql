@@ -31,8 +31,7 @@ as $$
     -- (in foreign-key order: a referenced table is made a reference table first)
     ('ledger_private.project',            'reference',   null, 'projects'),
     ('ledger_private.timeline',           'reference',   null, 'timeline ids; maps (project, stream) to the distribution column'),
-    ('ledger_private.path_node',          'reference',   null, 'the path hierarchy, shared by all timelines'),
-    ('ledger_private.path_closure',       'reference',   null, 'ancestor/descendant pairs for roll-ups'),
+    ('ledger_private.path_node',          'reference',   null, 'the path hierarchy with each node''s ancestors, shared by all timelines'),
     ('ledger_private.issue_instance',     'reference',   null, 'issue identity (hash), shared by all timelines'),
     ('ledger_private.issue_hash_alias',   'reference',   null, 'old hashes of re-keyed issues'),
     ('ledger_private.owner_rule',         'reference',   null, 'ownership rules per project'),

@@ -1,5 +1,6 @@
--- ledger.rollup: open/new/resolved counts per hierarchy node at one CL, through the
--- closure table (no recursion at read time).
+-- ledger.rollup: open/new/resolved counts per hierarchy node at one CL, through each
+-- node's stored ancestors (no recursion, no join at read time: the ancestor at depth d
+-- of a node is ancestors[d]).
 
 drop function if exists ledger.rollup(text, bigint, integer, text, text);
 create function ledger.rollup(project text, cl bigint, depth integer, stream text default 'main',
@@ -19,23 +20,24 @@ as $$
        and ledger_private.require_cl('cl', rollup.cl)
        and ledger_private.require_depth(rollup.depth)
   )
-  select a.path_node_id, a.path collate "default", a.depth,
-         count(*) filter (where iv.resolved_cl is null or iv.resolved_cl > rollup.cl),
-         count(*) filter (where iv.start_cl = rollup.cl),
-         count(*) filter (where iv.resolved_cl = rollup.cl)
-    from tl
-    -- (the timeline id as a parameter of the index scans, never joined by hash)
-    join ledger_private.presence_interval iv
-      on iv.timeline_id = (select ledger_private.timeline_id(rollup.project, rollup.stream))
-    join ledger_private.issue_instance ii on ii.issue_id = iv.issue_id
-    join ledger_private.path_node n on n.path_node_id = ii.path_node_id
-    join ledger_private.path_closure pc on pc.descendant_id = n.path_node_id
-                                       and pc.distance = n.depth - rollup.depth
-    join ledger_private.path_node a on a.path_node_id = pc.ancestor_id
-   where (int8range(iv.start_cl, iv.resolved_cl, '[)') @> rollup.cl or iv.resolved_cl = rollup.cl)
-     and (rollup.under is null
-          or ii.path = tl.under or left(ii.path, length(tl.under) + 1) = tl.under || '/')
-   group by a.path_node_id, a.path, a.depth
+  select a.path_node_id, a.path collate "default", a.depth, c.open_count, c.new_count, c.resolved_count
+    from (select case when n.depth = rollup.depth then n.path_node_id
+                      else n.ancestors[rollup.depth] end as ancestor_id,
+                 count(*) filter (where iv.resolved_cl is null or iv.resolved_cl > rollup.cl) as open_count,
+                 count(*) filter (where iv.start_cl = rollup.cl) as new_count,
+                 count(*) filter (where iv.resolved_cl = rollup.cl) as resolved_count
+            from tl
+            -- (the timeline id as a parameter of the index scans, never joined by hash)
+            join ledger_private.presence_interval iv
+              on iv.timeline_id = (select ledger_private.timeline_id(rollup.project, rollup.stream))
+            join ledger_private.issue_instance ii on ii.issue_id = iv.issue_id
+            join ledger_private.path_node n on n.path_node_id = ii.path_node_id
+           where (int8range(iv.start_cl, iv.resolved_cl, '[)') @> rollup.cl or iv.resolved_cl = rollup.cl)
+             and n.depth >= rollup.depth
+             and (rollup.under is null
+                  or ii.path = tl.under or left(ii.path, length(tl.under) + 1) = tl.under || '/')
+           group by 1) c
+    join ledger_private.path_node a on a.path_node_id = c.ancestor_id
 $$;
 comment on function ledger.rollup(text, bigint, integer, text, text) is
   'Roll-up at changelist cl: for every hierarchy node at the given depth (1 = server), the issues below it that are open, new (an interval starts at cl) and resolved (an interval ends at cl). Optional under restricts to one subtree, e.g. a team folder.';

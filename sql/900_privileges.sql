@@ -36,7 +36,7 @@ grant select on all tables in schema ledger to buildledger_reader;
 -- the storage behind the API views, read-only, for query functions that read it
 -- directly (filters on timeline_id; docs/scale-out.md); the staged input is not API
 grant select on ledger_private.project, ledger_private.timeline, ledger_private.timeline_progress,
-  ledger_private.path_node, ledger_private.path_closure, ledger_private.changelist, ledger_private.snapshot,
+  ledger_private.path_node, ledger_private.changelist, ledger_private.snapshot,
   ledger_private.issue_instance, ledger_private.issue_observation, ledger_private.presence_interval, ledger_private.issue_run_stats,
   ledger_private.changelist_metrics to buildledger_reader;
 grant execute on function
