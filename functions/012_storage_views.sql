@@ -123,6 +123,20 @@ comment on function ledger_private.timeline_head(text, text) is
 -- case), every open run was last seen at that full build, found once per query;
 -- otherwise one backward index probe per open run. Inlined into its callers (one
 -- SELECT, no SET clause), so their filters reach the indexes.
+create or replace function ledger_private.open_at(p_start_cl bigint, p_resolved_cl bigint, p_cl bigint)
+returns boolean
+language sql immutable parallel safe   -- (not strict: inlined into the caller)
+as $$
+  /* A run [start_cl, resolved_cl) holds cl: int8range(start_cl, resolved_cl) @> cl, said
+     as "open and started by cl, or closed and containing cl", so that the planner reads
+     the open runs from their partial btree index and only the closed ones from the
+     partial GiST (migration 000020): at the head of a timeline, no walk of its history. */
+  select (p_resolved_cl is null and p_start_cl <= p_cl)
+      or (p_resolved_cl is not null and int8range(p_start_cl, p_resolved_cl, '[)') @> p_cl)
+$$;
+comment on function ledger_private.open_at(bigint, bigint, bigint) is
+  'Whether the run [p_start_cl, p_resolved_cl) holds CL p_cl (resolved_cl NULL: still open), in the form the two partial indexes of presence_interval answer.';
+
 create or replace function ledger_private.timeline_intervals(p_project text, p_stream text)
 returns table (timeline_id int, issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint)
 language sql stable

@@ -304,7 +304,7 @@ begin
     insert into _bl_aff (issue_id, c_in, pres_c, p, n)
     with pp as materialized (
       select i.issue_id from ledger_private.presence_interval i
-       where i.timeline_id = v_tl and int8range(i.start_cl, i.resolved_cl, '[)') @> v_p_full)
+       where i.timeline_id = v_tl and ledger_private.open_at(i.start_cl, i.resolved_cl, v_p_full))
     select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, v_n_full
       from _bl_issue r
       full join pp q on q.issue_id = r.issue_id
@@ -329,7 +329,7 @@ begin
     union
     select i.issue_id from ledger_private.presence_interval i
      where not v_head and i.timeline_id = v_tl
-       and int8range(i.start_cl, i.resolved_cl, '[)') @> v_c
+       and ledger_private.open_at(i.start_cl, i.resolved_cl, v_c)
     union
     select i.issue_id from ledger_private.presence_interval i
      where i.timeline_id = v_tl and i.resolved_cl = v_c) a;

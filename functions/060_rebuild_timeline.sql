@@ -80,7 +80,7 @@ begin
   insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
   select v_tl, c.cl,
          (select count(*) from ledger_private.presence_interval i
-           where i.timeline_id = v_tl and int8range(i.start_cl, i.resolved_cl, '[)') @> c.cl),
+           where i.timeline_id = v_tl and ledger_private.open_at(i.start_cl, i.resolved_cl, c.cl)),
          (select count(*) from ledger_private.presence_interval i
            where i.timeline_id = v_tl and i.start_cl = c.cl),
          (select count(*) from ledger_private.presence_interval i

@@ -47,9 +47,8 @@ export const SQL = {
     from ledger.team_heatmap(${v("project")}, ${v("stream")}, 60) order by "time", team`,
   recurring: `select interval_count as intervals, case when interval_count >= 3 then 'flaky' else 'recurring' end as kind,
     severity, message, path, first_start_cl, last_seen_cl, is_open
-    from ledger.recurring_issues(${v("project")}, ${v("stream")})
-    where ${v("team")} = '__all' or split_part(path, '/', 3) = ${v("team")}
-    order by interval_count desc, last_seen_cl desc limit 200`,
+    from ledger.recurring_issues(${v("project")}, ${v("stream")}, 200, nullif(${v("team")}, '__all'))
+    order by interval_count desc, last_seen_cl desc`,
   diff: `select status, severity, message, path from ledger.diff(${v("project")}, ${cl("cl_from")}, ${cl("cl")}, ${v("stream")})
     where status <> 'unchanged' and (${v("team")} = '__all' or split_part(path, '/', 3) = ${v("team")})
     order by status, severity, path`,

@@ -121,8 +121,11 @@ async function main() {
   const sDiff = await srv("select * from ledger.diff($1, $2, $3)", [PROJECT, latest - 20, latest]);
   const sTree = await srv("select * from ledger.v_treemap_cl_levels8_latest where project = $1", [PROJECT]);
   const sRoll = await srv("select * from ledger.rollup($1, $2, 5, 'main', $3)", [PROJECT, latest, `eu-build-00/${PROJECT}/audio`]);
-  const sRec = await srv("select * from ledger.recurring_issues($1)", [PROJECT]);
-  const rec = await q("select * from ledger.recurring_issues($1)", [PROJECT]);
+  // recurring issues as the dashboard asks for them (the 200 most recurring), and all
+  const sRec = await srv("select * from ledger.recurring_issues($1, 'main', 200)", [PROJECT]);
+  const rec = await q("select * from ledger.recurring_issues($1, 'main', 200)", [PROJECT]);
+  const recAll = await q("select * from ledger.recurring_issues($1)", [PROJECT]);
+  const sTreeAt = await srv("select * from ledger.treemap_at($1, $2)", [PROJECT, latest]);
   const oia = await q("select * from ledger.open_issues_at($1, $2)", [PROJECT, latest]);
   const diff = await q("select * from ledger.diff($1, $2, $3)", [PROJECT, latest - 20, latest]);
   const tree = await q("select * from ledger.v_treemap_cl_levels8_latest where project = $1", [PROJECT]);
@@ -186,7 +189,9 @@ bench:core — ${CLS} CLs x ${ISSUES} issues, ${CHURN * 100}% churn, depth-8 pat
   diff(latest-20, latest)   median ms ${fmt(diff.ms)}   server ${fmt(sDiff)}   (${diff.rows} rows; target < 20)
   treemap view              median ms ${fmt(tree.ms)}   server ${fmt(sTree)}   (${tree.rows} rows; target < 20)
   rollup team subtree       median ms ${fmt(roll.ms)}   server ${fmt(sRoll)}   (${roll.rows} rows; target < 20)
-  recurring_issues          median ms ${fmt(rec.ms)}   server ${fmt(sRec)}   (${rec.rows} rows; target < 50)
+  recurring_issues top 200  median ms ${fmt(rec.ms)}   server ${fmt(sRec)}   (${rec.rows} rows; target < 50)
+  recurring_issues, all     median ms ${fmt(recAll.ms)}   (${recAll.rows} rows)
+  treemap_at(latest)                  server ${fmt(sTreeAt)}   (the treemap panel's query)
   rollup whole tree depth 3 median ms ${fmt(rollAll.ms)}   (${rollAll.rows} rows)
   gate(latest)              median ms ${fmt(gate.ms)}   (target < 50)
   flaky_issues (20 CLs)     median ms ${fmt(flaky.ms)}   (${flaky.rows} rows)

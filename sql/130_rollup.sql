@@ -7,8 +7,7 @@ create function ledger.rollup(project text, cl bigint, depth integer, stream tex
                               under text default null)
 returns table (path_node_id bigint, path text, depth smallint, open_count bigint,
                new_count bigint, resolved_count bigint)
-language sql stable
-set search_path to pg_catalog, pg_temp
+language sql stable   -- (no SET clause: inlined into the caller, so its filters reach the scans)
 as $$
   -- The intervals that count at cl (open at it, or resolved at it), each mapped to its
   -- node's ancestor at the depth. With under, an issue outside the subtree is dropped by
@@ -30,14 +29,20 @@ as $$
             -- (the timeline id as a parameter of the index scans, never joined by hash)
             join ledger_private.presence_interval iv
               on iv.timeline_id = (select ledger_private.timeline_id(rollup.project, rollup.stream))
-            join ledger_private.issue_instance ii on ii.issue_id = iv.issue_id
-            join ledger_private.path_node n on n.path_node_id = ii.path_node_id
-           where (int8range(iv.start_cl, iv.resolved_cl, '[)') @> rollup.cl or iv.resolved_cl = rollup.cl)
+            -- (one probe per interval, the subtree filter inside it: a join may be planned
+            -- as a hash over every issue ever seen)
+           cross join lateral (select ii.path_node_id from ledger_private.issue_instance ii
+                                where ii.issue_id = iv.issue_id
+                                  and (tl.under is null or ii.path = tl.under
+                                       or left(ii.path, length(tl.under) + 1) = tl.under || '/')
+                               offset 0) ii
+           cross join lateral (select n.depth, n.path_node_id, n.ancestors from ledger_private.path_node n
+                                where n.path_node_id = ii.path_node_id offset 0) n
+           where (ledger_private.open_at(iv.start_cl, iv.resolved_cl, rollup.cl) or iv.resolved_cl = rollup.cl)
              and n.depth >= rollup.depth
-             and (rollup.under is null
-                  or ii.path = tl.under or left(ii.path, length(tl.under) + 1) = tl.under || '/')
            group by 1) c
-    join ledger_private.path_node a on a.path_node_id = c.ancestor_id
+   cross join lateral (select a.path_node_id, a.path, a.depth from ledger_private.path_node a
+                        where a.path_node_id = c.ancestor_id offset 0) a
 $$;
 comment on function ledger.rollup(text, bigint, integer, text, text) is
   'Roll-up at changelist cl: for every hierarchy node at the given depth (1 = server), the issues below it that are open, new (an interval starts at cl) and resolved (an interval ends at cl). Optional under restricts to one subtree, e.g. a team folder.';

@@ -38,11 +38,11 @@ grant select on all tables in schema ledger to buildledger_reader;
 grant select on ledger_private.project, ledger_private.timeline, ledger_private.timeline_progress,
   ledger_private.path_node, ledger_private.changelist, ledger_private.snapshot,
   ledger_private.issue_instance, ledger_private.issue_observation, ledger_private.presence_interval, ledger_private.issue_run_stats,
-  ledger_private.changelist_metrics to buildledger_reader;
+  ledger_private.changelist_metrics, ledger_private.open_node_count to buildledger_reader;
 grant execute on function
   ledger.open_issues_at(text, bigint, text),
   ledger.diff(text, bigint, bigint, text),
-  ledger.recurring_issues(text, text),
+  ledger.recurring_issues(text, text, integer, text),
   ledger.rollup(text, bigint, integer, text, text),
   ledger.treemap_at(text, bigint, text, text),
   ledger.presence_timeline(text, text, text, text, integer),
@@ -58,6 +58,7 @@ grant execute on function
   ledger_private.timeline_id(text, text),
   ledger_private.timeline_intervals(text, text),
   ledger_private.timeline_head(text, text),
+  ledger_private.open_at(bigint, bigint, bigint),
   ledger_private.require_cl(text, bigint),
   ledger_private.require_cl_order(bigint, bigint),
   ledger_private.require_depth(integer),

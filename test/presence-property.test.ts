@@ -165,6 +165,36 @@ describe("random histories", () => {
         const { rows } = await client.query(
           `select path || '|' || message as k from ledger.open_issues_at($1, $2) order by 1`, [`h${h}b`, c]);
         expect(rows.map((r) => r.k).sort(), `${ctx}: open_issues_at(${c})`).toEqual(openAt(ref, c));
+        // treemap_at: from the open counts per node at the latest CL, from the intervals before
+        const { rows: ta } = await client.query(
+          `select array_to_string(array[level1, level2, level3, level4, level5, level6, level7, level8], '/') as node,
+                  issue_count::int as n from ledger.treemap_at($1, $2)`, [`h${h}b`, c]);
+        const refAt = new Map<string, number>();
+        for (const k of openAt(ref, c)) {
+          const node = k.split("|")[0].split("/").slice(0, 8).join("/");
+          refAt.set(node, (refAt.get(node) ?? 0) + 1);
+        }
+        expect(Object.fromEntries(ta.map((r) => [r.node, r.n])), `${ctx}: treemap_at(${c})`)
+          .toEqual(Object.fromEntries(refAt));
+        // rollup at depth 2: open, new and resolved at c per depth-2 node
+        const { rows: ru } = await client.query(
+          `select path, open_count::int as o, new_count::int as nw, resolved_count::int as r
+             from ledger.rollup($1, $2, 2) order by 1`, [`h${h}b`, c]);
+        const refRu = new Map<string, { o: number; nw: number; r: number }>();
+        for (const iv of ref) {
+          const segs = iv.key.split("|")[0].split("/");
+          if (segs.length < 2) continue;
+          const holds = iv.start <= c && (iv.resolved === null || iv.resolved > c);
+          if (!holds && iv.resolved !== c) continue;
+          const node = segs.slice(0, 2).join("/");
+          const e = refRu.get(node) ?? { o: 0, nw: 0, r: 0 };
+          if (holds) e.o++;
+          if (iv.start === c) e.nw++;
+          if (iv.resolved === c) e.r++;
+          refRu.set(node, e);
+        }
+        expect(Object.fromEntries(ru.map((r) => [r.path, { o: r.o, nw: r.nw, r: r.r }])), `${ctx}: rollup(${c}, 2)`)
+          .toEqual(Object.fromEntries(refRu));
       }
       const [x, y] = [cls[0], cls[cls.length - 1]];
       const { rows: d } = await client.query(

@@ -1,7 +1,7 @@
 -- The query API: open_issues_at, diff, recurring_issues, rollup, the treemap view,
 -- and what the read-only role may do.
 begin;
-select plan(14);
+select plan(18);
 
 create function pg_temp.rep(p_cl int, p_issues text[]) returns jsonb language sql as $$
   select jsonb_build_object('project', 'atlas', 'changelist', p_cl,
@@ -25,6 +25,14 @@ select results_eq($$select message || ':' || status from ledger.diff('atlas', 12
   array['X:new', 'Y:unchanged', 'Z:resolved'], 'diff(12, 13): X back, Z resolved');
 select results_eq($$select message || ':' || interval_count from ledger.recurring_issues('atlas')$$,
   array['X:2'], 'recurring_issues: only X has more than one interval');
+select results_eq($$select count(*)::int from ledger.recurring_issues('atlas', 'main', 0)$$,
+  array[0], 'recurring_issues: top_n bounds the rows');
+select results_eq($$select count(*)::int from ledger.recurring_issues('atlas', 'main', null, 'audio')$$,
+  array[1], 'recurring_issues: the team of X (the third path segment) has it');
+select results_eq($$select count(*)::int from ledger.recurring_issues('atlas', 'main', null, 'gfx')$$,
+  array[0], 'recurring_issues: another team does not');
+select throws_ok($$select * from ledger.recurring_issues('atlas', 'main', -1)$$, '22023',
+  'top_n: expected 0 or more, got -1', 'recurring_issues: a negative top_n is refused, naming the field');
 select results_eq($$select path || ':' || open_count || '/' || new_count || '/' || resolved_count
                       from ledger.rollup('atlas', 12, 3) order by path$$,
   array['srv/atlas/audio:0/0/1', 'srv/atlas/gfx:2/1/0'], 'rollup at depth 3: open/new/resolved per team folder');
