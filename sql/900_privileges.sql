@@ -59,6 +59,8 @@ grant execute on function
   ledger_private.timeline_intervals(text, text),
   ledger_private.timeline_head(text, text),
   ledger_private.open_at(bigint, bigint, bigint),
+  ledger_private.ancestor_at(bigint, integer),
+  ledger_private.issue_node_under(bigint, text),
   ledger_private.require_cl(text, bigint),
   ledger_private.require_cl_order(bigint, bigint),
   ledger_private.require_depth(integer),

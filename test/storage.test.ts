@@ -99,6 +99,29 @@ describe("the treemap reads counts kept by processing", () => {
     expect(Object.keys(expected).length).toBeGreaterThan(4);
     expect(expected["srv/tm/team0/a/b/c/d/e0"]).toBeGreaterThan(1);          // deeper paths fold into depth 8
     expect(await view()).toEqual(expected);
+    // rollup at the latest CL counts open runs from the same per-node counts (depth and
+    // subtree within 8 levels), elsewhere from the runs: both agree with the runs
+    const rollupDirect = async (cl: number, depth: number, under: string | null) => Object.fromEntries((await c.query(
+      `select (string_to_array(ii.path, '/'))[1:$2] as k,
+              count(*) filter (where i.start_cl <= $1 and (i.resolved_cl is null or i.resolved_cl > $1))::int as o,
+              count(*) filter (where i.start_cl = $1)::int as nw, count(*) filter (where i.resolved_cl = $1)::int as r
+         from ledger.issue_presence_interval i join ledger.issue_instance ii using (issue_id)
+        where i.project = 'tm' and cardinality(string_to_array(ii.path, '/')) >= $2
+          and ((i.start_cl <= $1 and (i.resolved_cl is null or i.resolved_cl > $1)) or i.resolved_cl = $1)
+          and ($3::text is null or ii.path = $3 or ii.path like $3 || '/%')
+        group by 1`, [cl, depth, under])).rows.map((r) => [r.k.join("/"), [r.o, r.nw, r.r]]));
+    const rollup = async (cl: number, depth: number, under: string | null) => Object.fromEntries((await c.query(
+      "select path, open_count::int as o, new_count::int as nw, resolved_count::int as r from ledger.rollup('tm', $1, $2, 'main', $3)",
+      [cl, depth, under])).rows.map((r) => [r.path, [r.o, r.nw, r.r]]));
+    for (const cl of [30, 25, 20, 31]) {
+      for (const depth of [1, 3, 7, 8, 9, 10]) {
+        for (const under of [null, "srv/tm/team0", "srv/tm/team1/a/b/c/d/e2", "srv/tm/team0/a/b/c/d/e0/f"]) {
+          const want = await rollupDirect(cl, depth, under);
+          expect(await rollup(cl, depth, under), `rollup(${cl}, ${depth}, ${under})`).toEqual(want);
+        }
+      }
+    }
+    expect(Object.keys(await rollupDirect(30, 8, "srv/tm/team0")).length).toBeGreaterThan(1);
     await c.query("select ledger_private.rebuild_timeline('tm', 'main')");
     expect(await view()).toEqual(expected);
     // a head build that resolves everything leaves no node behind
