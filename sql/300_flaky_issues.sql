@@ -58,17 +58,20 @@ as $$
        and ((i.start_cl > b.lo and i.start_cl <= b.hi) or (i.resolved_cl > b.lo and i.resolved_cl <= b.hi))
   ),
   runs as materialized (       -- their intervals that touch the window
+    -- (per candidate, its own intervals by key: joined, the planner reads every
+    -- interval of the timeline)
     select i.issue_id, i.start_cl, i.last_seen_cl
-      from cand c join ledger_private.timeline_intervals(flaky_scores.project, flaky_scores.stream) i
-        on i.issue_id = c.issue_id
-     cross join bounds b
-     where i.start_cl <= b.hi and i.last_seen_cl >= b.lo
+      from cand c cross join bounds b
+     cross join lateral (select i.issue_id, i.start_cl, i.last_seen_cl
+                           from ledger_private.timeline_intervals(flaky_scores.project, flaky_scores.stream) i
+                          where i.issue_id = c.issue_id and i.start_cl <= b.hi offset 0) i
+     where i.last_seen_cl >= b.lo
   ),
   covering as materialized (   -- per candidate: the window CLs whose builds cover its path
     select c.issue_id, w.cl
       from cand c
-      join ledger.issue_instance ii on ii.issue_id = c.issue_id
-      cross join snaps w
+     cross join lateral (select ii.path from ledger_private.issue_instance ii where ii.issue_id = c.issue_id offset 0) ii
+     cross join snaps w
      where case when w.full_cover then true else ledger.path_covered(ii.path, coalesce(w.prefixes, '{}')) end
   ),
   present as materialized (    -- the window CLs at which a candidate's interval runs
@@ -92,7 +95,7 @@ as $$
   select s.issue_id, round(s.flips::numeric / greatest(s.n - 1, 1), 3), s.flips, s.n, s.present_n,
          b.lo, b.hi, ii.severity, ii.category, ii.message, ii.path collate "default"
     from scored s cross join bounds b
-    join ledger.issue_instance ii on ii.issue_id = s.issue_id
+   cross join lateral (select ii.* from ledger_private.issue_instance ii where ii.issue_id = s.issue_id offset 0) ii
    where s.flips >= (select mf from args)
    order by 2 desc, s.flips desc, s.issue_id
 $$;

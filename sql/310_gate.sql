@@ -61,7 +61,8 @@ begin
                       and e.start_cl < gate.cl) as regression,
            i.issue_id = any(v_suppressed) as suppressed
       from ledger.issue_presence_interval i
-      join ledger.issue_instance ii on ii.issue_id = i.issue_id
+      -- (one probe per new issue, not a hash over every issue ever seen)
+     cross join lateral (select ii.* from ledger_private.issue_instance ii where ii.issue_id = i.issue_id offset 0) ii
      where i.project = gate.project and i.stream = gate.stream and i.start_cl = gate.cl
        and ii.severity in ('error', 'warning')
   ),
