@@ -473,9 +473,13 @@ begin
   analyze _bl_del;
   analyze _bl_upd;
   perform set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
+  -- (the tid is the only index condition: with "timeline_id = v_tl" as one too, a
+  -- timeline whose statistics predate it (one row estimated) made the planner drive
+  -- the join from the timeline's rows, each against all of _bl_upd: 26 s for 5k rows;
+  -- the timeline is checked as a plain filter)
   delete from ledger_private.presence_interval i
    using _bl_del d
-   where i.ctid = d.tid and i.timeline_id = v_tl;
+   where i.ctid = d.tid and i.timeline_id + 0 = v_tl;
   get diagnostics v_n = row_count;
   if v_n <> (select count(*) from _bl_del) then
     raise exception 'snapshot %: % of the intervals to remove were not where they were read', v_id,
@@ -484,7 +488,7 @@ begin
   update ledger_private.presence_interval i
      set last_seen_cl = u.last_seen_cl, resolved_cl = u.resolved_cl
     from _bl_upd u
-   where i.ctid = u.tid and i.timeline_id = v_tl;
+   where i.ctid = u.tid and i.timeline_id + 0 = v_tl;
   get diagnostics v_n = row_count;
   if v_n <> (select count(*) from _bl_upd) then
     raise exception 'snapshot %: % of the intervals to change were not where they were read', v_id,
@@ -511,8 +515,10 @@ begin
                           where i.timeline_id = v_tl and i.issue_id = c.issue_id offset 0) i on true
      group by c.issue_id
   ), gone as (
-    delete from ledger_private.issue_run_stats r using agg
-     where agg.n = 0 and r.timeline_id = v_tl and r.issue_id = agg.issue_id
+    -- (by key, as an array: joined to agg, a timeline whose statistics predate it made
+    -- the planner read the timeline's rows once per issue)
+    delete from ledger_private.issue_run_stats r
+     where r.timeline_id = v_tl and r.issue_id = any (array(select agg.issue_id from agg where agg.n = 0))
   )
   insert into ledger_private.issue_run_stats as r
          (timeline_id, issue_id, interval_count, first_start_cl, open_start_cl, closed_last_seen, closed_span)
@@ -547,16 +553,22 @@ begin
   -- (each row written once: lowered, or removed when it reaches 0; by key, one probe
   -- each, as for the intervals)
   perform set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true);
-  with d as (select d.path_node_id, d.delta from _bl_node_delta d where d.delta < 0),
-  lowered as (
+  -- (the rows found by key, one probe each, then written by tid: see step 5)
+  with d as materialized (
+    select d.delta, o.tid, o.open_count
+      from _bl_node_delta d
+     cross join lateral (select o.ctid as tid, o.open_count from ledger_private.open_node_count o
+                          where o.timeline_id = v_tl and o.path_node_id = d.path_node_id offset 0) o
+     where d.delta < 0
+  ), lowered as (
     update ledger_private.open_node_count o set open_count = o.open_count + d.delta
       from d
-     where o.timeline_id = v_tl and o.path_node_id = d.path_node_id and o.open_count + d.delta > 0
+     where o.ctid = d.tid and d.open_count + d.delta > 0
     returning 1
   ), removed as (
     delete from ledger_private.open_node_count o
      using d
-     where o.timeline_id = v_tl and o.path_node_id = d.path_node_id and o.open_count + d.delta = 0
+     where o.ctid = d.tid and d.open_count + d.delta = 0
     returning 1
   )
   select (select count(*) from lowered) + (select count(*) from removed) into v_nrows;
@@ -616,8 +628,13 @@ begin
           (select min(x) as lo, max(x) as hi,
                   (select max(m.start_cl)
                      from (select issue_id from _bl_old_chg union select issue_id from _bl_new_chg) c
-                    cross join lateral (select max(i.start_cl) as start_cl from ledger_private.presence_interval i
-                                         where i.timeline_id = v_tl and i.issue_id = c.issue_id) m) as later
+                    -- (the latest start by the primary key's order: as max(), the planner may
+                    -- walk the timeline's start index backwards until it meets the issue,
+                    -- which for a new timeline with older statistics is every interval per issue)
+                    cross join lateral (select i.start_cl from ledger_private.presence_interval i
+                                         where i.timeline_id = v_tl and i.issue_id = c.issue_id
+                                         order by i.timeline_id desc, i.issue_id desc, i.start_cl desc
+                                         limit 1) m) as later
              from (select start_cl from _bl_old_chg union all select resolved_cl from _bl_old_chg
                    union all select start_cl from _bl_new_chg union all select resolved_cl from _bl_new_chg) e(x)) r;
 
