@@ -582,6 +582,31 @@ begin
    order by d.path_node_id
   on conflict (timeline_id, path_node_id) do update set open_count = o.open_count + excluded.open_count;
 
+  -- 5d. new runs per CL and team (ledger.team_heatmap): +1 at the start of a run
+  --     written, -1 at the start of a run replaced; rows at 0 go
+  with d as (
+    select x.start_cl, split_part(ii.path, '/', 3) as team, sum(x.sgn)::int as delta
+      from (select n.issue_id, n.start_cl, 1 as sgn from _bl_new_chg n
+            union all
+            select o.issue_id, o.start_cl, -1 from _bl_old_chg o) x
+     cross join lateral (select ii.path from ledger_private.issue_instance ii
+                          where ii.issue_id = x.issue_id offset 0) ii
+     group by 1, 2
+    having sum(x.sgn) <> 0
+  )
+  insert into ledger_private.cl_team_new as t (timeline_id, cl, team, new_count)
+  select v_tl, d.start_cl, d.team, d.delta from d order by 2, 3
+  on conflict (timeline_id, cl, team) do update set new_count = t.new_count + excluded.new_count;
+  delete from ledger_private.cl_team_new t
+   where t.timeline_id = v_tl and t.new_count = 0
+     and t.cl = any (array(select n.start_cl from _bl_new_chg n union select o.start_cl from _bl_old_chg o));
+  if exists (select 1 from ledger_private.cl_team_new t
+              where t.timeline_id = v_tl and t.new_count < 0
+                and t.cl = any (array(select o.start_cl from _bl_old_chg o))) then
+    raise exception 'timeline %: new runs per CL and team disagree with the intervals (rebuild the timeline)', v_tl
+      using errcode = 'XX001';
+  end if;
+
   -- 6. metrics: a row for c (carried over from the previous CL), then the deltas -----
   insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
   select v_tl, v_c,

@@ -76,6 +76,13 @@ begin
    cross join lateral ledger_private.treemap_node(ii.path_node_id) t
    where i.timeline_id = v_tl and i.resolved_cl is null
    group by 2, 3;
+  delete from ledger_private.cl_team_new t where t.timeline_id = v_tl;
+  insert into ledger_private.cl_team_new (timeline_id, cl, team, new_count)
+  select v_tl, i.start_cl, split_part(ii.path, '/', 3), count(*)
+    from ledger_private.presence_interval i
+    join ledger_private.issue_instance ii on ii.issue_id = i.issue_id
+   where i.timeline_id = v_tl
+   group by 2, 3;
   delete from ledger_private.changelist_metrics m where m.timeline_id = v_tl;
   insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
   select v_tl, c.cl,

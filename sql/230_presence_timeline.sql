@@ -14,28 +14,49 @@ as $$
      where ledger_private.require_timeline(presence_timeline.project, presence_timeline.stream)
        and t.project = presence_timeline.project and t.stream = presence_timeline.stream
   ), top as (
-    -- ranked by the CLs spanned while present, from the per-issue run statistics
-    -- (one row per issue, not per interval)
-    select r.issue_id, r.closed_span + coalesce(tl.latest - r.open_start_cl + 1, 0) as span
-      from tl
-      join ledger_private.issue_run_stats r on r.timeline_id = tl.timeline_id
-      join ledger_private.issue_instance ii on ii.issue_id = r.issue_id
-     where (presence_timeline.team is null or split_part(ii.path, '/', 3) = presence_timeline.team)
-       and (presence_timeline.severity is null or ii.severity = presence_timeline.severity)
-     order by span desc, r.issue_id
+    -- ranked by the CLs spanned while present, from the per-issue run statistics, in
+    -- index order (migration 000021): the closed issues by their span, the open ones
+    -- by span minus the start of the open run (the latest CL adds the same to all),
+    -- each side stopping at top_n matches of the filters
+    select x.issue_id, x.span from (
+      (select r.issue_id, r.closed_span as span
+         from tl
+         join ledger_private.issue_run_stats r
+           on r.timeline_id = (select tl2.timeline_id from tl tl2) and r.open_start_cl is null
+        cross join lateral (select ii.path, ii.severity from ledger_private.issue_instance ii
+                             where ii.issue_id = r.issue_id offset 0) ii
+        where (presence_timeline.team is null or split_part(ii.path, '/', 3) = presence_timeline.team)
+          and (presence_timeline.severity is null or ii.severity = presence_timeline.severity)
+        order by r.closed_span desc, r.issue_id
+        limit greatest(1, least(presence_timeline.top_n, 500)))
+      union all
+      (select r.issue_id, r.closed_span - r.open_start_cl + 1 + tl.latest
+         from tl
+         join ledger_private.issue_run_stats r
+           on r.timeline_id = (select tl2.timeline_id from tl tl2) and r.open_start_cl is not null
+        cross join lateral (select ii.path, ii.severity from ledger_private.issue_instance ii
+                             where ii.issue_id = r.issue_id offset 0) ii
+        where (presence_timeline.team is null or split_part(ii.path, '/', 3) = presence_timeline.team)
+          and (presence_timeline.severity is null or ii.severity = presence_timeline.severity)
+        order by r.closed_span - r.open_start_cl desc, r.issue_id
+        limit greatest(1, least(presence_timeline.top_n, 500)))) x
+     order by x.span desc, x.issue_id
      limit greatest(1, least(presence_timeline.top_n, 500))
   ), label as (
     select top.issue_id, format('#%s %s: %s', top.issue_id, ii.severity, left(ii.message, 70)) as issue
       from top join ledger_private.issue_instance ii on ii.issue_id = top.issue_id
   ), ev as (
+    -- (the top issues' own intervals, by key)
     select i.issue_id, i.start_cl as cl, 1 as present
-      from tl join ledger_private.presence_interval i on i.timeline_id = tl.timeline_id
-      join top on top.issue_id = i.issue_id
+      from top cross join tl
+     cross join lateral (select i.issue_id, i.start_cl from ledger_private.presence_interval i
+                          where i.timeline_id = tl.timeline_id and i.issue_id = top.issue_id offset 0) i
     union all
     select i.issue_id, i.resolved_cl, 0
-      from tl join ledger_private.presence_interval i on i.timeline_id = tl.timeline_id
-      join top on top.issue_id = i.issue_id
-     where i.resolved_cl is not null
+      from top cross join tl
+     cross join lateral (select i.issue_id, i.resolved_cl from ledger_private.presence_interval i
+                          where i.timeline_id = tl.timeline_id and i.issue_id = top.issue_id
+                            and i.resolved_cl is not null offset 0) i
   )
   select ledger_private.cl_time(presence_timeline.project, presence_timeline.stream, ev.cl), l.issue, ev.present
     from ev join label l on l.issue_id = ev.issue_id

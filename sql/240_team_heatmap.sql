@@ -14,12 +14,11 @@ as $$
   ), teams as (
     select t.team from ledger.v_team t where t.project = team_heatmap.project
   ), news as (
-    select i.start_cl as cl, split_part(ii.path, '/', 3) as team, count(*) as n
-      from ledger.issue_presence_interval i
-      join ledger.issue_instance ii on ii.issue_id = i.issue_id
-     where i.project = team_heatmap.project and i.stream = team_heatmap.stream
-       and i.start_cl >= (select min(cl) from cls)
-     group by 1, 2
+    -- (kept per CL and team by processing: one row per cell shown)
+    select n.cl, n.team collate "default" as team, n.new_count::bigint as n
+      from ledger_private.cl_team_new n
+     where n.timeline_id = (select ledger_private.timeline_id(team_heatmap.project, team_heatmap.stream))
+       and n.cl >= (select min(cl) from cls)
   )
   select ledger_private.cl_time(team_heatmap.project, team_heatmap.stream, c.cl), c.cl, t.team, coalesce(n.n, 0)
     from cls c cross join teams t

@@ -158,6 +158,18 @@ describe("random histories", () => {
       }
       expect(Object.fromEntries(tm.map((r) => [r.node, r.n])), `${ctx}: treemap counts`)
         .toEqual(Object.fromEntries(refTree));
+      // new runs per CL and team (the team heatmap) are kept by processing: they agree
+      // with the reference's interval starts
+      const { rows: ct } = await client.query(
+        `select n.cl::int as cl, n.team, n.new_count::int as n from ledger_private.cl_team_new n
+          where n.timeline_id = ledger_private.timeline_id($1, 'main')`, [`h${h}b`]);
+      const refNew = new Map<string, number>();
+      for (const iv of ref) {
+        const k = `${iv.start}|${iv.key.split("|")[0].split("/")[2] ?? ""}`;
+        refNew.set(k, (refNew.get(k) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(ct.map((r) => [`${r.cl}|${r.team}`, r.n])), `${ctx}: new runs per CL and team`)
+        .toEqual(Object.fromEntries(refNew));
       // open_issues_at and diff at a few CLs, including ones without a build
       const cls = [...new Set(posts.map((p) => p.cl))].sort((x, y) => x - y);
       const probes = [cls[0] - 1 > 0 ? cls[0] : cls[0], cls[Math.floor(cls.length / 2)], cls[cls.length - 1], cls[0] + 1];

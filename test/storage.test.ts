@@ -122,8 +122,15 @@ describe("the treemap reads counts kept by processing", () => {
       }
     }
     expect(Object.keys(await rollupDirect(30, 8, "srv/tm/team0")).length).toBeGreaterThan(1);
+    // new runs per CL and team: a rebuild recomputes what processing kept
+    const teamNew = async () => (await c.query(
+      `select cl::int, team, new_count::int from ledger_private.cl_team_new
+        where timeline_id = ledger_private.timeline_id('tm', 'main') order by 1, 2`)).rows;
+    const kept = await teamNew();
+    expect(kept.length).toBeGreaterThan(3);
     await c.query("select ledger_private.rebuild_timeline('tm', 'main')");
     expect(await view()).toEqual(expected);
+    expect(await teamNew()).toEqual(kept);
     // a head build that resolves everything leaves no node behind
     await c.query("select ledger.ingest_report($1)", [report(40, () => false)]);
     expect(await view()).toEqual({});

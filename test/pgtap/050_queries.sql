@@ -1,7 +1,7 @@
 -- The query API: open_issues_at, diff, recurring_issues, rollup, the treemap view,
 -- and what the read-only role may do.
 begin;
-select plan(18);
+select plan(19);
 
 create function pg_temp.rep(p_cl int, p_issues text[]) returns jsonb language sql as $$
   select jsonb_build_object('project', 'atlas', 'changelist', p_cl,
@@ -31,6 +31,9 @@ select results_eq($$select count(*)::int from ledger.recurring_issues('atlas', '
   array[1], 'recurring_issues: the team of X (the third path segment) has it');
 select results_eq($$select count(*)::int from ledger.recurring_issues('atlas', 'main', null, 'gfx')$$,
   array[0], 'recurring_issues: another team does not');
+select results_eq($$select cl || ':' || team || ':' || new_issues from ledger.team_heatmap('atlas') where new_issues > 0 order by cl, team$$,
+  array['10:audio:1', '10:gfx:1', '12:gfx:1', '13:audio:1'],
+  'team_heatmap: new runs per CL and team (X and Y at 10, Z at 12, X back at 13)');
 select throws_ok($$select * from ledger.recurring_issues('atlas', 'main', -1)$$, '22023',
   'top_n: expected 0 or more, got -1', 'recurring_issues: a negative top_n is refused, naming the field');
 select results_eq($$select path || ':' || open_count || '/' || new_count || '/' || resolved_count
