@@ -7,13 +7,14 @@ returns table (issue_id bigint, hash bytea, severity text, category text, messag
 language sql stable
 as $$
   select i.issue_id, ii.hash, ii.severity, ii.category, ii.message, ii.path collate "default", i.start_cl, i.last_seen_cl
-    from ledger_private.timeline_intervals(open_issues_at.project, open_issues_at.stream) i
-    -- (one probe per open issue: a join may be planned as a hash over every issue
-    -- ever seen, which grows with the history)
+    from (select i.* from ledger_private.timeline_intervals(open_issues_at.project, open_issues_at.stream) i
+           where ledger_private.open_at(i.start_cl, i.resolved_cl, open_issues_at.cl)
+           order by i.issue_id) i
+    -- (one probe per open issue, in id order so consecutive probes share pages: a join
+    -- may be planned as a hash over every issue ever seen, which grows with the history)
    cross join lateral (select ii.* from ledger_private.issue_instance ii where ii.issue_id = i.issue_id offset 0) ii
    where ledger_private.require_timeline(open_issues_at.project, open_issues_at.stream)
      and ledger_private.require_cl('cl', open_issues_at.cl)
-     and ledger_private.open_at(i.start_cl, i.resolved_cl, open_issues_at.cl)
 $$;
 comment on function ledger.open_issues_at(text, bigint, text) is
   'The issues open at changelist cl of (project, stream): an interval started at or before cl and is not resolved at or before it. CLs without a build show the state of the last build before them.';

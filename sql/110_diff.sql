@@ -21,8 +21,10 @@ as $$
                  case when a.issue_id is null then 'new'
                       when b.issue_id is null then 'resolved'
                       else 'unchanged' end as status
-            from a full join b on a.issue_id = b.issue_id) x
-    -- (one probe per issue: a join may be planned as a hash over every issue ever seen)
+            from a full join b on a.issue_id = b.issue_id
+           order by 1) x
+    -- (one probe per issue, in id order so consecutive probes share pages: a join may
+    -- be planned as a hash over every issue ever seen)
    cross join lateral (select ii.* from ledger_private.issue_instance ii where ii.issue_id = x.issue_id offset 0) ii
    where ledger_private.require_timeline(diff.project, diff.stream)
      and ledger_private.require_cl('from_cl', diff.from_cl)
