@@ -95,6 +95,16 @@ as $$ select t.timeline_id from ledger_private.timeline t where t.project = p_pr
 comment on function ledger_private.timeline_id(text, text) is
   'The compact id of timeline (project, stream), or NULL when it does not exist.';
 
+create or replace function ledger_private.head_cl(p_project text, p_stream text)
+returns bigint
+language sql stable
+set search_path to pg_catalog, pg_temp
+as $$
+  select max(s.cl) from ledger_private.snapshot s
+   where s.timeline_id = ledger_private.timeline_id(p_project, p_stream) and s.applied_seq is not null
+$$;
+comment on function ledger_private.head_cl(text, text) is 'The latest CL of a timeline with an applied (processed) snapshot.';
+
 -- What the derived last_seen_cl of open runs needs, once per query: the timeline id,
 -- its latest applied full build (lf), and whether no partial build was applied after
 -- it (simple: then every open run was last seen at lf).

@@ -45,14 +45,11 @@ as $$
   --    (the subtree filter inside it) and one node look-up.
   with tl as materialized (
     select t.timeline_id, u.under,
-           rollup.depth <= 8 and coalesce(u.segments, 0) <= 8
-             and rollup.cl >= coalesce((select max(s.cl) from ledger_private.snapshot s
-                                         where s.timeline_id = t.timeline_id and s.applied_seq is not null),
-                                       rollup.cl) as at_head
+           rollup.depth <= 8
+             and coalesce(length(u.under) - length(replace(u.under, '/', '')) + 1, 0) <= 8
+             and rollup.cl >= coalesce(ledger_private.head_cl(rollup.project, rollup.stream), rollup.cl) as at_head
       from ledger_private.timeline t
-     cross join lateral (select ledger.normalise_path(rollup.under) as under) u0
-     cross join lateral (select u0.under,
-                                length(u0.under) - length(replace(u0.under, '/', '')) + 1 as segments) u
+     cross join lateral (select ledger.normalise_path(rollup.under) as under) u
      where t.project = rollup.project and t.stream = rollup.stream
        and ledger_private.require_timeline(rollup.project, rollup.stream)
        and ledger_private.require_cl('cl', rollup.cl)

@@ -13,9 +13,7 @@ as $$
   -- instead of one look-up per open issue. At an earlier CL, from the intervals.
   with h as materialized (
     select t.timeline_id,
-           treemap_at.cl >= coalesce((select max(s.cl) from ledger_private.snapshot s
-                                       where s.timeline_id = t.timeline_id and s.applied_seq is not null),
-                                     treemap_at.cl) as at_head
+           treemap_at.cl >= coalesce(ledger_private.head_cl(treemap_at.project, treemap_at.stream), treemap_at.cl) as at_head
       from ledger_private.timeline t
      where t.project = treemap_at.project and t.stream = treemap_at.stream
        and ledger_private.require_timeline(treemap_at.project, treemap_at.stream)

@@ -5,15 +5,6 @@
 -- so a replayed or synthetic history shows its own last week, not the wall clock's.
 -- Suppressed issues are shown with a flag and left out of the counts.
 
-create or replace function ledger_private.head_cl(p_project text, p_stream text)
-returns bigint
-language sql stable
-set search_path to pg_catalog, pg_temp
-as $$
-  select max(s.cl) from ledger.snapshot s where s.project = p_project and s.stream = p_stream and s.applied_seq is not null
-$$;
-comment on function ledger_private.head_cl(text, text) is 'The latest CL of a timeline with an applied (processed) snapshot.';
-
 drop function if exists ledger.my_team_open_by_owner(text, text, text);
 create function ledger.my_team_open_by_owner(project text, team text default null, stream text default 'main')
 returns table (owner text, team text, open bigint, errors bigint, warnings bigint, untriaged bigint, suppressed bigint)
