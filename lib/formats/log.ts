@@ -1,6 +1,7 @@
 // Plain build logs → issues, read as a grammar of layers rather than one regular
 // expression per tool:
 //   1. decoding: UTF-8, or UTF-16 (LE/BE, with or without BOM — Unreal writes it); CRLF;
+//      terminal colour codes removed wherever they stand in a line;
 //   2. wrappers peeled off the front of each line, repeatedly: ANSI colours,
 //      timestamps (ISO, `[hh:mm:ss]`, Unreal `[2024.12.04-03.59.55:123][  0]`), TeamCity
 //      `[Step x/y]` and `E:`/`W:` markers, Ant `[exec]`, MSBuild `12>`, bracketed agent
@@ -10,8 +11,11 @@
 //      without a code, clang-cl `(line,col)`, gcc/clang/clang-tidy, javac/Maven, ESLint
 //      and stylelint stylish output), then log channels of any name
 //      (`LogCook: Warning: …`, `UnrealBuildTool: ERROR: …`, `PackagingResults: Error: …`);
-//   4. context: `note:`, "In instantiation of", "required from", "In file included from",
-//      source excerpts are never issues; Unreal's "Warning/Error Summary" echoes
+//   4. context: make's / ninja's "Entering directory" places the relative paths after it;
+//      MSBuild's closing summary repeats the build's lines; an Unreal crash report
+//      (`=== Critical error: ===`, `[Callstack]` frames) is one error; a driver's "ld
+//      returned 1 exit status" is a summary; `note:`, "In instantiation of", "required
+//      from", "In file included from", source excerpts are never issues; Unreal's "Warning/Error Summary" echoes
 //      (`LogInit: Display: LogCook: Warning: …`) count once with their primary line and
 //      stand in for it when it is absent.
 // Line numbers are dropped from identity (they stay out of the path), and
@@ -58,6 +62,9 @@ const WRAPPERS: RegExp[] = [
   /^\s+/,
 ];
 
+/** Terminal control sequences anywhere in a line (gcc's and clang's colours colour the middle of a line too). */
+const CONTROL = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>]/g;
+
 function peel(line: string): string {
   let s = line;
   for (let guard = 0; guard < 16; guard++) {
@@ -96,8 +103,16 @@ export interface Recogniser {
 }
 
 export interface ParseState {
+  /** an Unreal crash report being printed, per channel (`LogWindows: Error: === Critical error: ===` …) */
+  crash?: Map<string, { diag?: Diagnostic; stack: boolean; lines: number }>;
+  /** the errors crash reports gave (an echo of one may stop where the report went on) */
+  crashes?: Diagnostic[];
   /** the file header of stylish-format output (ESLint, stylelint) */
   stylishFile?: string;
+  /** the directories make / ninja said they entered, innermost last (relative paths are theirs) */
+  dirs: string[];
+  /** past MSBuild's closing "Build succeeded." / "Build FAILED.": its lines repeat the build's */
+  msbuildSummary?: boolean;
 }
 
 const sevOf = (s: string): "error" | "warning" | "info" => {
@@ -109,8 +124,25 @@ const sevOf = (s: string): "error" | "warning" | "info" => {
 function cleanMessage(m: string): string {
   return m
     .replace(/\s*\(compiling source file [^)]*\)\s*$/i, "")
-    .replace(/\s*\[[^\]]*\.(?:vcxproj|csproj|vcproj|proj|sln)\]\s*$/i, "")
+    .replace(/\s*\[[^\]]*\.(?:vcxproj|csproj|vbproj|fsproj|vcproj|proj|sln)\]\s*$/i, "")
     .trim();
+}
+
+/**
+ * MSBuild's console logger wraps long lines at the console width, so the trailing
+ * `[C:\…\x.vcxproj]` of a line can be cut short (`… library [C`, `… [D:\build\pro`):
+ * an unclosed bracket that starts like a path is that suffix, not message.
+ */
+const cutProject = (m: string) => m.replace(/\s\[(?:[A-Za-z](?::(?:[\\/][^\][]*)?)?|[\\/][^\][]*)$/, "").trim();
+
+/** Tool names without their version (`ld.lld-15`, `clang-14`, `x86_64-linux-gnu-g++-12`): one tool across upgrades. */
+const toolName = (t: string) => t.replace(/(?:-\d+(?:\.\d+)*)+(?=$|\.exe$)/i, "").replace(/\.exe$/i, "");
+
+/** A relative file as printed, placed in the directory make or ninja said it entered. */
+function inDir(file: string, state: ParseState): string {
+  const dir = state.dirs[state.dirs.length - 1];
+  if (!dir || /^(?:[A-Za-z]:)?[\\/]/.test(file)) return file;
+  return `${dir.replace(/[\\/]+$/, "")}/${file}`;
 }
 
 /** A category from a trailing `[-Wflag]`, `[-Werror,-Wflag]` or `[check-name]`. */
@@ -126,6 +158,9 @@ function trailingCategory(m: string): { message: string; category: string | null
 }
 
 const FILE = String.raw`((?:[A-Za-z]:)?[^\s:()<>"|?*][^:<>"|?*]*?)`;
+const GCC_LINE = new RegExp(String.raw`^${FILE}:(\d+)(?::(\d+))?:\s+(fatal error|error|warning|note|remark|Error|Warning)\s*:\s+(.*)$`);
+// The level is matched without case: C# and some MSBuild tasks print `Warning CS0168` / `Error`.
+const MSVC_LINE = new RegExp(String.raw`^${FILE}\s?\((\d+)(?:,\d+)?(?:-\d+)?\)\s*:\s*(fatal error|error|warning|note|Command line warning)\s*([A-Z]{1,4}\d{2,5})?\s*:\s*(.*)$`, "i");
 
 /** A file as captured, without a command line printed before it on the same line. */
 function fileOf(captured: string): string {
@@ -137,13 +172,14 @@ export const GRAMMAR: Recogniser[] = [
   {
     // MSVC and clang-cl: file(line[,col]): [fatal] error|warning [CODE]: message
     name: "msvc",
-    match(line) {
-      const m = new RegExp(String.raw`^${FILE}\s?\((\d+)(?:,\d+)?(?:-\d+)?\)\s*:\s*(fatal error|error|warning|note|Command line warning)\s*([A-Z]{1,4}\d{2,5})?\s*:\s*(.*)$`).exec(line);
+    match(line, state) {
+      const m = MSVC_LINE.exec(line);
       if (!m) return undefined;
-      const [, rawFile, ln, level, code, rest] = m;
-      const file = fileOf(rawFile);
-      if (level === "note") return [];
-      const msg = cleanMessage(rest);
+      const [, rawFile, ln, level, rawCode, rest] = m;
+      const file = inDir(fileOf(rawFile), state);
+      if (/^note$/i.test(level)) return [];
+      const code = rawCode?.toUpperCase();
+      const msg = cutProject(cleanMessage(rest));
       if (code) return [{ file, line: Number(ln), severity: sevOf(level), category: code, message: `${code}: ${msg}` }];
       const t = trailingCategory(msg);
       return [{ file, line: Number(ln), severity: sevOf(level), category: t.category, message: t.message }];
@@ -156,20 +192,49 @@ export const GRAMMAR: Recogniser[] = [
       const m = /^([A-Za-z0-9_.\-]+(?:\([^)]*\))?|LINK|MSBUILD|CSC|cl|link)\s+:\s*(fatal error|error|warning|Command line warning|Command line error)\s+([A-Z]{1,4}\d{2,5})\s*:\s*(.*)$/.exec(line);
       if (!m) return undefined;
       const [, tool, level, code, rest] = m;
-      return [{ where: `tool/${tool.replace(/\(.*$/, "")}`, severity: sevOf(level), category: code, message: `${code}: ${cleanMessage(rest)}` }];
+      return [{ where: `tool/${tool.replace(/\(.*$/, "")}`, severity: sevOf(level), category: code, message: `${code}: ${cutProject(cleanMessage(rest))}` }];
     },
   },
   {
     // gcc, clang, clang-tidy, javac: file:line[:col]: [fatal] error|warning|note: message [flag]
     name: "gcc",
-    match(line) {
-      const m = new RegExp(String.raw`^${FILE}:(\d+)(?::(\d+))?:\s+(fatal error|error|warning|note|remark|Error|Warning)\s*:\s+(.*)$`).exec(line);
+    match(line, state) {
+      const m = GCC_LINE.exec(line);
       if (!m) return undefined;
       const [, rawFile, ln, , level, rest] = m;
-      const file = fileOf(rawFile);
+      const file = inDir(fileOf(rawFile), state);
       if (/^(note|remark)$/i.test(level)) return [];
       const t = trailingCategory(cleanMessage(rest));
       return [{ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message: t.message }];
+    },
+  },
+  {
+    // GNU ld, gold, lld, mold: `/usr/bin/ld: x.o: in function `main':` is context;
+    // `a.cpp:(.text+0x5): undefined reference to `f()'` (or `a.cpp:12: …` with debug
+    // information) is an error in that source; `ld.lld: error: …` and
+    // `/usr/bin/ld: cannot find -lfoo` are the linker's own.
+    name: "ld",
+    match(line, state) {
+      const pre = LD_PREFIX.exec(line);
+      const body = pre ? line.slice(pre[0].length) : line;
+      const tool = pre ? toolName(pre[1].replace(/^.*[\\/]/, "")) : "ld";
+      if (/^(?:.+?:\s+)?in function [`'‘].*['’]:$/i.test(body) || /^\(\.[\w.$]+\+0x[0-9a-f]+\):\s+first defined here$/i.test(body)) return pre ? [] : undefined;
+      const sect = /^(.+?):\(([^()]*(?:\([^()]*\))?[^()]*)\):\s+(?:(warning|error):\s+)?(.*)$/i.exec(body);
+      if (sect && (pre || LD_MESSAGE.test(sect[4]) || sect[3])) {
+        const [, where, , level, rest] = sect;
+        return [linkDiagnostic(where, tool, level ?? "error", rest, state)];
+      }
+      const dbg = LD_DEBUG_LINE.exec(body);
+      if (dbg && LD_MESSAGE.test(dbg[3])) return [linkDiagnostic(fileOf(dbg[1]), tool, "error", dbg[3], state)];
+      if (!pre) return undefined;
+      const lv = /^(fatal error|error|warning|note):\s+(.*)$/i.exec(body);
+      if (lv) {
+        if (/^note$/i.test(lv[1])) return [];
+        return [{ where: `tool/${tool}`, severity: sevOf(lv[1]), category: tool, message: cleanMessage(lv[2]) }];
+      }
+      if (/^(?:cannot find|cannot open|final link failed|undefined reference|unrecognized option|unrecognised option|error:)/i.test(body))
+        return [{ where: `tool/${tool}`, severity: "error", category: tool, message: cleanMessage(body) }];
+      return []; // "skipping incompatible …", "warning: …" already taken: the linker's chatter
     },
   },
   {
@@ -200,14 +265,20 @@ export const GRAMMAR: Recogniser[] = [
   {
     // Unreal log channels of any name, and UnrealBuildTool / AutomationTool: Channel: Error|Warning: message
     name: "channel",
-    match(line) {
+    match(line, state) {
       const echo = /^([A-Za-z_][\w.]*):\s+(?:Display|Log|Verbose):\s+([A-Za-z_][\w.]*):\s+(Error|Warning|ERROR|WARNING|Fatal):\s+(.*)$/.exec(line);
-      if (echo) return [channelDiagnostic(echo[2], echo[3], echo[4], true)];
+      if (echo) return crashLine(echo[2], echo[3], echo[4], true, state) ?? [channelDiagnostic(echo[2], echo[3], echo[4], true)];
       // The editor's packaging summary repeats what UAT printed: an echo too.
       const pr = /^(PackagingResults|CookResults):\s+(Error|Warning):\s+(.*)$/.exec(line);
-      if (pr) return [channelDiagnostic(pr[1], pr[2], pr[3], true)];
-      const m = /^([A-Za-z_][\w.]*):\s+(Error|Warning|ERROR|WARNING|Fatal|Fatal error|error|warning)\s*:\s+(.*)$/.exec(line);
-      if (m) return [channelDiagnostic(m[1], m[2], m[3], false)];
+      if (pr) return crashLine(pr[1], pr[2], pr[3], true, state) ?? [channelDiagnostic(pr[1], pr[2], pr[3], true)];
+      const m = /^([A-Za-z_][\w.+-]*?)(?:\.exe)?:\s+(Error|Warning|ERROR|WARNING|Fatal|Fatal error|fatal error|error|warning)\s*:\s+(.*)$/.exec(line);
+      if (m) {
+        // the driver's "ld returned 1 exit status" repeats the linker's errors above it
+        if (EXIT_SUMMARY.test(m[3])) return [];
+        const lower = m[1] === m[1].toLowerCase();
+        const channel = lower ? toolName(m[1]) : m[1];
+        return crashLine(channel, m[2], m[3], false, state) ?? [channelDiagnostic(channel, m[2], m[3], false)];
+      }
       const bare = /^(ERROR|WARNING|Error|Warning):\s+(.*)$/.exec(line); // UBT without a channel
       if (bare) return [channelDiagnostic("UnrealBuildTool", bare[1], bare[2], false)];
       return undefined;
@@ -215,8 +286,57 @@ export const GRAMMAR: Recogniser[] = [
   },
 ];
 
+/** The linker's name at the start of its line (`/usr/bin/ld:`, `ld.lld-15:`, `x86_64-linux-gnu-ld.gold:`, `mold:`). */
+const LD_PREFIX = /^((?:[A-Za-z]:)?(?:[^\s:]*[\\/])?(?:[\w.+]+-)*(?:ld(?:\.(?:bfd|gold|lld))?|ld64\.lld|lld-link|lld|gold|mold)(?:-\d+(?:\.\d+)*)?(?:\.exe)?):\s+/i;
+/** `file:line: message`: GNU ld's form for a symbol in an object with debug information. */
+const LD_DEBUG_LINE = new RegExp(String.raw`^${FILE}:(\d+):\s+(.*)$`);
+/** What GNU ld says of a symbol in an object, printed without a level. */
+const LD_MESSAGE = /^(?:undefined reference to|more undefined references to|multiple definition of|relocation truncated to fit|undefined symbol)\b/i;
+
+function linkDiagnostic(where: string, tool: string, level: string, rest: string, state: ParseState): Diagnostic {
+  // `…; /tmp/ccX.o:m1.cpp:(.text+0x0): first defined here` names a temporary object: not identity
+  const message = cleanMessage(rest.replace(/;\s+\S.*:\(.*\):\s+first defined here$/i, ""));
+  const obj = where.replace(/\(.*\)$/, "");
+  // an object file (often a temporary /tmp/ccXXXX.o) or an archive member is no source: the linker's
+  const source = !/\.(?:o|obj|a|lib|so|dll|dylib|exe)$/i.test(obj);
+  return source
+    ? { file: inDir(where, state), severity: sevOf(level), category: tool, message }
+    : { where: `tool/${tool}`, severity: sevOf(level), category: tool, message };
+}
+
+/** A driver's closing line for a failed sub-command: a summary of diagnostics printed above, not one. */
+const EXIT_SUMMARY = /^(?:ld returned \d+ exit status|(?:linker|clang frontend|assembler|dsymutil) command failed (?:with exit code \d+|due to signal))/i;
+
 const ASSET = /(\/(?:Game|Engine|Plugins|Script)\/[A-Za-z0-9_\-/]+)(?:\.[A-Za-z0-9_]+)?/;
-const SOURCE = /((?:[A-Za-z]:)?(?:[\w.\- ]*[\w.\-][/\\])*[\w.\-]+\.(?:cpp|cc|cxx|c|h|hpp|hxx|inl|cs|usf|ush|ini|uasset|umap|uproject|uplugin))\b/;
+// a drive (`C:\`, not the `e:` of `[File:…`) or a leading separator keeps the path absolute, so it is placed like any other
+const SOURCE = /((?:(?<![A-Za-z])[A-Za-z]:[/\\]|[/\\](?=[\w.]))?(?:[\w.\-+ ]*[\w.\-+][/\\])*[\w.\-]+\.(?:cpp|cc|cxx|c|h|hpp|hxx|inl|cs|usf|ush|ini|uasset|umap|uproject|uplugin))\b/;
+
+/**
+ * An Unreal crash is one error however many lines it takes: `=== Critical error: ===`,
+ * the assertion or exception (its lines joined), then `[Callstack] 0x…` frames and
+ * `begin:/end: stack for UAT` markers, which are context; `appError called: X` before the
+ * block repeats X. Returns undefined for a line that is no part of a crash.
+ */
+function crashLine(channel: string, level: string, rest: string, echo: boolean, state: ParseState): Diagnostic[] | undefined {
+  const crash = (state.crash ??= new Map());
+  const msg = rest.trim();
+  const open = crash.get(channel);
+  if (/^===\s*Critical error:?\s*===$/i.test(msg)) { crash.set(channel, { stack: false, lines: 0 }); return []; }
+  if (/^(?:begin|end):\s+stack for\b/i.test(msg)) { if (/^end/i.test(msg)) crash.delete(channel); return []; }
+  if (/^\[Callstack\]/.test(msg)) { if (open) open.stack = true; return []; }
+  const called = /^appError called:\s+(.*)$/i.exec(msg);
+  if (called) return [channelDiagnostic(channel, level, called[1], true)];
+  if (!open || open.stack || open.lines >= 8) return undefined; // (a report without frames ends somewhere)
+  open.lines++;
+  if (open.diag) { // a further line of the same report
+    open.diag.message = `${open.diag.message} ${cleanMessage(msg)}`;
+    return [];
+  }
+  if (/^Fatal error!?$/i.test(msg)) return [];
+  open.diag = channelDiagnostic(channel, level, msg, echo);
+  if (!echo) (state.crashes ??= []).push(open.diag);
+  return [open.diag];
+}
 
 function channelDiagnostic(channel: string, level: string, rest: string, echo: boolean): Diagnostic {
   const message = cleanMessage(rest);
@@ -230,7 +350,18 @@ function channelDiagnostic(channel: string, level: string, rest: string, echo: b
 }
 
 /** A stylish-format file header: an absolute or relative path alone on its line. */
-const STYLISH_FILE = /^((?:[A-Za-z]:[\\/]|\/|\.{0,2}[\\/]?)[^\s:]+(?:[\\/][^\\/]+)*\.[A-Za-z0-9]+)\s*$/;
+/** GNU make's and ninja's directory changes: relative paths printed after them are relative to that directory. */
+const ENTERING = /^(?:[\w.+/\\-]*make(?:\.exe)?(?:\[\d+\])?|ninja):\s+(Entering|Leaving) directory\s+[`'‘"]([^`'’"]+)[`'’"]\s*$/;
+/**
+ * MSBuild closes with "Build succeeded." / "Build FAILED." and then lists every warning
+ * and error of the build once more (up to its "N Warning(s)" / "Time Elapsed"): repeats.
+ */
+const MSBUILD_DONE = /^Build (?:succeeded|FAILED)\.\s*$/;
+// (its end: the error count or the elapsed time, or the start of another build)
+const MSBUILD_END = /^(?:Time Elapsed \d|\d+ Error\(s\)\s*$|Build started\b|Microsoft \(R\) Build Engine|MSBuild version\b)/;
+// (segments split at each separator, once: with a first part that could hold separators
+// too, a long line of them took seconds of backtracking)
+const STYLISH_FILE = /^((?:[A-Za-z]:[\\/]|\/|\.{0,2}[\\/]?)[^\s:\\/]+(?:[\\/][^\\/]+)*\.[A-Za-z0-9]+)\s*$/;
 const UNREAL_SUMMARY = /(?:Success|Failure)\s*-\s*(\d+)\s+error\(s\),\s*(\d+)\s+warning\(s\)/;
 
 export interface LogSummary { reported_errors: number; reported_warnings: number; parsed_errors: number; parsed_warnings: number; mismatch: boolean }
@@ -239,32 +370,48 @@ export interface ParsedLog { diagnostics: Diagnostic[]; summary?: LogSummary }
 
 /** Runs the grammar over a whole log: wrappers peeled, recognisers applied, echoes merged. */
 export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedLog {
-  const state: ParseState = {};
+  const state: ParseState = { dirs: [] };
   const primaries: Diagnostic[] = [];
   const echoes: Diagnostic[] = [];
   let reported: { errors: number; warnings: number } | undefined;
   for (const raw of text.split(/\r\n|\n|\r/)) {
-    if (!raw.trim()) { state.stylishFile = undefined; continue; }
-    const line = peel(raw.trimEnd());
+    const plain = raw.includes("\x1b") ? raw.replace(CONTROL, "") : raw;
+    if (!plain.trim()) { state.stylishFile = undefined; continue; }
+    const line = peel(plain.trimEnd());
     const s = UNREAL_SUMMARY.exec(line);
     if (s) { reported = { errors: Number(s[1]), warnings: Number(s[2]) }; continue; }
+    const dir = ENTERING.exec(line);
+    if (dir) {
+      if (dir[1] === "Entering") state.dirs.push(dir[2]);
+      else if (state.dirs.length) {
+        const at = state.dirs.lastIndexOf(dir[2]);
+        state.dirs.splice(at >= 0 ? at : state.dirs.length - 1);
+      }
+      continue;
+    }
+    if (MSBUILD_DONE.test(line)) { state.msbuildSummary = true; continue; }
+    if (state.msbuildSummary && MSBUILD_END.test(line)) { state.msbuildSummary = false; continue; }
     let found: Diagnostic[] | undefined;
     for (const r of grammar) {
       found = r.match(line, state);
       if (found) break;
     }
     if (found) {
-      for (const d of found) (d.echo ? echoes : primaries).push(d);
+      for (const d of found) (d.echo || state.msbuildSummary ? echoes : primaries).push(d);
       continue;
     }
     const f = STYLISH_FILE.exec(raw.trim());
     if (f && !/^\s/.test(raw)) state.stylishFile = f[1];
   }
-  // An echo repeats a primary line's severity and text (its channel may differ).
-  const key = (d: Diagnostic) => `${d.severity}\u0000${d.message}`;
+  // An echo repeats a primary line's severity, file and text (its channel may differ).
+  const key = (d: Diagnostic) => `${d.severity}\u0000${d.file ?? ""}\u0000${d.message}`;
   const seen = new Set(primaries.map(key));
+  // (a crash report's primary may go on where its echo stopped: the echo is its start)
+  // (only crash reports join lines, so only they are compared: never echoes x primaries)
+  const startOf = (e: Diagnostic) => (state.crashes ?? []).some((p) => p.severity === e.severity && p.file === e.file
+    && p.message.length > e.message.length && p.message.startsWith(`${e.message} `));
   for (const e of echoes) {
-    if (seen.has(key(e))) continue;
+    if (seen.has(key(e)) || startOf(e)) continue;
     seen.add(key(e));
     primaries.push({ ...e, echo: true });
   }

@@ -85,7 +85,10 @@ export function placePath(p: string, roots: string[] = []): string {
     const at = segs.findIndex((x, i) => i > 0 && i < segs.length - 1 && UNREAL_TOP.has(x));
     return at > 0 ? segs.slice(at).join("/") : body;
   }
-  return clean;
+  // A relative path that climbs out of the folder it was printed in (`../src/a.cpp` from
+  // an out-of-source build folder) names the file below the root it climbs to.
+  const up = /^(?:\.\.\/)+/.exec(clean);
+  return up && clean.length > up[0].length ? clean.slice(up[0].length) : clean;
 }
 
 /** Joins the report's path prefix (server/project/…) and a placed path. */

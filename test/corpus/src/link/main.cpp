@@ -1,0 +1,3 @@
+int missing_fn();
+int helper() { return 1; }
+int main() { return missing_fn() + helper(); }
