@@ -8,6 +8,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeLog, diagnosticsToIssues, parseLog } from "../lib/formats/log.js";
+import { placePath } from "../lib/formats/paths.js";
 import { sarifToReport } from "../lib/formats/sarif.js";
 import type { ReportIssue } from "../lib/formats/types.js";
 import { ROOT } from "../lib/migrate.js";
@@ -119,10 +120,54 @@ describe("identities that survive real builds", () => {
   });
 });
 
+describe("context that is no issue, and what is one after it", () => {
+  const issues = (lines: string[]) => diagnosticsToIssues(parseLog(lines.join("\n")).diagnostics, {});
+
+  it("a thread crash names its thread after the frames: still one error; a later line is its own", () => {
+    // The engine appends "Crash in runnable thread <name>" to the error history it prints
+    // after the [Callstack] frames (FRunnableThreadWin::GuardedRun); lines as UE 5 prints them.
+    const crash = [
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: === Critical error: ===",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: ",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: Fatal error!",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: ",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: Unhandled Exception: EXCEPTION_ACCESS_VIOLATION reading address 0x0000000000000038",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: ",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: [Callstack] 0x00007ff98c3f8448 UnrealEditor-Core.dll!UnknownFunction []",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: [Callstack] 0x00007ffa686fe8d7 KERNEL32.DLL!UnknownFunction []",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: ",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: Crash in runnable thread Foreground Worker #1",
+    ];
+    expect(issues(crash).map((i) => i.message)).toEqual(["Unhandled Exception: EXCEPTION_ACCESS_VIOLATION reading address 0x0000000000000038"]);
+    const after = issues([...crash, "[2026.03.23-09.43.40:001][  3]LogWindows: Error: Failed to write crash context"]);
+    expect(after.map((i) => i.message)).toEqual([
+      "Unhandled Exception: EXCEPTION_ACCESS_VIOLATION reading address 0x0000000000000038", "Failed to write crash context"]);
+  });
+
+  it("NMAKE's U1077 after the failed command's own error repeats it; alone it stays", () => {
+    // the pair of lines a Microsoft build script quotes as typical (MSBuild node prefix kept)
+    const cl = "3>d:\\vbl\\clr_next\\src\\ndp\\clr\\src\\vm\\class.h(32) : error C2061: syntax error : identifier 'the'";
+    const nmake = "3>NMAKE : fatal error U1077: 'D:\\vbl\\clr_next\\src\\tools\\x86\\vc\\bin\\cl.EXE' : return code '0x2'";
+    expect(issues([cl, nmake]).map((i) => i.category)).toEqual(["C2061"]);
+    expect(issues([nmake]).map((i) => i.category)).toEqual(["U1077"]);
+  });
+
+  it("a lower-cased Windows engine path is placed under Engine/, the rest as printed", () => {
+    expect(placePath("e:\\epic games\\ue_4.22\\engine\\source\\runtime\\core\\public\\hal\\fmemory.inl"))
+      .toBe("Engine/source/runtime/core/public/hal/fmemory.inl");
+    // an exact-case marker still wins over a lower-case folder of the same name further left
+    expect(placePath("D:\\dev\\source\\UE5\\Engine\\Source\\Runtime\\Core\\Private\\Misc\\AssertionMacros.cpp"))
+      .toBe("Engine/Source/Runtime/Core/Private/Misc/AssertionMacros.cpp");
+    // POSIX paths are case-sensitive: a lower-case "engine" there is no Unreal tree
+    expect(placePath("/home/ci/engine/src/a.cpp")).toBe("home/ci/engine/src/a.cpp");
+  });
+});
+
 describe("hostile lines", () => {
   // Each shape once made a pattern backtrack in proportion to the square of the line's
   // length (minutes for a 1 MB line); they must parse, and give nothing invented.
-  const shapes = ["a/".repeat(500_000) + "x", "a\\".repeat(500_000) + "x", "a-".repeat(500_000) + "ld", "x:(".repeat(300_000)];
+  const shapes = ["a/".repeat(500_000) + "x", "a\\".repeat(500_000) + "x", "a-".repeat(500_000) + "ld", "x:(".repeat(300_000),
+    "CMake Error at " + "a:1 (".repeat(150_000)];
   for (const s of shapes) {
     it(`a 1 MB line of ${JSON.stringify(s.slice(0, 6))}… gives no diagnostic`, () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);

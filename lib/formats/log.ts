@@ -7,14 +7,16 @@
 //      `[Step x/y]` and `E:`/`W:` markers, Ant `[exec]`, MSBuild `12>`, bracketed agent
 //      labels (`[Build on CentOS 7]`), `UATHelper: <stage> (<platform>):`,
 //      `ProcessResult.StdOut:`, Jenkins `[Pipeline]` …;
-//   3. recognisers, first match wins (GRAMMAR below): compilers and linkers (MSVC with or
+//   3. recognisers, first match wins (GRAMMAR below): CMake's blocks (a header, the message
+//      indented under it), compilers and linkers (MSVC with or
 //      without a code, clang-cl `(line,col)`, gcc/clang/clang-tidy, javac/Maven, ESLint
 //      and stylelint stylish output), then log channels of any name
 //      (`LogCook: Warning: …`, `UnrealBuildTool: ERROR: …`, `PackagingResults: Error: …`);
 //   4. context: make's / ninja's "Entering directory" places the relative paths after it;
 //      MSBuild's closing summary repeats the build's lines; an Unreal crash report
-//      (`=== Critical error: ===`, `[Callstack]` frames) is one error; a driver's "ld
-//      returned 1 exit status" is a summary; `note:`, "In instantiation of", "required
+//      (`=== Critical error: ===`, `[Callstack]` frames, "Crash in runnable thread X") is one
+//      error; a driver's "ld returned 1 exit status" and NMAKE's U1077 are summaries of the
+//      errors above them (kept when there are none); `note:`, "In instantiation of", "required
 //      from", "In file included from", source excerpts are never issues; Unreal's "Warning/Error Summary" echoes
 //      (`LogInit: Display: LogCook: Warning: …`) count once with their primary line and
 //      stand in for it when it is absent.
@@ -65,6 +67,13 @@ const WRAPPERS: RegExp[] = [
 /** Terminal control sequences anywhere in a line (gcc's and clang's colours colour the middle of a line too). */
 const CONTROL = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>]/g;
 
+/** A line that is nothing but a prefix CI put on an empty line (`[2026-11-22T10:15:02.113Z]`, `[Build on CentOS 7]`). */
+function isBare(line: string): boolean {
+  if (line.length > 100) return false;
+  if (/^\[[^\][]{1,80}\]$/.test(line)) return true;
+  return WRAPPERS.some((re) => { const m = re.exec(line); return m !== null && m[0].length === line.length; });
+}
+
 function peel(line: string): string {
   let s = line;
   for (let guard = 0; guard < 16; guard++) {
@@ -113,6 +122,12 @@ export interface ParseState {
   dirs: string[];
   /** past MSBuild's closing "Build succeeded." / "Build FAILED.": its lines repeat the build's */
   msbuildSummary?: boolean;
+  /** errors read since the last exit-status summary (`ld returned 1 exit status`, NMAKE U1077) */
+  errorsSinceSummary?: number;
+  /** white space before the peeled line (CMake indents a message under its header) */
+  indent: number;
+  /** a CMake message block being read (`CMake Warning at CMakeLists.txt:12 (message):` + indented lines) */
+  cmake?: CMakeBlock;
 }
 
 const sevOf = (s: string): "error" | "warning" | "info" => {
@@ -170,6 +185,13 @@ function fileOf(captured: string): string {
 
 export const GRAMMAR: Recogniser[] = [
   {
+    // CMake: `CMake Warning at CMakeLists.txt:12 (message):`, `CMake Warning (dev) at …`,
+    // `CMake Deprecation Warning at …`, `CMake Error at path:line (func):`, `CMake Error in x:`,
+    // `CMake Warning:`, then the message indented under it (see cmakeLine)
+    name: "cmake",
+    match: cmakeLine,
+  },
+  {
     // MSVC and clang-cl: file(line[,col]): [fatal] error|warning [CODE]: message
     name: "msvc",
     match(line, state) {
@@ -188,11 +210,13 @@ export const GRAMMAR: Recogniser[] = [
   {
     // Tools and linkers: LINK : fatal error LNK1181: …, foo.lib(bar.obj) : error LNK2019: …, cl : Command line warning D9025 : …
     name: "msvc-tool",
-    match(line) {
+    match(line, state) {
       const m = /^([A-Za-z0-9_.\-]+(?:\([^)]*\))?|LINK|MSBUILD|CSC|cl|link)\s+:\s*(fatal error|error|warning|Command line warning|Command line error)\s+([A-Z]{1,4}\d{2,5})\s*:\s*(.*)$/.exec(line);
       if (!m) return undefined;
       const [, tool, level, code, rest] = m;
-      return [{ where: `tool/${tool.replace(/\(.*$/, "")}`, severity: sevOf(level), category: code, message: `${code}: ${cutProject(cleanMessage(rest))}` }];
+      const d: Diagnostic = { where: `tool/${tool.replace(/\(.*$/, "")}`, severity: sevOf(level), category: code, message: `${code}: ${cutProject(cleanMessage(rest))}` };
+      // NMAKE's U1077 gives a failed command's return code: the command's own errors are above it
+      return EXIT_CODE.test(code) ? summary(state, d) : [d];
     },
   },
   {
@@ -274,7 +298,7 @@ export const GRAMMAR: Recogniser[] = [
       const m = /^([A-Za-z_][\w.+-]*?)(?:\.exe)?:\s+(Error|Warning|ERROR|WARNING|Fatal|Fatal error|fatal error|error|warning)\s*:\s+(.*)$/.exec(line);
       if (m) {
         // the driver's "ld returned 1 exit status" repeats the linker's errors above it
-        if (EXIT_SUMMARY.test(m[3])) return [];
+        if (EXIT_SUMMARY.test(m[3])) return summary(state, channelDiagnostic(m[1] === m[1].toLowerCase() ? toolName(m[1]) : m[1], m[2], m[3], false));
         const lower = m[1] === m[1].toLowerCase();
         const channel = lower ? toolName(m[1]) : m[1];
         return crashLine(channel, m[2], m[3], false, state) ?? [channelDiagnostic(channel, m[2], m[3], false)];
@@ -285,6 +309,92 @@ export const GRAMMAR: Recogniser[] = [
     },
   },
 ];
+
+// ---- CMake ----------------------------------------------------------------------------
+
+export interface CMakeBlock {
+  diag: Diagnostic;
+  /** the header's indentation: the message is what is indented deeper */
+  indent: number;
+  /** message lines read so far */
+  lines: number;
+  /** text: the message's first paragraph (and the list a paragraph ending in ":" introduces);
+   *  rest: further paragraphs (context); stack: the "Call Stack (most recent call first):" frames */
+  mode: "text" | "rest" | "stack";
+  /** the paragraph ended with ":" and the next one was taken into the message */
+  joined?: boolean;
+  /** the header names a file of CMake's own modules: the first project frame of the call stack is the place */
+  inModules?: boolean;
+}
+
+const CMAKE_HEADER = /^CMake (Error|Warning|Deprecation Warning|Deprecation Error)(?: \(dev\))?(.*)$/;
+/** CMake's own modules (`/usr/share/cmake-3.25/Modules/`, `C:/Program Files/CMake/share/cmake-3.27/Modules/`, Homebrew's `share/cmake/Modules/`) */
+const CMAKE_MODULES = /(?:^|[\\/])share[\\/]cmake(?:-\d+(?:\.\d+)*)?[\\/]Modules[\\/]/i;
+
+/** `path:line (command)`, `path:line` or `path` as CMake prints a place (split from the end: linear). */
+function cmakePlace(body: string): { file: string; line?: number } {
+  let b = body;
+  const cmd = /\s\([^()]*\)$/.exec(b);
+  if (cmd) b = b.slice(0, cmd.index);
+  const ln = /:(\d+)$/.exec(b);
+  return ln ? { file: b.slice(0, ln.index), line: Number(ln[1]) } : { file: b };
+}
+
+/**
+ * CMake prints a diagnostic as a header line and its message indented under it, up to a
+ * blank line (later paragraphs are advice, not identity), then possibly `Call Stack (most
+ * recent call first):` with indented frames and "This warning is for project developers.
+ * Use -Wno-dev to suppress it." — context. The place is the file CMake names (relative
+ * to the source directory); when that is one of CMake's own modules (find_package's
+ * `FindPackageHandleStandardArgs.cmake`), the first frame of the project in the call stack.
+ */
+function cmakeLine(line: string, state: ParseState): Diagnostic[] | undefined {
+  const b = state.cmake;
+  if (b) {
+    if (state.indent > b.indent) {
+      if (b.mode === "text") {
+        // (past the longest message an issue may have, the rest is cut anyway)
+        if (b.diag.message.length < 16384) b.diag.message = b.lines ? `${b.diag.message} ${line}` : line;
+        b.lines++;
+      } else if (b.mode === "stack" && b.inModules) {
+        const f = cmakePlace(line);
+        if (f.line !== undefined && f.file && !CMAKE_MODULES.test(f.file)) {
+          b.diag.file = f.file;
+          b.diag.line = f.line;
+          b.diag.where = undefined;
+          b.inModules = false;
+        }
+      }
+      return [];
+    }
+    if (/^Call Stack \(most recent call first\):$/.test(line)) { b.mode = "stack"; return []; }
+    state.cmake = undefined;
+    if (/^This (?:warning|error) is for project developers\./.test(line)) return [];
+  }
+  const h = CMAKE_HEADER.exec(line);
+  if (!h) return undefined;
+  const [, kind, rest] = h;
+  let place: { file: string; line?: number } | undefined;
+  let inline: string | undefined;
+  if (/^ (?:at|in) /.test(rest)) {
+    if (!rest.endsWith(":")) return undefined;
+    place = cmakePlace(rest.slice(4, -1));
+  } else if (rest.startsWith(": ")) inline = rest.slice(2).trim();
+  else if (rest !== ":") return undefined;
+  const diag: Diagnostic = {
+    file: place?.file || undefined, line: place?.line, where: place?.file ? undefined : "tool/cmake",
+    severity: /Error$/.test(kind) ? "error" : "warning", category: "cmake", message: inline || `CMake ${kind}`,
+  };
+  state.cmake = { diag, indent: state.indent, lines: 0, mode: inline ? "rest" : "text", inModules: !!place && CMAKE_MODULES.test(place.file) };
+  return [diag];
+}
+
+/** A blank line in a CMake message: the first paragraph is over (unless it ended with ":" and introduces a list). */
+function cmakeBlank(b: CMakeBlock): void {
+  if (b.mode !== "text" || b.lines === 0) return;
+  if (!b.joined && b.diag.message.endsWith(":")) { b.joined = true; return; }
+  b.mode = "rest";
+}
 
 /** The linker's name at the start of its line (`/usr/bin/ld:`, `ld.lld-15:`, `x86_64-linux-gnu-ld.gold:`, `mold:`). */
 const LD_PREFIX = /^((?:[A-Za-z]:)?(?:[^\s:]*[\\/])?(?:[\w.+]+-)*(?:ld(?:\.(?:bfd|gold|lld))?|ld64\.lld|lld-link|lld|gold|mold)(?:-\d+(?:\.\d+)*)?(?:\.exe)?):\s+/i;
@@ -306,6 +416,21 @@ function linkDiagnostic(where: string, tool: string, level: string, rest: string
 
 /** A driver's closing line for a failed sub-command: a summary of diagnostics printed above, not one. */
 const EXIT_SUMMARY = /^(?:ld returned \d+ exit status|(?:linker|clang frontend|assembler|dsymutil) command failed (?:with exit code \d+|due to signal))/i;
+/** Tool codes that report a sub-command's exit status (`NMAKE : fatal error U1077: 'cl.exe' : return code '0x2'`). */
+const EXIT_CODE = /^U1077$/;
+
+/**
+ * A line that only repeats a failed sub-command's status is a summary of the errors
+ * printed since the previous one: no issue of its own. With no error above it (the
+ * command failed in words no recogniser reads: `'c:\Program' is not recognized …`,
+ * `m4 subprocess failed`) it is the only trace of the failure and stays.
+ */
+function summary(state: ParseState, d: Diagnostic): Diagnostic[] {
+  const repeats = (state.errorsSinceSummary ?? 0) > 0;
+  state.errorsSinceSummary = 0;
+  // (kept, it is an error an outer summary repeats: nmake's own U1077 for a nested nmake)
+  return repeats ? [] : [d];
+}
 
 const ASSET = /(\/(?:Game|Engine|Plugins|Script)\/[A-Za-z0-9_\-/]+)(?:\.[A-Za-z0-9_]+)?/;
 // a drive (`C:\`, not the `e:` of `[File:…`) or a leading separator keeps the path absolute, so it is placed like any other
@@ -326,7 +451,15 @@ function crashLine(channel: string, level: string, rest: string, echo: boolean, 
   if (/^\[Callstack\]/.test(msg)) { if (open) open.stack = true; return []; }
   const called = /^appError called:\s+(.*)$/i.exec(msg);
   if (called) return [channelDiagnostic(channel, level, called[1], true)];
-  if (!open || open.stack || open.lines >= 8) return undefined; // (a report without frames ends somewhere)
+  if (open?.stack) {
+    // After its frames a report only names the thread that crashed (the engine appends
+    // "Crash in runnable thread X" to the error history it prints); anything else is
+    // the log going on, so the report is over and the line is read as itself.
+    if (/^Crash in runnable thread\b/i.test(msg)) return [];
+    crash.delete(channel);
+    return undefined;
+  }
+  if (!open || open.lines >= 8) return undefined; // (a report without frames ends somewhere)
   open.lines++;
   if (open.diag) { // a further line of the same report
     open.diag.message = `${open.diag.message} ${cleanMessage(msg)}`;
@@ -370,14 +503,23 @@ export interface ParsedLog { diagnostics: Diagnostic[]; summary?: LogSummary }
 
 /** Runs the grammar over a whole log: wrappers peeled, recognisers applied, echoes merged. */
 export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedLog {
-  const state: ParseState = { dirs: [] };
+  const state: ParseState = { dirs: [], indent: 0 };
   const primaries: Diagnostic[] = [];
   const echoes: Diagnostic[] = [];
   let reported: { errors: number; warnings: number } | undefined;
   for (const raw of text.split(/\r\n|\n|\r/)) {
     const plain = raw.includes("\x1b") ? raw.replace(CONTROL, "") : raw;
-    if (!plain.trim()) { state.stylishFile = undefined; continue; }
-    const line = peel(plain.trimEnd());
+    const trimmed = plain.trimEnd();
+    const line = trimmed ? peel(trimmed) : "";
+    if (!line || isBare(line)) { // (a line of nothing but a CI prefix is blank too)
+      state.stylishFile = undefined;
+      if (state.cmake) cmakeBlank(state.cmake);
+      continue;
+    }
+    let k = trimmed.length - line.length;
+    const start = k;
+    while (k > 0 && (trimmed[k - 1] === " " || trimmed[k - 1] === "\t")) k--;
+    state.indent = start - k;
     const s = UNREAL_SUMMARY.exec(line);
     if (s) { reported = { errors: Number(s[1]), warnings: Number(s[2]) }; continue; }
     const dir = ENTERING.exec(line);
@@ -397,7 +539,10 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
       if (found) break;
     }
     if (found) {
-      for (const d of found) (d.echo || state.msbuildSummary ? echoes : primaries).push(d);
+      for (const d of found) {
+        (d.echo || state.msbuildSummary ? echoes : primaries).push(d);
+        if (d.severity === "error") state.errorsSinceSummary = (state.errorsSinceSummary ?? 0) + 1;
+      }
       continue;
     }
     const f = STYLISH_FILE.exec(raw.trim());

@@ -23,6 +23,7 @@ export const WORKSPACE_ROOTS: RegExp[] = [
 ];
 
 const UNREAL_TOP = new Set(["Engine", "Source", "Plugins", "Content", "Config"]);
+const UNREAL_TOP_LOWER = new Map([...UNREAL_TOP].map((x) => [x.toLowerCase(), x]));
 
 /** Unifies separators and resolves `.` and `..`; keeps a leading `/` or drive as a marker. */
 export function cleanPath(p: string): string {
@@ -81,8 +82,17 @@ export function placePath(p: string, roots: string[] = []): string {
     const body = clean.replace(/^[a-z]:\//i, "").replace(/^\//, "");
     // An Unreal project or engine tree: its root is the folder holding Engine/,
     // Source/, Plugins/, Content/ or Config/ (the first such segment from the left).
+    // Windows paths are case-insensitive and often printed lower-cased (`e:\epic
+    // games\ue_4.22\engine\source\…`, MSVC's and the PDBs' spelling): without an
+    // exact match the marker is found in any case and written as the tree writes it
+    // (`Engine/`); the rest keeps the case it was printed in.
     const segs = body.split("/");
-    const at = segs.findIndex((x, i) => i > 0 && i < segs.length - 1 && UNREAL_TOP.has(x));
+    const inner = (i: number) => i > 0 && i < segs.length - 1;
+    let at = segs.findIndex((x, i) => inner(i) && UNREAL_TOP.has(x));
+    if (at < 0 && isWindows(clean)) {
+      at = segs.findIndex((x, i) => inner(i) && UNREAL_TOP_LOWER.has(x.toLowerCase()));
+      if (at > 0) return [UNREAL_TOP_LOWER.get(segs[at].toLowerCase()), ...segs.slice(at + 1)].join("/");
+    }
     return at > 0 ? segs.slice(at).join("/") : body;
   }
   // A relative path that climbs out of the folder it was printed in (`../src/a.cpp` from
