@@ -60,13 +60,35 @@ as $$
   runs as materialized (       -- their intervals that touch the window
     -- (per candidate, its own intervals by key: joined, the planner reads every
     -- interval of the timeline)
-    select i.issue_id, i.start_cl, i.last_seen_cl
+    select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl
       from cand c cross join bounds b
-     cross join lateral (select i.issue_id, i.start_cl, i.last_seen_cl
+     cross join lateral (select i.issue_id, i.start_cl, i.last_seen_cl, i.resolved_cl
                            from ledger_private.timeline_intervals(flaky_scores.project, flaky_scores.stream) i
                           where i.issue_id = c.issue_id and i.start_cl <= b.hi offset 0) i
      where i.last_seen_cl >= b.lo
   ),
+  fast as materialized (       -- every window CL covered in full (the usual case)
+    select coalesce(bool_and(w.full_cover), false) and count(*) = (select count(*) from win) as yes,
+           (select array_agg(x.cl order by x.cl) from win x) as cls
+      from snaps w
+  ),
+  -- Then every window CL covers every path, so the consecutive covering builds are the
+  -- window's CLs, and the runs alone give the answer: a flip is a run that starts or
+  -- is resolved inside the window after its first CL (runs are maximal over those
+  -- CLs), and the builds present are the window's CLs inside the runs (counted by
+  -- binary search, width_bucket). No row per issue and CL.
+  scored_fast as (
+    select r.issue_id,
+           (count(*) filter (where r.start_cl > b.lo and r.start_cl <= b.hi)
+            + count(*) filter (where r.resolved_cl > b.lo and r.resolved_cl <= b.hi))::int as flips,
+           cardinality(f.cls) as n,
+           sum(width_bucket(least(r.last_seen_cl, b.hi), f.cls)
+               - width_bucket(greatest(r.start_cl, b.lo) - 1, f.cls))::int as present_n
+      from runs r cross join bounds b cross join fast f
+     where f.yes
+     group by r.issue_id, f.cls
+  ),
+  -- Otherwise (partial builds in the window) presence is laid out per covering build:
   covering as materialized (   -- per candidate: the window CLs whose builds cover its path
     select c.issue_id, w.cl
       from cand c
@@ -94,7 +116,11 @@ as $$
   )
   select s.issue_id, round(s.flips::numeric / greatest(s.n - 1, 1), 3), s.flips, s.n, s.present_n,
          b.lo, b.hi, ii.severity, ii.category, ii.message, ii.path collate "default"
-    from scored s cross join bounds b
+    from (select * from scored_fast
+          union all
+          -- (not evaluated at all when the fast way applies: a one-time filter)
+          select * from scored where not (select f.yes from fast f)) s
+   cross join bounds b
    cross join lateral (select ii.* from ledger_private.issue_instance ii where ii.issue_id = s.issue_id offset 0) ii
    where s.flips >= (select mf from args)
    order by 2 desc, s.flips desc, s.issue_id

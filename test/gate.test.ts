@@ -27,7 +27,7 @@ const FOLDERS = ["srv/p/audio", "srv/p/ui", "srv/p/code/core"];
 const severityOf = (key: string) => (key.length % 3 === 0 ? "warning" : key.length % 3 === 1 ? "error" : "info");
 
 /** A random history: CLs with gaps, full/partial/empty coverage, rebuilds, shuffled arrival. */
-function history(seed: number) {
+function history(seed: number, fullOnly = false) {
   const r = rng(seed);
   const pool: RefIssue[] = [];
   for (let i = 0; i < 9; i++) pool.push({ path: `${FOLDERS[i % 3]}/asset${i}`, message: `problem ${"x".repeat(i % 4)}${i}` });
@@ -38,7 +38,7 @@ function history(seed: number) {
     const builds = r() < 0.2 ? 2 : 1;
     for (let k = 0; k < builds; k++) {
       const x = r();
-      const covered = x < 0.6 ? null : x < 0.95 ? FOLDERS.filter(() => r() < 0.5) : [];
+      const covered = x < 0.6 || fullOnly ? null : x < 0.95 ? FOLDERS.filter(() => r() < 0.5) : [];
       const issues = pool.filter((i) => covers(covered, i.path) && r() < 0.45);
       snaps.push({ cl, buildId: `b${cl}-${k}`, covered, issues, seq: 0 });
     }
@@ -103,10 +103,13 @@ describe("gate against a reference over random histories with partial builds", (
     }
   });
 
-  it("flaky_issues: flips and covering builds within the window equal the reference", async () => {
-    for (let seed = 1; seed <= 8; seed++) {
+  it("flaky_issues: flips, covering and present builds within the window equal the reference", async () => {
+    // seeds 1-8: partial and empty builds in most windows (presence laid out per build);
+    // 9-14: full builds only (flips and presence from the runs alone)
+    for (let seed = 1; seed <= 14; seed++) {
       const project = `g${seed}`;
-      const snaps = history(seed);
+      const snaps = history(seed, seed > 8);
+      if (seed > 8) for (const s of snaps) await sql.query("select ledger.ingest_report($1)", [reportOf(project, s)]);
       const lastCl = Math.max(...snaps.map((s) => s.cl));
       for (const [at, w] of [[lastCl, 5], [lastCl, 20], [snaps[Math.floor(snaps.length / 2)].cl, 4]] as const) {
         const { cls, out } = presence(snaps, at);
@@ -116,11 +119,11 @@ describe("gate against a reference over random histories with partial builds", (
           const pts = seq.filter((p) => win.has(p.cl));
           let flips = 0;
           for (let i = 1; i < pts.length; i++) if (pts[i].present !== pts[i - 1].present) flips++;
-          if (flips >= 1) expected.push(`${key}|${flips}|${pts.length}`);
+          if (flips >= 1) expected.push(`${key}|${flips}|${pts.length}|${pts.filter((p) => p.present).length}`);
         }
         const { rows } = await sql.query(
-          "select path, message, flips, covering_builds from ledger.flaky_issues($1, 'main', $2, $3, 1)", [project, at, w]);
-        expect(rows.map((r) => `${r.path}|${r.message}|${r.flips}|${r.covering_builds}`).sort(), `seed ${seed} at ${at} w ${w}`)
+          "select path, message, flips, covering_builds, present_builds from ledger.flaky_issues($1, 'main', $2, $3, 1)", [project, at, w]);
+        expect(rows.map((r) => `${r.path}|${r.message}|${r.flips}|${r.covering_builds}|${r.present_builds}`).sort(), `seed ${seed} at ${at} w ${w}`)
           .toEqual(expected.sort());
       }
     }
