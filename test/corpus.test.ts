@@ -79,6 +79,15 @@ describe("identities that survive real builds", () => {
     expect(await hashes(b)).toEqual(await hashes(a));
   });
 
+  it("an ensure keeps its identity when the code around it moves (its [Line: N], the frames' addresses)", async () => {
+    const text = readFileSync(path.join(DIR, "unreal-uat-handled-ensure.log"), "utf8");
+    const shifted = text.replace(/\[Line: (\d+)\]/g, (_, l) => `[Line: ${Number(l) + 12}]`).replace(/0x[0-9a-f]{16}/g, "0x00007ff6a1b2c3d4");
+    expect(shifted).not.toEqual(text);
+    const a = diagnosticsToIssues(parseLog(text).diagnostics, {});
+    expect(a.length).toBe(1);
+    expect(await hashes(diagnosticsToIssues(parseLog(shifted).diagnostics, {}))).toEqual(await hashes(a));
+  });
+
   it("the same file built on two agents (Jenkins and GitHub Actions workspaces) is the same issue", async () => {
     const a = await hashes(read("clang14-agent-jenkins.log").issues);
     expect(a.length).toBe(4);
@@ -144,6 +153,38 @@ describe("context that is no issue, and what is one after it", () => {
       "Unhandled Exception: EXCEPTION_ACCESS_VIOLATION reading address 0x0000000000000038", "Failed to write crash context"]);
   });
 
+  it("a handled ensure is one diagnostic at the file it names; its frames are context, a later line is its own", () => {
+    // UE 5.7 editor log as quoted in github.com/mlslabs/MLSLabsGaussianSplattingRenderer-UE/issues/8
+    // (first frames), with the "Script Stack" warning the engine prints before the block
+    // (single-line, as UE 5.3 prints it in github.com/Cycling74/RNBOMetasound/issues/18)
+    const ensure = [
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Warning: Script Stack (0 frames) :",
+      "[2026.03.12-11.12.59:513][249]LogStats: FPlatformStackWalk::StackWalkAndDump -  0.039 s",
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Error: === Handled ensure: ===",
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Error: ",
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Error: Ensure condition failed: false  [File:D:\\build\\++UE5\\Sync\\Engine\\Source\\Runtime\\RenderCore\\Private\\RenderingThread.cpp] [Line: 1505] ",
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Error: UE::RenderCommandPipe::FCommandList was released without consuming commands. You must call ConsumeCommands first.",
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Error: Stack: ",
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Error: [Callstack] 0x00007fff3a6009fb UnrealEditor-RenderCore.dll!UnknownFunction []",
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Error: [Callstack] 0x00007ff89e6c423a VCRUNTIME140_1.dll!UnknownFunction []",
+      // (the same frame as some platforms print it, without the marker)
+      "[2026.03.12-11.12.59:513][249]LogOutputDevice: Error: 0x00007ff89e6c2bb3 VCRUNTIME140_1.dll!UnknownFunction []",
+    ];
+    const one = {
+      path: "Engine/Source/Runtime/RenderCore/Private/RenderingThread.cpp", severity: "error", category: "LogOutputDevice",
+      message: "Ensure condition failed: false UE::RenderCommandPipe::FCommandList was released without consuming commands. You must call ConsumeCommands first",
+    };
+    expect(issues(ensure)).toEqual([one]);
+    const after = issues([...ensure, "[2026.03.12-11.13.02:001][250]LogOutputDevice: Error: Failed to submit the ensure report"]);
+    expect(after.map((i) => i.message)).toEqual([one.message, "Failed to submit the ensure report"]);
+    // UE 5 prints the condition alone before the block (github.com/HaywireInteractive/OnAllFronts-Public/issues/336,
+    // github.com/ShrimpSquadStudios/ProjectDragon/issues/32): the block repeats it; alone it stands for the ensure
+    const alone = "[2026.03.12-11.12.59:480][249]LogOutputDevice: Error: Ensure condition failed: false  [File:D:\\build\\++UE5\\Sync\\Engine\\Source\\Runtime\\RenderCore\\Private\\RenderingThread.cpp] [Line: 1505] ";
+    expect(issues([alone, "UE::RenderCommandPipe::FCommandList was released without consuming commands. You must call ConsumeCommands first.", ...ensure]))
+      .toEqual([one]);
+    expect(issues([alone])).toEqual([{ ...one, message: "Ensure condition failed: false" }]);
+  });
+
   it("NMAKE's U1077 after the failed command's own error repeats it; alone it stays", () => {
     // the pair of lines a Microsoft build script quotes as typical (MSBuild node prefix kept)
     const cl = "3>d:\\vbl\\clr_next\\src\\ndp\\clr\\src\\vm\\class.h(32) : error C2061: syntax error : identifier 'the'";
@@ -171,6 +212,23 @@ describe("hostile lines", () => {
   for (const s of shapes) {
     it(`a 1 MB line of ${JSON.stringify(s.slice(0, 6))}… gives no diagnostic`, () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);
+    });
+  }
+  it("a 1 MB line of \"[File:\" in an Unreal ensure (or any channel line) is one diagnostic, read in linear time", () => {
+    // (the `[….vcxproj]` suffix was once looked for from every `[`)
+    const s = "[File:".repeat(170_000);
+    const log = `LogOutputDevice: Error: === Handled ensure: ===\nLogOutputDevice: Error: Ensure condition failed: ${s}\nLogCook: Error: ${s}\n`;
+    expect(parseLog(log).diagnostics.map((d) => d.category)).toEqual(["LogOutputDevice", "LogCook"]);
+  });
+  // (messages with long runs of spaces or word characters: the `(compiling source file …)`
+  // suffix was looked for after every space, and a source path along the whole run)
+  const messages = ["a" + " ".repeat(1_000_000) + "b", "a ".repeat(500_000), "a.".repeat(500_000), "a\\".repeat(500_000),
+    "(compiling source file x ".repeat(40_000), "x".repeat(1_000_000)];
+  for (const m of messages) {
+    it(`a channel line and a compiler line with a 1 MB message of ${JSON.stringify(m.slice(0, 6))}… are one diagnostic each`, () => {
+      const ds = parseLog(`LogCook: Error: ${m}\nsrc/a.cpp:3:1: warning: ${m}\n`).diagnostics;
+      expect(ds.map((d) => d.category)).toEqual(["LogCook", "compiler"]);
+      expect(ds.map((d) => d.message.slice(0, 2))).toEqual([m.slice(0, 2), m.slice(0, 2)]);
     });
   }
 });

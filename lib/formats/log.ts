@@ -15,8 +15,9 @@
 //   4. context: make's / ninja's "Entering directory" places the relative paths after it;
 //      MSBuild's closing summary repeats the build's lines; an Unreal crash report
 //      (`=== Critical error: ===`, `[Callstack]` frames, "Crash in runnable thread X") is one
-//      error; a driver's "ld returned 1 exit status" and NMAKE's U1077 are summaries of the
-//      errors above them (kept when there are none); `note:`, "In instantiation of", "required
+//      error, a handled ensure (`=== Handled ensure: ===`, "Ensure condition failed: …",
+//      `Stack:` and its frames) one diagnostic at the file it names; a driver's "ld
+//      returned 1 exit status" and NMAKE's U1077 are summaries of the errors above them (kept when there are none); `note:`, "In instantiation of", "required
 //      from", "In file included from", source excerpts are never issues; Unreal's "Warning/Error Summary" echoes
 //      (`LogInit: Display: LogCook: Warning: …`) count once with their primary line and
 //      stand in for it when it is absent.
@@ -113,7 +114,7 @@ export interface Recogniser {
 
 export interface ParseState {
   /** an Unreal crash report being printed, per channel (`LogWindows: Error: === Critical error: ===` …) */
-  crash?: Map<string, { diag?: Diagnostic; stack: boolean; lines: number }>;
+  crash?: Map<string, { diag?: Diagnostic; stack: boolean; lines: number; ensure?: boolean }>;
   /** the errors crash reports gave (an echo of one may stop where the report went on) */
   crashes?: Diagnostic[];
   /** the file header of stylish-format output (ESLint, stylelint) */
@@ -137,10 +138,30 @@ const sevOf = (s: string): "error" | "warning" | "info" => {
 
 /** Strips context suffixes that vary by translation unit or project. */
 function cleanMessage(m: string): string {
-  return m
-    .replace(/\s*\(compiling source file [^)]*\)\s*$/i, "")
-    .replace(/\s*\[[^\]]*\.(?:vcxproj|csproj|vbproj|fsproj|vcproj|proj|sln)\]\s*$/i, "")
-    .trim();
+  return dropProject(dropCompiling(m)).trim();
+}
+
+const COMPILING = /^\(compiling source file [^)]*\)\s*$/i;
+/**
+ * Drops a trailing `(compiling source file …)`, found by position: as a pattern with a
+ * leading `\s*`, a message with a long run of spaces took quadratic time.
+ */
+function dropCompiling(m: string): string {
+  const at = m.toLowerCase().lastIndexOf("(compiling source file ");
+  return at >= 0 && COMPILING.test(m.slice(at)) ? m.slice(0, at).trimEnd() : m;
+}
+
+const PROJECT_END = /\.(?:vcxproj|csproj|vbproj|fsproj|vcproj|proj|sln)\]\s*$/i;
+/**
+ * Drops a trailing `[….vcxproj]`: its `[` is the first after the `]` before it. (Found by
+ * position: a pattern `\[[^\]]*….vcxproj\]$` read a line of many `[` in quadratic time.)
+ */
+function dropProject(m: string): string {
+  const e = PROJECT_END.exec(m);
+  if (!e) return m;
+  const close = e.index + e[0].trimEnd().length - 1;
+  const open = m.indexOf("[", m.lastIndexOf("]", close - 1) + 1);
+  return open >= 0 && open < close ? m.slice(0, open).trimEnd() : m;
 }
 
 /**
@@ -440,15 +461,25 @@ const SOURCE = /((?:(?<![A-Za-z])[A-Za-z]:[/\\]|[/\\](?=[\w.]))?(?:[\w.\-+ ]*[\w
  * An Unreal crash is one error however many lines it takes: `=== Critical error: ===`,
  * the assertion or exception (its lines joined), then `[Callstack] 0x…` frames and
  * `begin:/end: stack for UAT` markers, which are context; `appError called: X` before the
- * block repeats X. Returns undefined for a line that is no part of a crash.
+ * block repeats X. A handled ensure is read the same way: `=== Handled ensure: ===`, the
+ * "Ensure condition failed: X [File:…] [Line: N]" line joined with the message lines
+ * after it (placed at that file, the line kept out of the message: it moves with the
+ * code), then `Stack:` and its frames (with or without `[Callstack]`), context; the
+ * condition printed alone before the block (UE 5) and "Script Stack (N frames)" are its echo
+ * and context.
+ * Returns undefined for a line that is no part of a crash or ensure.
  */
 function crashLine(channel: string, level: string, rest: string, echo: boolean, state: ParseState): Diagnostic[] | undefined {
   const crash = (state.crash ??= new Map());
   const msg = rest.trim();
-  const open = crash.get(channel);
+  let open = crash.get(channel);
   if (/^===\s*Critical error:?\s*===$/i.test(msg)) { crash.set(channel, { stack: false, lines: 0 }); return []; }
+  if (/^===\s*Handled ensure:?\s*===$/i.test(msg)) { crash.set(channel, { stack: false, lines: 0, ensure: true }); return []; }
   if (/^(?:begin|end):\s+stack for\b/i.test(msg)) { if (/^end/i.test(msg)) crash.delete(channel); return []; }
   if (/^\[Callstack\]/.test(msg)) { if (open) open.stack = true; return []; }
+  // (an ensure's frames follow its "Stack:" line; some are printed without `[Callstack]`)
+  if (open?.ensure && /^Stack:?$/i.test(msg)) { open.stack = true; return []; }
+  if (open?.stack && FRAME.test(msg)) return [];
   const called = /^appError called:\s+(.*)$/i.exec(msg);
   if (called) return [channelDiagnostic(channel, level, called[1], true)];
   if (open?.stack) {
@@ -457,24 +488,54 @@ function crashLine(channel: string, level: string, rest: string, echo: boolean, 
     // the log going on, so the report is over and the line is read as itself.
     if (/^Crash in runnable thread\b/i.test(msg)) return [];
     crash.delete(channel);
+    open = undefined;
+  }
+  if (!open) {
+    // Before an ensure's block the engine prints its Blueprint frames ("Script Stack (0
+    // frames) :", context) and, in UE 5, its condition alone: an echo the block repeats.
+    if (/^Script Stack \(\d+ frames?\)\s*:?$/i.test(msg)) return [];
+    if (/^Ensure condition failed:/i.test(msg)) return [ensureDiagnostic(channel, level, msg, true)];
     return undefined;
   }
-  if (!open || open.lines >= 8) return undefined; // (a report without frames ends somewhere)
+  if (open.lines >= 8) return undefined; // (a report without frames ends somewhere)
   open.lines++;
   if (open.diag) { // a further line of the same report
     open.diag.message = `${open.diag.message} ${cleanMessage(msg)}`;
     return [];
   }
   if (/^Fatal error!?$/i.test(msg)) return [];
-  open.diag = channelDiagnostic(channel, level, msg, echo);
+  open.diag = open.ensure ? ensureDiagnostic(channel, level, msg, echo) : channelDiagnostic(channel, level, msg, echo);
   if (!echo) (state.crashes ??= []).push(open.diag);
   return [open.diag];
 }
 
+/** A stack frame printed without `[Callstack]`: `0x00007ff… UnrealEditor-Core.dll!FFoo::Bar() [D:\…\Foo.cpp:12]`. */
+const FRAME = /^0x[0-9A-Fa-f]+\s+[^\s!]+!/;
+
+/**
+ * "Ensure condition failed: X [File:D:\…\Foo.cpp] [Line: 12]": the file is the place and
+ * the line is no identity (the message is the condition and the text after it), found by
+ * position rather than by a pattern (linear in the line's length).
+ */
+function ensureDiagnostic(channel: string, level: string, msg: string, echo: boolean): Diagnostic {
+  const at = msg.indexOf("[File:");
+  const close = at < 0 ? -1 : msg.indexOf("]", at);
+  if (close < 0) return channelDiagnostic(channel, level, msg, echo);
+  const file = msg.slice(at + 6, close).trim();
+  const after = msg.slice(close + 1);
+  const ln = /^\s*\[Line:\s*(\d+)\]/.exec(after);
+  const d = channelDiagnostic(channel, level, `${msg.slice(0, at).trimEnd()} ${ln ? after.slice(ln[0].length) : after}`.trim(), echo);
+  if (file) { d.file = file; d.line = ln ? Number(ln[1]) : undefined; }
+  return d;
+}
+
 function channelDiagnostic(channel: string, level: string, rest: string, echo: boolean): Diagnostic {
   const message = cleanMessage(rest);
-  const asset = ASSET.exec(message)?.[1];
-  const src = asset ? undefined : SOURCE.exec(message)?.[1];
+  // (a path is looked for in the first 2 KB: SOURCE backtracks along a long run of
+  // word characters and spaces, so the window bounds a hostile line's cost)
+  const head = message.length > 2048 ? message.slice(0, 2048) : message;
+  const asset = ASSET.exec(head)?.[1];
+  const src = asset ? undefined : SOURCE.exec(head)?.[1];
   const lower = channel === channel.toLowerCase();
   return {
     file: src, where: asset ?? `${lower ? "tool" : "unreal"}/${channel}`,
