@@ -8,11 +8,26 @@
 --      into the lowest id: observations move (occurrences add up), the merged
 --      issue's old hash stays findable (ledger_private.issue_hash_alias), and every
 --      timeline that held a merged issue is marked for a rebuild;
+--      the chunk that leaves no v1 issue behind enqueues the planning job, so a chunk
+--      that failed and is retried later (a named queue moves on past a failed job)
+--      is always re-keyed before any timeline is rebuilt;
 --   3. renormalise_rebuild (per marked timeline): intervals, changelist metrics and
 --      daily team metrics are recomputed from the observations, so every answer
 --      equals a ledger built under v2 from the start. The last one ends the run.
 -- Each job is one transaction and idempotent (a v2 issue is not re-keyed; a rebuilt
 -- timeline is skipped), so a crash mid-run resumes where it stopped.
+
+create or replace function ledger_private.renormalise_enqueue_plan(p_run bigint)
+returns void
+language sql volatile
+set search_path to pg_catalog, pg_temp
+as $$
+  select graphile_worker.add_job('renormalise_plan_rebuilds', json_build_object('run_id', p_run),
+    queue_name => 'renormalise', job_key => format('renormalise:%s:plan', p_run), max_attempts => 10);
+  select null::void;
+$$;
+comment on function ledger_private.renormalise_enqueue_plan(bigint) is
+  'Identity migration: enqueues the job that plans the timeline rebuilds of a run (once all its issues are re-keyed).';
 
 create or replace function ledger_private.renormalise_start(p_to smallint, p_chunk integer default 5000)
 returns bigint
@@ -46,8 +61,9 @@ begin
       json_build_object('run_id', v_run, 'from_id', v_lo + i::bigint * p_chunk, 'to_id', v_lo + (i + 1)::bigint * p_chunk - 1),
       queue_name => 'renormalise', job_key => format('renormalise:%s:rekey:%s', v_run, i), max_attempts => 10);
   end loop;
-  perform graphile_worker.add_job('renormalise_plan_rebuilds', json_build_object('run_id', v_run),
-    queue_name => 'renormalise', job_key => format('renormalise:%s:plan', v_run), max_attempts => 10);
+  if v_chunks = 0 then
+    perform ledger_private.renormalise_enqueue_plan(v_run);
+  end if;
   return v_run;
 end
 $$;
@@ -110,6 +126,11 @@ begin
      set chunks_done = r.chunks_done + 1, issues_rekeyed = r.issues_rekeyed + v_rekeyed,
          issues_merged = r.issues_merged + v_merged
    where r.run_id = p_run;
+  -- the chunk that leaves no v1 issue plans the rebuilds (issues made since the start
+  -- are v2, so this happens exactly when every chunk has been re-keyed, in any order)
+  if not exists (select 1 from ledger_private.issue_instance i where i.normaliser_version < 2) then
+    perform ledger_private.renormalise_enqueue_plan(p_run);
+  end if;
   return v_rekeyed + v_merged;
 end
 $$;
@@ -125,10 +146,15 @@ declare
   v_n integer;
   v_t record;
 begin
-  /* After the last chunk: one rebuild job per timeline that held a merged issue. */
+  /* After the last chunk: one rebuild job per timeline that held a merged issue.
+     Idempotent: a second run enqueues only the timelines not rebuilt yet. */
+  if exists (select 1 from ledger_private.issue_instance i where i.normaliser_version < 2) then
+    raise exception 'renormalise: run % still has issues to re-key; the rebuilds wait for them', p_run
+      using errcode = '55000';
+  end if;
   select count(*) into v_n from ledger_private.renormalise_timeline t where t.run_id = p_run;
   update ledger_private.renormalise_run r set timelines_total = v_n,
-         finished_at = case when v_n = 0 then now() end where r.run_id = p_run;
+         finished_at = coalesce(r.finished_at, case when v_n = 0 then now() end) where r.run_id = p_run;
   for v_t in select t.project, t.stream from ledger_private.renormalise_timeline t
               where t.run_id = p_run and not t.rebuilt order by 1, 2 loop
     perform graphile_worker.add_job('renormalise_rebuild',
