@@ -8,9 +8,11 @@
 --      into the lowest id: observations move (occurrences add up), the merged
 --      issue's old hash stays findable (ledger_private.issue_hash_alias), and every
 --      timeline that held a merged issue is marked for a rebuild;
---      the chunk that leaves no v1 issue behind enqueues the planning job, so a chunk
---      that failed and is retried later (a named queue moves on past a failed job)
---      is always re-keyed before any timeline is rebuilt;
+--      the chunk that leaves no v1 issue behind enqueues the planning job. A named
+--      queue is not FIFO: graphile-worker takes its jobs by (priority, run_at) only,
+--      jobs added in one transaction share run_at, and a failed job is retried after
+--      the others; so the chunks run in any order, and only the last one can know
+--      that every issue has been re-keyed before any timeline is rebuilt;
 --   3. renormalise_rebuild (per marked timeline): intervals, changelist metrics and
 --      daily team metrics are recomputed from the observations, so every answer
 --      equals a ledger built under v2 from the start. The last one ends the run.
