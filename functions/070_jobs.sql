@@ -157,7 +157,11 @@ begin
   -- lock order: the timeline's progress row first (as processing), then the backfill row
   v_tl := ledger_private.timeline_id(v_b.project, v_b.stream);
   perform 1 from ledger_private.timeline_progress g where g.timeline_id = v_tl for update;
-  perform 1 from ledger_private.backfill b where b.backfill_id = p_backfill_id for update;
+  select * into v_b from ledger_private.backfill b where b.backfill_id = p_backfill_id for update;
+  -- a chunk done already (its job runs again: the worker died after the commit) is skipped
+  if p_from_cl = any(v_b.done_chunks) then
+    return 0;
+  end if;
   for v_id in
     select s.snapshot_id from ledger_private.snapshot s
      where s.timeline_id = v_tl and s.cl between p_from_cl and p_to_cl
@@ -168,13 +172,14 @@ begin
   end loop;
   update ledger_private.backfill b
      set chunks_done = b.chunks_done + 1, snapshots_done = b.snapshots_done + v_n,
+         done_chunks = b.done_chunks || p_from_cl,
          finished_at = case when b.chunks_done + 1 >= b.chunks_total then now() end
    where b.backfill_id = p_backfill_id;
   return v_n;
 end
 $$;
 comment on function ledger_private.backfill_chunk(bigint, bigint, bigint) is
-  'Job body of one backfill chunk: re-processes the snapshots of CLs [from, to] and records progress, in one transaction.';
+  'Job body of one backfill chunk: re-processes the snapshots of CLs [from, to] and records progress, in one transaction; a chunk already done is skipped (returns 0).';
 
 create or replace function ledger_private.retry_snapshots(p_snapshot_id bigint default null, p_project text default null)
 returns integer

@@ -81,8 +81,14 @@ as $$
 declare
   v_rekeyed integer;
   v_merged integer;
+  v_done bigint[];
 begin
-  /* Re-keys the v1 issues with ids in [p_from, p_to]; returns how many. */
+  /* Re-keys the v1 issues with ids in [p_from, p_to]; returns how many. A chunk done
+     already (its job runs again: the worker died after the commit) is skipped. */
+  select r.done_chunks into v_done from ledger_private.renormalise_run r where r.run_id = p_run for update;
+  if p_from = any(v_done) then
+    return 0;
+  end if;
   create temp table if not exists _bl_rk (issue_id bigint primary key, old_hash bytea, new_hash bytea,
                                           new_message text, target bigint) on commit drop;
   truncate _bl_rk;
@@ -125,7 +131,8 @@ begin
     from _bl_rk k where i.issue_id = k.issue_id and k.target = k.issue_id;
   get diagnostics v_rekeyed = row_count;
   update ledger_private.renormalise_run r
-     set chunks_done = r.chunks_done + 1, issues_rekeyed = r.issues_rekeyed + v_rekeyed,
+     set chunks_done = r.chunks_done + 1, done_chunks = r.done_chunks || p_from,
+         issues_rekeyed = r.issues_rekeyed + v_rekeyed,
          issues_merged = r.issues_merged + v_merged
    where r.run_id = p_run;
   -- the chunk that leaves no v1 issue plans the rebuilds (issues made since the start

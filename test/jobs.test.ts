@@ -172,6 +172,28 @@ describe("backfill", () => {
   });
 });
 
+describe("a chunk job that runs again (its worker died after the commit)", () => {
+  it("is skipped: the backfill's progress counts each chunk once and its end waits for the last chunk", async () => {
+    const a = await freshDb();
+    for (let cl = 1; cl <= 6; cl++) {
+      await a.pool.query("select ledger.ingest_report($1)", [{ project: "again", changelist: cl,
+        issues: [{ path: "srv/again/a", severity: "error", message: `m${cl % 3}` }] }]);
+    }
+    const before = await state(a.pool, "again");
+    const { rows: [b] } = await a.pool.query("select ledger_private.backfill_start('again', 'main', 1, 6, 3) as id");
+    const chunk = (from: number, to: number) =>
+      a.pool.query("select ledger_private.backfill_chunk($1, $2, $3) as n", [b.id, from, to]).then((r) => r.rows[0].n);
+    const progress = () => a.pool.query("select chunks_total, chunks_done, snapshots_done, finished_at is not null as finished from ledger_private.backfill where backfill_id = $1", [b.id]).then((r) => r.rows[0]);
+    expect(await chunk(1, 3)).toBe(3);
+    expect(await chunk(1, 3)).toBe(0);   // the same chunk again
+    expect(await progress()).toEqual({ chunks_total: 2, chunks_done: 1, snapshots_done: 3, finished: false });
+    expect(await chunk(4, 6)).toBe(3);
+    expect(await chunk(4, 6)).toBe(0);
+    expect(await progress()).toEqual({ chunks_total: 2, chunks_done: 2, snapshots_done: 6, finished: true });
+    expect(await state(a.pool, "again")).toEqual(before);
+  });
+});
+
 describe("graceful shutdown", () => {
   it("SIGTERM stops the worker with exit code 0", async () => {
     const a = await freshDb();

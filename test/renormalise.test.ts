@@ -110,6 +110,22 @@ describe("identity migration v1 → v2", () => {
       expect(n.n).toBe(Number((await b.pool.query("select count(*) as n from ledger.issue_instance")).rows[0].n));
     });
   }
+  it("a re-key chunk that runs again (its worker died after the commit) is skipped and counted once", async () => {
+    const a = await freshDb();
+    for (const rep of history(4)) await a.pool.query("select ledger.ingest_report($1)", [rep]);
+    const { rows: [run] } = await a.pool.query("select ledger_private.renormalise_start(2::smallint, 1000000) as id");
+    const { rows: [lo] } = await a.pool.query("select min(issue_id)::int as id from ledger.issue_instance");
+    const rekey = () => a.pool.query("select ledger_private.renormalise_rekey($1, $2, $3) as n", [run.id, lo.id, lo.id + 999999])
+      .then((r) => r.rows[0].n);
+    const first = await rekey();
+    expect(first).toBeGreaterThan(0);
+    const after = (await a.pool.query("select chunks_done, issues_rekeyed, issues_merged from ledger_private.renormalise_run where run_id = $1", [run.id])).rows[0];
+    expect(await rekey()).toBe(0);
+    expect((await a.pool.query("select chunks_done, issues_rekeyed, issues_merged from ledger_private.renormalise_run where run_id = $1", [run.id])).rows[0])
+      .toEqual(after);
+    expect(after.chunks_done).toBe(1);
+    expect(Number(after.issues_rekeyed) + Number(after.issues_merged)).toBe(first);
+  });
   it("refuses anything but a move to v2, and a second run while one is in progress", async () => {
     const a = await freshDb();
     const e = await a.pool.query("select ledger_private.renormalise_start(3::smallint)").catch((x) => x);
