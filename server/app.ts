@@ -105,7 +105,8 @@ class ByteBudget {
  * The raw request is never destroyed from here, so an answer can still be sent.
  */
 function bodyStream(req: FastifyRequest, opts: { idleMs: number; maxRatio: number }): Readable {
-  const raw = req.body as Readable;
+  const raw = req.body as Readable | undefined;
+  if (!raw || typeof raw.on !== "function") throw new HttpError(400, "body: the request has no body (send the report)");
   const enc = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
   if (enc !== "identity" && enc !== "gzip" && enc !== "x-gzip") {
     throw new HttpError(415, `content-encoding: unsupported value "${enc}" (expected gzip or identity)`);
@@ -226,7 +227,30 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
    * one project), before any byte of the body is read. Returns the token's project,
    * or undefined when authentication is off.
    */
-  const authenticate = async (req: FastifyRequest): Promise<{ project: string; tokenId: number; user: string | null } | undefined> => {
+  type Auth = { project: string; tokenId: number; user: string | null } | undefined;
+  // one check per request: a route that takes a body checks the token before the body
+  // is read (authFirst, its preParsing hook) and its handler reuses that answer
+  const authOf = new WeakMap<FastifyRequest, Promise<Auth>>();
+  const authenticate = (req: FastifyRequest): Promise<Auth> => {
+    let p = authOf.get(req);
+    if (!p) authOf.set(req, (p = checkAuth(req)));
+    return p;
+  };
+  /**
+   * preParsing hook of the routes that take a JSON or text body: the token is checked
+   * before Fastify reads and parses the body, so a request without a valid token costs
+   * neither the bytes nor the parse (a 64 MB body is discarded unbuffered, as for
+   * /v1/reports). With authentication off it does nothing.
+   */
+  const authFirst = async (req: FastifyRequest) => {
+    try {
+      await authenticate(req);
+    } catch (e) {
+      lingerAndDiscard(req, Number.POSITIVE_INFINITY, 5_000);
+      throw e;
+    }
+  };
+  const checkAuth = async (req: FastifyRequest): Promise<Auth> => {
     if (!requireAuth) return undefined;
     const token = bearer(req);
     if (!token) throw new HttpError(401, "authorization: missing ingest token (Authorization: Bearer <token>)", { "www-authenticate": "Bearer" });
@@ -340,7 +364,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     await mayUse(req, project);
     return gatePolicy(pool, project);
   });
-  app.put("/v1/gate/policy", { bodyLimit: 1024 * 1024 }, async (req) => {
+  app.put("/v1/gate/policy", { bodyLimit: 1024 * 1024, preParsing: authFirst }, async (req) => {
     const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
     const auth = await mayUse(req, project);
     if (!req.body || typeof req.body !== "object" || Array.isArray(req.body)) {
@@ -356,7 +380,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     const { rows } = await pool.query("select ledger.source_roots($1) as roots", [project]);
     return { project, roots: rows[0].roots };
   });
-  app.put("/v1/source-roots", { bodyLimit: 1024 * 1024 }, async (req) => {
+  app.put("/v1/source-roots", { bodyLimit: 1024 * 1024, preParsing: authFirst }, async (req) => {
     const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
     await mayUse(req, project);
     const roots = (req.body as { roots?: unknown } | undefined)?.roots;
@@ -375,7 +399,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
   const sqlCall = async (text: string, params: unknown[]) => {
     try { return (await pool.query(text, params)).rows; } catch (e) { throw fromSqlError(e); }
   };
-  app.post("/v1/changelists", { bodyLimit: 64 * 1024 * 1024 }, async (req) => {
+  app.post("/v1/changelists", { bodyLimit: 64 * 1024 * 1024, preParsing: authFirst }, async (req) => {
     const body = req.body as unknown;
     const list = Array.isArray(body) ? body : (body as { changelists?: unknown } | undefined)?.changelists;
     if (!Array.isArray(list)) throw new InputError("changes", "expected a JSON array of changelists (or {\"changelists\": [...]})");
@@ -404,7 +428,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
   });
   await app.register(async (scope) => {
     scope.addContentTypeParser(["text/plain"], { parseAs: "string", bodyLimit: 4 * 1024 * 1024 }, (_r, body, done) => done(null, body));
-    scope.put("/v1/owners", { bodyLimit: 4 * 1024 * 1024 }, async (req) => {
+    scope.put("/v1/owners", { bodyLimit: 4 * 1024 * 1024, preParsing: authFirst }, async (req) => {
       const q = (req.query ?? {}) as Record<string, string | undefined>;
       const project = projectParam(q);
       await mayUse(req, project);
@@ -433,7 +457,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     if (!u) throw new HttpError(401, "authorization: triage needs a personal token (or, with authentication off, an X-Buildledger-User header)");
     return u;
   };
-  app.post("/v1/triage", { bodyLimit: 16 * 1024 * 1024 }, async (req) => {
+  app.post("/v1/triage", { bodyLimit: 16 * 1024 * 1024, preParsing: authFirst }, async (req) => {
     const body = req.body as unknown;
     const list = Array.isArray(body) ? body : body && typeof body === "object" && Array.isArray((body as { events?: unknown }).events)
       ? (body as { events: unknown[] }).events : body && typeof body === "object" ? [body] : undefined;
@@ -468,7 +492,7 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     await mayUse(req, project);
     return sqlCall("select * from ledger.webhook_subscriptions where project = $1 order by name", [project]);
   });
-  app.put("/v1/subscriptions", { bodyLimit: 1024 * 1024 }, async (req) => {
+  app.put("/v1/subscriptions", { bodyLimit: 1024 * 1024, preParsing: authFirst }, async (req) => {
     const project = projectParam((req.query ?? {}) as Record<string, string | undefined>);
     const auth = await mayUse(req, project);
     const actor = actorOf(req, auth);

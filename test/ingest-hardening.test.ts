@@ -106,6 +106,49 @@ describe("no wedge", () => {
     expect(Math.max(...written)).toBeLessThan(200);
   });
 
+  it("every other route that takes a body checks the token before reading or parsing it", async () => {
+    const svc = await service();
+    const oneMiB = Buffer.alloc(1024 * 1024, 0x7b); // "{{{{…": JSON that would not parse
+    const routes: [string, string, string][] = [
+      ["POST", "/v1/changelists", "application/json"], ["POST", "/v1/triage", "application/json"],
+      ["PUT", "/v1/owners?project=hard", "text/plain"], ["PUT", "/v1/gate/policy?project=hard", "application/json"],
+      ["PUT", "/v1/source-roots?project=hard", "application/json"], ["PUT", "/v1/subscriptions?project=hard", "application/json"]];
+    for (const [method, path, type] of routes) {
+      for (const authorization of [undefined, "Bearer blt_bogus"]) {
+        const u = new URL(path, svc.base);
+        let written = 0;
+        const res = await new Promise<{ status: number; body: string }>((resolve) => {
+          const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method,
+            headers: { "content-type": type, "content-length": String(60 * 1024 * 1024), ...(authorization ? { authorization } : {}) } },
+            (r) => { let b = ""; r.on("data", (c) => (b += c)); r.on("end", () => resolve({ status: r.statusCode ?? 0, body: b })); });
+          req.on("error", () => resolve({ status: -1, body: "" }));
+          void (async () => {
+            // a 60 MiB body, sent as long as no answer came
+            for (let i = 0; i < 60 && !req.destroyed && written >= 0; i++) {
+              if (!req.write(oneMiB)) await new Promise((r) => { req.once("drain", r); req.once("close", r); setTimeout(r, 200); });
+              written++;
+            }
+          })();
+        });
+        expect([method, path, authorization ?? "none", res.status]).toEqual([method, path, authorization ?? "none", 401]);
+        expect(res.body).toMatch(/authorization: (missing ingest token|unknown token)/);
+        expect(written).toBeLessThan(60);
+      }
+    }
+    // a valid token still reaches the route (and its own checks of the body)
+    const ok = await fetch(new URL("/v1/changelists", svc.base), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tok}` },
+      body: JSON.stringify([{ project: "hard", cl: 5, files: ["srv/hard/a"] }]) });
+    expect(ok.status).not.toBe(401);
+    const bad = await fetch(new URL("/v1/changelists", svc.base), { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tok}` },
+      body: "{\"nope\": 1}" });
+    expect(bad.status).toBe(400);
+  });
+  it("a report without a body is a 400 naming the body, not a 500", async () => {
+    const svc = await service();
+    const res = await fetch(new URL("/v1/reports?format=json", svc.base), { method: "POST", headers: { authorization: `Bearer ${tok}` } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/body/);
+  });
   it("a full upload slot table answers 503 with Retry-After, and frees the slot afterwards", async () => {
     const svc = await service({ maxConcurrentUploads: 1 });
     let release!: () => void;
