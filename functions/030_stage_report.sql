@@ -396,6 +396,8 @@ set jit to off
 as $$
 declare
   v_issues jsonb;
+  v_slow boolean;
+  v_n bigint;
 begin
   /* A native JSON report with its issues inline. */
   if p_report is null or jsonb_typeof(p_report) <> 'object' then
@@ -408,10 +410,47 @@ begin
     raise exception 'issues: expected an array' using errcode = '22023';
   end if;
   perform ledger_private.prepare_stage_issues();
-  insert into _bl_stage_issue (ord, path, severity, category, message, occurrences, err)
-  select t.ord, f.*
-    from jsonb_array_elements(v_issues) with ordinality as t(e, ord)
-   cross join lateral ledger_private.issue_fields(t.e) f;
+  -- The common case, a report whose every issue is valid, is read in one pass by
+  -- jsonb_to_recordset once one JSON path check has seen that every field has its type
+  -- (about a third of the time of checking each object field by field). Any issue that
+  -- could be invalid sends the whole report through ledger_private.issue_fields, which
+  -- names the first invalid field: the conditions below are a superset of its checks,
+  -- and for a valid issue both give the same row.
+  if jsonb_path_exists(v_issues, 'lax $[*] ? (!(@.type() == "object") || !(@.path.type() == "string")
+                                              || !(@.severity.type() == "string") || !(@.message.type() == "string")
+                                              || (exists(@.category) && !(@.category.type() == "string" || @.category.type() == "null"))
+                                              || (exists(@.count) && !(@.count.type() == "number" || @.count.type() == "null")))') then
+    v_slow := true;
+  else
+    insert into _bl_stage_issue (ord, path, severity, category, message, occurrences, err)
+    select x.ord, x.npath, ledger.canonical_severity(x.severity), nullif(btrim(x.category), ''), x.message,
+           coalesce(x.count::int, 1), null
+      from (select i.*, ledger.normalise_path(i.path) collate "C" as npath
+              from rows from (jsonb_to_recordset(v_issues)
+                              as (path text, severity text, category text, message text, count numeric))
+                   with ordinality as i(path, severity, category, message, count, ord)
+            offset 0) x
+     where not coalesce(x.npath is null
+                or octet_length(x.npath) > 1024
+                or octet_length(x.npath) - octet_length(replace(x.npath, '/', '')) >= 32
+                or ledger.canonical_severity(x.severity) is null
+                or (not ascii(x.message) between 33 and 126 and x.message !~ '\S')
+                or octet_length(x.message) > 16384
+                or octet_length(x.category) > 256
+                or x.count < 1 or x.count > 2147483647 or x.count <> trunc(x.count), false);
+    -- (a missing category or count makes its terms NULL: nothing to check)
+    get diagnostics v_n = row_count;
+    v_slow := v_n <> jsonb_array_length(v_issues);
+    if v_slow then
+      delete from _bl_stage_issue;
+    end if;
+  end if;
+  if v_slow then
+    insert into _bl_stage_issue (ord, path, severity, category, message, occurrences, err)
+    select t.ord, f.*
+      from jsonb_array_elements(v_issues) with ordinality as t(e, ord)
+     cross join lateral ledger_private.issue_fields(t.e) f;
+  end if;
   return ledger_private.stage_core(p_report - 'issues', sha256(convert_to(p_report::text, 'UTF8')), p_enqueue,
                                    p_persist_input);
 end

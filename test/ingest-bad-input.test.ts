@@ -169,3 +169,61 @@ describe("validation: 400 naming the field, nothing stored", () => {
     expect((await mine.json()).project).toBe("atlas");
   });
 });
+
+describe("staging reads a report the same way on both of its paths", () => {
+  // ledger_private.stage reads a report whose issues all look valid in one pass
+  // (jsonb_to_recordset) and any other through ledger_private.issue_fields, issue by
+  // issue. For random reports mixing valid and invalid issues, the staged rows (and so
+  // the first error named) must be exactly what issue_fields alone gives.
+  const pick = <T,>(r: () => number, xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const paths = ["srv/a/b.uasset", " srv\\a\\\\b//c.wav ", "/lead/trail/", "x", "a/".repeat(31) + "z", "a/".repeat(33) + "z", "", "  ", "//", "ü/ñ/文件.txt", "a".repeat(1100)];
+  const severities = ["error", "Warning", " fatal ", "WARN", "display", "note", "info", "bogus", ""];
+  const messages = ["m", "  padded  message ", "\ttab", " ", "", "x".repeat(16390), "ünïcode ✓", "line\nbreak"];
+  const categories: unknown[] = [undefined, null, "", "  ", "clang-tidy", 7, "c".repeat(300)];
+  const counts: unknown[] = [undefined, null, 1, 3, 2.0, 2.5, 0, -1, 2147483647, 2147483648, "3", 1e400];
+  function issue(r: () => number, valid: boolean): unknown {
+    if (!valid && r() < 0.1) return pick(r, ["str", 5, null, [1]]);
+    const o: Record<string, unknown> = {};
+    const typed = (v: unknown) => (!valid && r() < 0.15 ? pick(r, [5, true, null, {}, ["x"]]) : v);
+    if (valid || r() < 0.9) o.path = typed(valid ? pick(r, paths.slice(0, 6)) : pick(r, paths));
+    if (valid || r() < 0.9) o.severity = typed(valid ? pick(r, severities.slice(0, 7)) : pick(r, severities));
+    if (valid || r() < 0.9) o.message = typed(valid ? pick(r, messages.slice(0, 3).concat(messages.slice(6))) : pick(r, messages));
+    const c = valid ? pick(r, categories.slice(0, 5)) : pick(r, categories);
+    if (c !== undefined) o.category = c;
+    const n = valid ? pick(r, counts.slice(0, 5).concat([2147483647])) : pick(r, counts);
+    if (n !== undefined) o.count = n;
+    return o;
+  }
+  it("300 random reports: fast path = issue by issue", async () => {
+    const { rng } = await import("./helpers/random.js");
+    const r = rng(20261207);
+    const c = await sql.connect();
+    try {
+      let fast = 0;
+      for (let k = 0; k < 300; k++) {
+        const allValid = r() < 0.5;
+        const issues = Array.from({ length: 1 + Math.floor(r() * 6) }, () => issue(r, allValid || r() < 0.7));
+        const report = JSON.stringify({ project: "stagecheck", changelist: 1, issues });
+        await c.query("begin");
+        const got = await c.query("select ledger_private.stage($1::jsonb, false, false)", [report])
+          .then(() => c.query("select ord, path, severity, category, message, occurrences, err from _bl_stage_issue order by ord"))
+          .then((x) => ({ rows: x.rows, error: null as string | null }), (e) => ({ rows: null, error: (e as Error).message }));
+        await c.query("rollback");
+        const want = await c.query(
+          `select t.ord, f.* from jsonb_array_elements($1::jsonb -> 'issues') with ordinality as t(e, ord)
+            cross join lateral ledger_private.issue_fields(t.e) f order by t.ord`, [report]);
+        const firstErr = want.rows.find((x) => x.err !== null);
+        if (firstErr) {
+          expect(got.error, report).toBe(`issues[${Number(firstErr.ord) - 1}]${firstErr.err}`);
+        } else {
+          expect(got.error, report).toBeNull();
+          expect(got.rows, report).toEqual(want.rows);
+          fast++;
+        }
+      }
+      expect(fast).toBeGreaterThan(100);   // both paths really ran
+    } finally {
+      c.release();
+    }
+  });
+});
