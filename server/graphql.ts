@@ -148,7 +148,8 @@ export interface Graphql { pgl: PostGraphileInstance; release(): Promise<void> }
 
 /** A PostGraphile instance on its own pool; release() frees both. */
 export function makeGraphql(connectionString: string, opts: { production: boolean }): Graphql {
-  const pool = new pg.Pool({ ...serviceConnection(connectionString, "buildledger_ingest"), max: 5 });
+  // (a request that cannot get a connection within 30 s fails instead of queueing for ever)
+  const pool = new pg.Pool({ ...serviceConnection(connectionString, "buildledger_ingest"), max: 5, connectionTimeoutMillis: 30_000 });
   pool.on("error", () => {});
   const pgl = postgraphile(graphqlPreset(pool, opts));
   return { pgl, release: async () => { await pgl.release(); await pool.end(); } };
