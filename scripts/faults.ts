@@ -75,10 +75,13 @@ for (const p of PROJECTS) tokens[p] = (await createToken(sql, p, "faults", { cre
 function cli(args: string[], env: Record<string, string> = {}): ChildProcess {
   const c = spawn(process.execPath, [path.join(ROOT, "bin", "buildledger.js"), ...args], {
     env: { ...process.env, DATABASE_URL: URL_, LOG_LEVEL: "error", BUILDLEDGER_METRICS: "public", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";
-  c.stderr!.on("data", (d) => { err = (err + d).slice(-4000); });
+  // (the last 8 KB of what it printed, logs included, for the diagnosis of a failed case)
+  const keep = (d: Buffer) => { err = (err + d).slice(-8000); };
+  c.stdout!.on("data", keep);
+  c.stderr!.on("data", keep);
   c.on("exit", () => children.delete(c));
   (c as ChildProcess & { lastErr: () => string }).lastErr = () => err;
   children.add(c);
@@ -270,6 +273,18 @@ let worker = startWorker();
   const ready = await until("/readyz after the restart", async () => (await fetch(`${server.base}/readyz`).then((r) => r.status, () => 0)) === 200, 30_000);
   const off = await offSpec("cygnus");
   const notDone = await pending().catch(() => 16);
+  if (!drained || !ready) {
+    // what a failure needs to be understood: the snapshots, the jobs, the worker's last words
+    const snaps = await q(`select state, attempts, left(coalesce(error, ''), 200) as error, count(*)::int as n from ledger.snapshot
+                            where state <> 'done' group by 1, 2, 3`).catch((e) => [{ error: String(e) }]);
+    const jobs = await q(`select task_identifier, queue_name, attempts, locked_by is not null as locked, locked_at, run_at,
+                                 left(coalesce(last_error, ''), 200) as last_error from graphile_worker.jobs order by id limit 20`).catch((e) => [{ error: String(e) }]);
+    const leases = await q("select worker_id, backend_pid from ledger_private.worker_lease").catch((e) => [{ error: String(e) }]);
+    log(`after the restart: snapshots not done ${JSON.stringify(snaps)}`);
+    log(`after the restart: jobs ${JSON.stringify(jobs)}`);
+    log(`after the restart: leases ${JSON.stringify(leases)}`);
+    log(`after the restart: the worker printed …${(worker as ChildProcess & { lastErr: () => string }).lastErr()}`);
+  }
   record({ name: "PostgreSQL restart mid-processing", tried: 16, held: 16 - notDone, lost: notDone, duplicated: off,
            wedged: drained && ready ? 0 : 1, note: `worker and server recovered with no manual step: ${drained && ready}` });
 }

@@ -117,3 +117,54 @@ describe("losing the database", () => {
     await w.stop();
   });
 });
+
+describe("a job that cannot be marked done or failed", () => {
+  // A database restart can land between a job's work and graphile-worker marking it
+  // complete (or failed). That write then fails: left to graphile-worker's default, the
+  // failure is an unhandled rejection (the worker process dies, or the job stays locked
+  // by a live pool for 4 hours, holding its timeline's queue). The worker must instead
+  // drop that pool, start a new one and finish every report, the job included.
+  for (const which of ["complete", "fail"] as const) {
+    it(`marking a job ${which === "complete" ? "complete" : "failed"} fails once: the worker replaces its pool and finishes everything`, async () => {
+      const a = await freshDb();
+      if (which === "fail") {
+        // the first processing attempt of CL 2 fails (a sequence is not rolled back)
+        await a.pool.query(`create sequence public.fail_proc;
+          create function public.fail_proc() returns trigger language plpgsql as $f$
+          begin
+            if exists (select 1 from new_rows n join ledger.snapshot s using (snapshot_id) where s.project = 'mark' and s.cl = 2)
+               and nextval('public.fail_proc') = 1 then raise exception 'injected processing failure'; end if;
+            return null;
+          end $f$;
+          create trigger fail_proc after insert on ledger_private.issue_observation referencing new table as new_rows
+            for each statement execute function public.fail_proc();
+          grant usage on sequence public.fail_proc to public;`);
+      }
+      // the first write that marks a process_snapshot job done (deleted) or failed (updated) fails
+      await a.pool.query(`create sequence public.fail_mark;
+        create function public.fail_mark() returns trigger language plpgsql as $f$
+        begin
+          if old.task_id = (select id from graphile_worker._private_tasks where identifier = 'process_snapshot')
+             and (tg_op = 'DELETE' or (new.last_error is not null and old.last_error is null))
+             and nextval('public.fail_mark') = 1 then raise exception 'injected failure marking a job'; end if;
+          return coalesce(new, old);
+        end $f$;
+        create trigger fail_mark before ${which === "complete" ? "delete" : "update"} on graphile_worker._private_jobs
+          for each row execute function public.fail_mark();
+        grant usage on sequence public.fail_mark to public;`);
+      for (let cl = 1; cl <= 4; cl++) await a.pool.query("select ledger.stage_report($1)", [report("mark", cl)]);
+      const events: string[] = [];
+      const w = await worker(a.url, { concurrency: 2, deadGraceSeconds: 1, log: (msg) => events.push(msg) });
+      await waitFor("every snapshot to be processed", async () => {
+        const { rows } = await a.pool.query("select count(*) filter (where state = 'done')::int as n from ledger.snapshot");
+        return rows[0].n === 4;
+      }, 90_000, 250);
+      await waitFor("the queue to be empty", async () =>
+        (await a.pool.query("select count(*)::int as n from graphile_worker.jobs where task_identifier = 'process_snapshot'")).rows[0].n === 0, 60_000, 250);
+      expect((await a.pool.query("select is_called from public.fail_mark")).rows[0].is_called).toBe(true); // the failure was injected
+      expect(events).toContain("worker pool restarted");
+      expect(await intervalsOffSpec(a.pool, "mark")).toBe(0);
+      await w.stop();
+    });
+  }
+});

@@ -230,6 +230,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       concurrency: opts.concurrency ?? 2,
       pollInterval: opts.pollInterval ?? 250,
       noHandleSignals: true,
+      // Marking a job done or failed goes through graphile-worker's batcher (delay 0: no
+      // waiting). Without it, a failure of that write (the database restarting between
+      // a job's work and its completion) is an unhandled rejection: the process dies,
+      // or the job stays locked by this live pool for 4 hours and holds its timeline's
+      // queue. With it, the pool shuts down instead; supervise() starts a new pool and
+      // the old pool's jobs are freed as a dead worker's (the work itself is idempotent).
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
       taskList: taskList(log),
       logger: quietLogger(),
       events,
