@@ -122,6 +122,11 @@ begin
   -- Raw texts seen before take their hash from ledger_private.raw_identity; only new
   -- ones go through the normaliser's regular expressions. The cache key carries the
   -- normaliser version: a raw text's identity differs by version.
+  -- (shared with every other processing, exclusive for renormalise_start: a move to a
+  -- new normaliser version waits for the processing in flight, and processing that
+  -- starts later reads the new version, so no issue of the old version is created after
+  -- the migration has counted them)
+  perform pg_advisory_xact_lock_shared(hashtext('buildledger:normaliser_version'));
   v_version := ledger_private.normaliser_version();
   if not p_staged_here then
     -- staged earlier (a job): its input row of arrays becomes the session's staging

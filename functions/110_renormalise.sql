@@ -53,6 +53,9 @@ begin
   if exists (select 1 from ledger_private.renormalise_run r where r.finished_at is null) then
     raise exception 'renormalise: a run is already in progress' using errcode = '22023';
   end if;
+  -- processing in flight finishes under the old version first; processing that starts
+  -- after this commits creates v2 issues only (see apply_snapshot)
+  perform pg_advisory_xact_lock(hashtext('buildledger:normaliser_version'));
   update ledger_private.normaliser_state set version = p_to, changed_at = now();
   truncate ledger_private.raw_identity; -- cached identities are per version
   select min(issue_id), max(issue_id) into v_lo, v_hi from ledger.issue_instance where normaliser_version < p_to;

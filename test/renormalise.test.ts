@@ -126,6 +126,34 @@ describe("identity migration v1 → v2", () => {
     expect(after.chunks_done).toBe(1);
     expect(Number(after.issues_rekeyed) + Number(after.issues_merged)).toBe(first);
   });
+  it("the move to v2 waits for processing in flight, so no v1 issue is created after the issues to re-key are counted", async () => {
+    const a = await freshDb();
+    await a.pool.query("select ledger.ingest_report($1)", [{ project: "rn", changelist: 1, issues: [{ path: "srv/p/a", severity: "error", message: "m1" }] }]);
+    const inflight = await a.pool.connect();
+    const mover = await a.pool.connect();
+    try {
+      // processing in flight, at its first step: it holds the processing side of the
+      // normaliser-version lock and has read the version (v1), nothing else yet
+      await inflight.query("begin");
+      await inflight.query("select pg_advisory_xact_lock_shared(hashtext('buildledger:normaliser_version')), ledger_private.normaliser_version() as v");
+      let started = false;
+      const move = mover.query("select ledger_private.renormalise_start(2::smallint, 3) as id").then((r) => { started = true; return r.rows[0].id; });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(started).toBe(false);             // it waits for the processing in flight
+      // which goes on, under v1, and commits
+      await inflight.query("select ledger.ingest_report($1)", [{ project: "rn", changelist: 2, issues: [{ path: "srv/p/b", severity: "error", message: "m2" }] }]);
+      await inflight.query("commit");
+      const run = await move;
+      // the issue created in flight (v1) is counted among those to re-key
+      const { rows: [r] } = await a.pool.query("select chunks_total from ledger_private.renormalise_run where run_id = $1", [run]);
+      const { rows: [n] } = await a.pool.query("select count(*)::int as n, max(issue_id) - min(issue_id) + 1 as span from ledger.issue_instance where normaliser_version = 1");
+      expect(n.n).toBe(2);
+      expect(r.chunks_total).toBe(Math.ceil(Number(n.span) / 3));
+    } finally {
+      inflight.release();
+      mover.release();
+    }
+  });
   it("refuses anything but a move to v2, and a second run while one is in progress", async () => {
     const a = await freshDb();
     const e = await a.pool.query("select ledger_private.renormalise_start(3::smallint)").catch((x) => x);
