@@ -4,7 +4,8 @@
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { startWorker, type RunningWorker } from "../worker/index.js";
-import { cloneDatabase, intervalsOffSpec } from "./helpers/db.js";
+import { withDatabase } from "../lib/db.js";
+import { cloneDatabase, intervalsOffSpec, SERVER_URL } from "./helpers/db.js";
 import { waitFor } from "./helpers/service.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -84,6 +85,36 @@ describe("dead-worker detection", () => {
       return rows[0].state === "done";
     }, 30_000);
     await live.stop();
+  });
+});
+
+describe("the lease session", () => {
+  it("lost while new connections fail, it is re-opened within seconds of the database taking them again, not on the next maintenance pass", async () => {
+    const a = await freshDb();
+    // an observer connected to the database before it refuses new connections, and an
+    // administrator connected elsewhere (a database cannot refuse its own session)
+    const admin = new pg.Client({ connectionString: a.url });
+    await admin.connect();
+    const dbName = (await admin.query("select current_database() as d")).rows[0].d;
+    const other = new pg.Client({ connectionString: withDatabase(SERVER_URL, "postgres") });
+    await other.connect();
+    try {
+      await worker(a.url, { maintenanceMs: 120_000 });
+      const live = async () => (await admin.query(
+        `select count(*)::int as n from ledger_private.worker_lease l join pg_stat_activity s
+            on s.pid = l.backend_pid and s.backend_start = l.backend_start`)).rows[0].n > 0;
+      await waitFor("the lease", live, 10_000, 100);
+      await other.query(`alter database "${dbName}" allow_connections false`);
+      await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'buildledger-worker-lease' and datname = current_database()");
+      await new Promise((r) => setTimeout(r, 2_500));   // re-opening fails meanwhile
+      expect(await live()).toBe(false);
+      await other.query(`alter database "${dbName}" allow_connections true`);
+      await waitFor("the lease to be re-opened", live, 8_000, 100);
+    } finally {
+      await other.query(`alter database "${dbName}" allow_connections true`).catch(() => {});
+      await other.end();
+      await admin.end();
+    }
   });
 });
 

@@ -161,13 +161,16 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
      on conflict (worker_id) do update set backend_pid = excluded.backend_pid, backend_start = excluded.backend_start`;
   const openLease = async () => {
     const c = new pg.Client({ ...conn, application_name: "buildledger-worker-lease" });
-    c.on("error", () => { if (lease === c) lease = undefined; });
-    await c.connect();
-    c.on("end", () => {
+    // lost (an error, then the end, or the end alone): re-opened at once, since others
+    // may free a lease-less pool's jobs after the grace
+    const lost = () => {
       if (lease !== c) return;
       lease = undefined;
-      if (!stopped) void checkLease(); // at once: others may free a lease-less pool's jobs after the grace
-    });
+      reopenSoon();
+    };
+    c.on("error", lost);
+    await c.connect();
+    c.on("end", lost);
     lease = c;
     if (poolIds.size) await c.query(registerSql, [[...poolIds]]);
   };
@@ -187,6 +190,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     }
     if (!stopped) { await openLease(); log("lease session re-opened", { pools: [...poolIds] }); }
   });
+
+  // re-opened at once when lost, then every second until it is back (not only on the
+  // next maintenance tick: the grace other workers give a lease-less pool is 10 s)
+  let reopenTimer: NodeJS.Timeout | undefined;
+  const reopenSoon = () => {
+    if (stopped || reopenTimer) return;
+    void checkLease().then(() => {
+      if (lease || stopped) return;
+      reopenTimer = setTimeout(() => { reopenTimer = undefined; reopenSoon(); }, 1_000);
+      reopenTimer.unref();
+    });
+  };
 
   await openLease();
   const grace = opts.deadGraceSeconds ?? 10;
@@ -288,6 +303,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const stop = () => (stopping ??= (async () => {
     stopped = true;
     clearInterval(timer);
+    clearTimeout(reopenTimer);
     await runner.stop().catch(() => {});
     await supervised.catch(() => {});
     await maintaining?.catch(() => {});
