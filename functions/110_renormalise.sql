@@ -85,6 +85,7 @@ declare
   v_rekeyed integer;
   v_merged integer;
   v_done bigint[];
+  v_last boolean;
 begin
   /* Re-keys the v1 issues with ids in [p_from, p_to]; returns how many. A chunk done
      already (its job runs again: the worker died after the commit) is skipped. */
@@ -137,10 +138,12 @@ begin
      set chunks_done = r.chunks_done + 1, done_chunks = r.done_chunks || p_from,
          issues_rekeyed = r.issues_rekeyed + v_rekeyed,
          issues_merged = r.issues_merged + v_merged
-   where r.run_id = p_run;
-  -- the chunk that leaves no v1 issue plans the rebuilds (issues made since the start
-  -- are v2, so this happens exactly when every chunk has been re-keyed, in any order)
-  if not exists (select 1 from ledger_private.issue_instance i where i.normaliser_version < 2) then
+   where r.run_id = p_run
+  returning r.chunks_done >= r.chunks_total into v_last;
+  -- the last chunk to be re-keyed, in whatever order they ran, plans the rebuilds
+  -- (issues made since the start are v2: renormalise_start waited for the processing in
+  -- flight), once no v1 issue is left (a scan, only at the last chunk)
+  if v_last and not exists (select 1 from ledger_private.issue_instance i where i.normaliser_version < 2) then
     perform ledger_private.renormalise_enqueue_plan(p_run);
   end if;
   return v_rekeyed + v_merged;
