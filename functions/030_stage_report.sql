@@ -423,9 +423,9 @@ begin
     v_slow := true;
   else
     insert into _bl_stage_issue (ord, path, severity, category, message, occurrences, err)
-    select x.ord, x.npath, ledger.canonical_severity(x.severity), nullif(btrim(x.category), ''), x.message,
+    select x.ord, x.npath, x.sev, nullif(btrim(x.category), ''), x.message,
            coalesce(x.count::int, 1), null
-      from (select i.*, ledger.normalise_path(i.path) collate "C" as npath
+      from (select i.*, ledger.normalise_path(i.path) collate "C" as npath, ledger.canonical_severity(i.severity) as sev
               from rows from (jsonb_to_recordset(v_issues)
                               as (path text, severity text, category text, message text, count numeric))
                    with ordinality as i(path, severity, category, message, count, ord)
@@ -433,7 +433,7 @@ begin
      where not coalesce(x.npath is null
                 or octet_length(x.npath) > 1024
                 or octet_length(x.npath) - octet_length(replace(x.npath, '/', '')) >= 32
-                or ledger.canonical_severity(x.severity) is null
+                or x.sev is null
                 or (not ascii(x.message) between 33 and 126 and x.message !~ '\S')
                 or octet_length(x.message) > 16384
                 or octet_length(x.category) > 256
