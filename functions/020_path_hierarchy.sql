@@ -64,48 +64,49 @@ returns void
 language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 set jit to off
+set client_min_messages to warning
 as $$
 declare
-  v_new text[];
   v_depth int;
 begin
   /* Every prefix of every path, one insert per depth so parents always exist
      (with their ancestors) before their children; within a depth in one global
-     order, so concurrent sessions never wait on each other in a cycle. Existing
-     paths are found by one index probe each (the offset 0 keeps the planner from
-     turning them into a scan of path_node), so the cost follows the number of given
-     paths, not the size of the hierarchy. */
-  -- the prefixes of the paths that do not exist yet (an existing path has all its
-  -- ancestors, so only new paths are expanded) ...
-  select array_agg(distinct y.prefix) into v_new
-    from (select array_to_string(x.s[1:d], '/') collate "C" as prefix
-            from (select string_to_array(newp.p, '/') as s
-                    from (select distinct p::text collate "C" as p from unnest(p_paths) p
-                           where not exists (select 1 from ledger_private.path_node e
-                                              where e.path = p::text collate "C" offset 0)) newp) x
-           cross join lateral generate_series(1, array_length(x.s, 1)) d) y;
-  if v_new is null then
-    return;
-  end if;
-  -- ... minus the prefixes that exist
-  select array_agg(z.p order by z.p) into v_new
-    from (select p::text collate "C" as p from unnest(v_new) p
-           where not exists (select 1 from ledger_private.path_node e
-                              where e.path = p::text collate "C" offset 0)) z;
-  for v_depth in select distinct octet_length(p) - octet_length(replace(p, '/', '')) + 1
-                   from unnest(v_new) p order by 1 loop
+     order, so concurrent sessions never wait on each other in a cycle. */
+  create temp table if not exists _bl_path_new (depth int, path text collate "C") on commit delete rows;
+  delete from _bl_path_new;   -- (a second call in one transaction)
+  -- The new paths, found bottom-up: the given paths that do not exist, then the
+  -- parents of those that do not exist, and so on (an existing path has all its
+  -- ancestors, so the climb stops at the first one that exists). Each new path is
+  -- probed once (the UNION drops the parents already found) and every other probe
+  -- finds a path that exists: the work follows the number of new paths plus the given
+  -- ones, never the size of the hierarchy (the offset 0 keeps each look-up an index
+  -- probe rather than a join that the planner could turn into a scan of path_node).
+  insert into _bl_path_new (depth, path)
+  with recursive up(p) as (
+    select distinct g::text collate "C"
+      from unnest(p_paths) g
+     where g is not null
+       and not exists (select 1 from ledger_private.path_node e where e.path = g::text collate "C" offset 0)
+    union
+    select x.pp
+      from (select left(u.p, length(u.p) - strpos(reverse(u.p), '/')) collate "C" as pp
+              from up u where strpos(u.p, '/') > 0) x
+     where not exists (select 1 from ledger_private.path_node e where e.path = x.pp offset 0)
+  )
+  select octet_length(up.p) - octet_length(replace(up.p, '/', '')) + 1, up.p from up;
+  for v_depth in select distinct n.depth from _bl_path_new n order by 1 loop
     insert into ledger_private.path_node (path, parent_id, name, depth, ancestors)
-    select x.p, pr.path_node_id,
-           case when v_depth = 1 then x.p else substr(x.p, length(x.p) - strpos(reverse(x.p), '/') + 2) end,
+    select x.path, pr.path_node_id,
+           case when v_depth = 1 then x.path else substr(x.path, length(x.path) - strpos(reverse(x.path), '/') + 2) end,
            v_depth,
            case when v_depth = 1 then '{}'::bigint[] else pr.ancestors || pr.path_node_id end
-      from unnest(v_new) x(p)
+      from _bl_path_new x
       left join lateral (select pn.path_node_id, pn.ancestors from ledger_private.path_node pn
                           where v_depth > 1
-                            and pn.path = left(x.p, length(x.p) - strpos(reverse(x.p), '/')) collate "C"
+                            and pn.path = left(x.path, length(x.path) - strpos(reverse(x.path), '/')) collate "C"
                          offset 0) pr on true
-     where octet_length(x.p) - octet_length(replace(x.p, '/', '')) + 1 = v_depth
-     order by x.p collate "C"
+     where x.depth = v_depth
+     order by x.path
     on conflict (path) do nothing;
   end loop;
 end

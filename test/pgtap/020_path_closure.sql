@@ -1,7 +1,7 @@
 -- Path hierarchy: missing ancestors are created, and the closure table holds exactly
 -- every ancestor-or-self pair with its distance.
 begin;
-select plan(7);
+select plan(10);
 
 insert into ledger.path_node (path) values ('srv/atlas/audio/ui/click.wav');
 select is((select count(*)::int from ledger.path_node where path like 'srv%'), 5,
@@ -19,6 +19,26 @@ select is((select array_agg(a.path order by c.distance) from ledger.path_closure
 select ledger_private.ensure_paths(array['srv/atlas/audio/ui/hover.wav', 'srv/atlas/gfx/t.dds', 'srv/atlas/gfx/t.dds']);
 select is((select count(*)::int from ledger.path_node where path like 'srv%'), 8,
           'ensure_paths adds only the missing nodes, once');
+
+-- given paths of mixed depths, one the prefix of another (the climb from the deeper
+-- one meets the shallower one, which is new too), a NULL, and a second call in the
+-- same transaction (its work table starts empty)
+select ledger_private.ensure_paths(array['deep/a/b/c/d/e', null, 'deep/a/b', 'deep/x']);
+select ledger_private.ensure_paths(array['deep/a/b/c/d/e/f', 'deep/a/b/c/z']);
+select is((select array_agg(path order by path) from ledger.path_node where path like 'deep%'),
+          array['deep', 'deep/a', 'deep/a/b', 'deep/a/b/c', 'deep/a/b/c/d', 'deep/a/b/c/d/e',
+                'deep/a/b/c/d/e/f', 'deep/a/b/c/z', 'deep/x'],
+          'ensure_paths creates every missing prefix once, whatever the depths given');
+select is((select count(*)::int from ledger_private.path_node n
+            left join ledger_private.path_node p on p.path_node_id = n.parent_id
+           where n.path like 'deep%'
+             and (n.name <> split_part(n.path, '/', n.depth)
+                  or (n.depth > 1 and (p.path is distinct from left(n.path, length(n.path) - length(n.name) - 1)
+                                       or n.ancestors is distinct from p.ancestors || p.path_node_id))
+                  or (n.depth = 1 and (n.parent_id is not null or n.ancestors <> '{}')))), 0,
+          'each new node has its name, its parent and its ancestors (the parent''s plus the parent)');
+select is((select count(*)::int from ledger.path_node where path like 'deep%' and depth = 7), 1,
+          'a node seven deep has depth 7');
 
 -- invariant over the whole table: closure = transitive closure of parent links
 select is(
