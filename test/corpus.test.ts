@@ -95,6 +95,16 @@ describe("identities that survive real builds", () => {
     expect(await hashes(read("clang16-agent-github.sarif").issues)).toEqual(await hashes(read("clang16-agent-jenkins.sarif").issues));
   });
 
+  it("an Unreal [AssetLog] line cooked on two agents (different workspace folders and drives) is the same issue", async () => {
+    const text = readFileSync(path.join(DIR, "unreal-assetlog-turbolink.log"), "utf8");
+    const moved = text.replace(/E:\\GameWorking\\TestGrpcTruboLink\\/g, "D:\\build\\agent-7\\ws\\TestGrpcTruboLink\\");
+    expect(moved).not.toEqual(text);
+    const a = diagnosticsToIssues(parseLog(text).diagnostics, {});
+    expect(a.length).toBeGreaterThan(0);
+    expect(a.every((i) => !/GameWorking/.test(i.message))).toBe(true);
+    expect(await hashes(diagnosticsToIssues(parseLog(moved).diagnostics, {}))).toEqual(await hashes(a));
+  });
+
   it("one compiler run as a log and as SARIF gives the same issues", async () => {
     const log = await hashes(read("clang16-agent-jenkins.log").issues);
     expect(log.length).toBe(4);
@@ -102,6 +112,18 @@ describe("identities that survive real builds", () => {
     const eslint = await hashes(read("eslint9-stylish-jenkins.log").issues);
     expect(eslint.length).toBe(7);
     expect(await hashes(read("eslint9-jenkins.sarif").issues)).toEqual(eslint);
+  });
+
+  it("one ESLint or stylelint run in any of its formats gives the same issues", async () => {
+    // (the problem an eslint-disable comment suppressed is in the SARIF, marked so, and in no text format;
+    // the parse error is a result in the text formats and a notification of the run in the SARIF)
+    const stylish = await hashes(read("eslint9-stylish-disable-jenkins.log").issues);
+    expect(stylish.length).toBe(8);
+    for (const f of ["eslint9-unix-jenkins.log", "eslint9-compact-jenkins.log", "eslint9-disable-jenkins.sarif"])
+      expect(await hashes(read(f).issues), f).toEqual(stylish);
+    const unix = await hashes(read("stylelint16-unix-jenkins.log").issues);
+    expect(unix.length).toBe(8);
+    expect(await hashes(read("stylelint16-compact-jenkins.log").issues)).toEqual(unix);
   });
 
   it("a source root given by the caller places paths the same way as a known workspace shape", async () => {

@@ -10,7 +10,7 @@
 //   3. recognisers, first match wins (GRAMMAR below): CMake's blocks (a header, the message
 //      indented under it), compilers and linkers (MSVC with or
 //      without a code, clang-cl `(line,col)`, gcc/clang/clang-tidy, javac/Maven, ESLint
-//      and stylelint stylish output), then log channels of any name
+//      and stylelint stylish, unix and compact output), then log channels of any name
 //      (`LogCook: Warning: …`, `UnrealBuildTool: ERROR: …`, `PackagingResults: Error: …`);
 //   4. context: make's / ninja's "Entering directory" places the relative paths after it;
 //      MSBuild's closing summary repeats the build's lines; an Unreal crash report
@@ -133,7 +133,7 @@ export interface ParseState {
 
 const sevOf = (s: string): "error" | "warning" | "info" => {
   const l = s.toLowerCase();
-  return l.includes("err") || l === "fatal" ? "error" : l.startsWith("warn") ? "warning" : "info";
+  return l.includes("err") || l === "fatal" ? "error" : l.includes("warn") ? "warning" : "info"; // (`Command line warning`)
 };
 
 /** Strips context suffixes that vary by translation unit or project. */
@@ -157,11 +157,17 @@ const PROJECT_END = /\.(?:vcxproj|csproj|vbproj|fsproj|vcproj|proj|sln)\]\s*$/i;
  * position: a pattern `\[[^\]]*….vcxproj\]$` read a line of many `[` in quadratic time.)
  */
 function dropProject(m: string): string {
-  const e = PROJECT_END.exec(m);
-  if (!e) return m;
-  const close = e.index + e[0].trimEnd().length - 1;
-  const open = m.indexOf("[", m.lastIndexOf("]", close - 1) + 1);
-  return open >= 0 && open < close ? m.slice(0, open).trimEnd() : m;
+  // (a project built from another one's build — CMake's ExternalProject, a .sln's
+  // nested build — is followed by its parent's: `… [C:\b\x.vcxproj] [C:\b\All.vcxproj]`)
+  for (let guard = 0; guard < 8; guard++) {
+    const e = PROJECT_END.exec(m);
+    if (!e) return m;
+    const close = e.index + e[0].trimEnd().length - 1;
+    const open = m.indexOf("[", m.lastIndexOf("]", close - 1) + 1);
+    if (!(open >= 0 && open < close)) return m;
+    m = m.slice(0, open).trimEnd();
+  }
+  return m;
 }
 
 /**
@@ -169,7 +175,7 @@ function dropProject(m: string): string {
  * `[C:\…\x.vcxproj]` of a line can be cut short (`… library [C`, `… [D:\build\pro`):
  * an unclosed bracket that starts like a path is that suffix, not message.
  */
-const cutProject = (m: string) => m.replace(/\s\[(?:[A-Za-z](?::(?:[\\/][^\][]*)?)?|[\\/][^\][]*)$/, "").trim();
+const cutProject = (m: string) => dropProject(m.replace(/\s\[(?:[A-Za-z](?::(?:[\\/][^\][]*)?)?|[\\/][^\][]*)$/, "")).trim();
 
 /** Tool names without their version (`ld.lld-15`, `clang-14`, `x86_64-linux-gnu-g++-12`): one tool across upgrades. */
 const toolName = (t: string) => t.replace(/(?:-\d+(?:\.\d+)*)+(?=$|\.exe$)/i, "").replace(/\.exe$/i, "");
@@ -187,16 +193,23 @@ function trailingCategory(m: string): { message: string; category: string | null
   if (!b) return { message: m, category: null };
   const parts = b[1].split(",").filter((x) => x !== "-Werror");
   const cat = parts.find((x) => x.startsWith("-W") || x.startsWith("-f")) ?? parts[0];
-  if (!/^(?:-[Wf][\w+=-]+|[a-z][\w.-]*(?:-[\w.]+)+|[a-z]+\.[\w.-]+|clang-diagnostic-[\w-]+)$/.test(cat)) return { message: m, category: null };
+  if (!/^(?:-[Wf][\w+=#-]+|[a-z][\w.-]*(?:-[\w.]+)+|[a-z]+\.[\w.-]+|clang-diagnostic-[\w-]+)$/.test(cat)) return { message: m, category: null };
   // The flag or check is the category, an attribute: not part of the message (so the
   // same diagnostic from a log and from SARIF, which keeps it apart, is one issue).
   return { message: m.slice(0, b.index).trimEnd(), category: cat };
 }
 
 const FILE = String.raw`((?:[A-Za-z]:)?[^\s:()<>"|?*][^:<>"|?*]*?)`;
-const GCC_LINE = new RegExp(String.raw`^${FILE}:(\d+)(?::(\d+))?:\s+(fatal error|error|warning|note|remark|Error|Warning)\s*:\s+(.*)$`);
+const GCC_LINE = new RegExp(String.raw`^${FILE}:(\d+)(?::(\d+))?:\s+(fatal error|error|warning|note|remark|Error|Warning)\s*:(\s+)(.*)$`);
 // The level is matched without case: C# and some MSBuild tasks print `Warning CS0168` / `Error`.
 const MSVC_LINE = new RegExp(String.raw`^${FILE}\s?\((\d+)(?:,\d+)?(?:-\d+)?\)\s*:\s*(fatal error|error|warning|note|Command line warning)\s*([A-Z]{1,4}\d{2,5})?\s*:\s*(.*)$`, "i");
+
+// (folders may hold spaces, the name itself none; segments split at separators: linear)
+const MSVC_TOOL = /^((?:[A-Za-z]:)?(?:[^\\/:*?"<>|]*[\\/])*[A-Za-z0-9_.\-]+(?:\([^()]*\))?)\s+:\s*(fatal error|error|warning|command line warning|command line error)(?:\s+([A-Za-z]{1,4}\d{2,5}))?\s*:\s*(.*)$/i;
+
+const LINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*?)\s+\[(Error|Warning)(?:\/([@\w/.-]+))?\]$`);
+const STYLELINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*?)\s+\(([@\w/.-]+)\)\s+\[(error|warning)\]$`);
+const LINT_COMPACT = new RegExp(String.raw`^${FILE}: line (\d+), col \d+, (Error|Warning|error|warning) - (.*?)(?: \(([@\w/.-]+)\))?$`);
 
 /** A file as captured, without a command line printed before it on the same line. */
 function fileOf(captured: string): string {
@@ -229,13 +242,21 @@ export const GRAMMAR: Recogniser[] = [
     },
   },
   {
-    // Tools and linkers: LINK : fatal error LNK1181: …, foo.lib(bar.obj) : error LNK2019: …, cl : Command line warning D9025 : …
+    // Tools and linkers: LINK : fatal error LNK1181: …, foo.lib(bar.obj) : error LNK2019: …,
+    // cl : Command line warning D9025 : … (MSBuild prints `command line warning`), an output
+    // named by its path (`C:\…\Release\app.exe : fatal error LNK1120: …`, filed under its
+    // name: the folder is the agent's), and MSBuild's canonical form without a code
+    // (`clang-cl : error : …`, `EXEC : error : …`)
     name: "msvc-tool",
     match(line, state) {
-      const m = /^([A-Za-z0-9_.\-]+(?:\([^)]*\))?|LINK|MSBUILD|CSC|cl|link)\s+:\s*(fatal error|error|warning|Command line warning|Command line error)\s+([A-Z]{1,4}\d{2,5})\s*:\s*(.*)$/.exec(line);
+      const m = MSVC_TOOL.exec(line);
       if (!m) return undefined;
-      const [, tool, level, code, rest] = m;
-      const d: Diagnostic = { where: `tool/${tool.replace(/\(.*$/, "")}`, severity: sevOf(level), category: code, message: `${code}: ${cutProject(cleanMessage(rest))}` };
+      const [, tool, level, rawCode, rest] = m;
+      const name = tool.replace(/\(.*$/, "").replace(/^.*[\\/]/, "");
+      const code = rawCode?.toUpperCase();
+      const msg = cutProject(cleanMessage(rest));
+      if (!code) return msg ? [{ where: `tool/${name}`, severity: sevOf(level), category: name, message: msg }] : undefined;
+      const d: Diagnostic = { where: `tool/${name}`, severity: sevOf(level), category: code, message: `${code}: ${msg}` };
       // NMAKE's U1077 gives a failed command's return code: the command's own errors are above it
       return EXIT_CODE.test(code) ? summary(state, d) : [d];
     },
@@ -246,11 +267,37 @@ export const GRAMMAR: Recogniser[] = [
     match(line, state) {
       const m = GCC_LINE.exec(line);
       if (!m) return undefined;
-      const [, rawFile, ln, , level, rest] = m;
+      const [, rawFile, ln, , level, gap, rest] = m;
       const file = inDir(fileOf(rawFile), state);
-      if (/^(note|remark)$/i.test(level)) return [];
+      // (gcc 4 went on with a diagnostic's context at its level, indented:
+      // `x.cc:6: warning:   in call to …`, `error:   initializing argument 1 of …`)
+      if (/^(note|remark)$/i.test(level) || gap.length > 1) return [];
       const t = trailingCategory(cleanMessage(rest));
       return [{ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message: t.message }];
+    },
+  },
+  {
+    // ESLint's and stylelint's one-line formats: unix (`/x/a.js:1:5: message [Warning/rule]`,
+    // `/x/a.css:1:3: message (rule) [error]`) and compact (`/x/a.js: line 1, col 5, Warning -
+    // message (rule)`, stylelint's with the level in lower case)
+    name: "lint-line",
+    match(line) {
+      let m = LINT_UNIX.exec(line);
+      if (m) {
+        const [, file, ln, , msg, level, rule] = m;
+        return [{ file: file.trim(), line: Number(ln), severity: sevOf(level), category: rule ?? null, message: msg.trim() }];
+      }
+      m = STYLELINT_UNIX.exec(line);
+      if (m) {
+        const [, file, ln, , msg, rule, level] = m;
+        return [{ file: file.trim(), line: Number(ln), severity: sevOf(level), category: rule, message: msg.trim() }];
+      }
+      m = LINT_COMPACT.exec(line);
+      if (m) {
+        const [, file, ln, level, msg, rule] = m;
+        return [{ file: file.trim(), line: Number(ln), severity: sevOf(level), category: rule ?? null, message: msg.trim() }];
+      }
+      return undefined;
     },
   },
   {
@@ -269,6 +316,10 @@ export const GRAMMAR: Recogniser[] = [
         const [, where, , level, rest] = sect;
         return [linkDiagnostic(where, tool, level ?? "error", rest, state)];
       }
+      // (older GNU ld names a shared library or archive with unresolved symbols without its
+      // own name first: `./libfoo.so: undefined reference to `bar'`)
+      const lib = pre ? null : /^(\S+\.(?:so(?:\.\d+)*|a|dylib|dll)):\s+(.*)$/.exec(body);
+      if (lib && LD_MESSAGE.test(lib[2])) return [linkDiagnostic(lib[1], tool, "error", lib[2], state)];
       const dbg = LD_DEBUG_LINE.exec(body);
       if (dbg && LD_MESSAGE.test(dbg[3])) return [linkDiagnostic(fileOf(dbg[1]), tool, "error", dbg[3], state)];
       if (!pre) return undefined;
@@ -322,7 +373,14 @@ export const GRAMMAR: Recogniser[] = [
         if (EXIT_SUMMARY.test(m[3])) return summary(state, channelDiagnostic(m[1] === m[1].toLowerCase() ? toolName(m[1]) : m[1], m[2], m[3], false));
         const lower = m[1] === m[1].toLowerCase();
         const channel = lower ? toolName(m[1]) : m[1];
-        return crashLine(channel, m[2], m[3], false, state) ?? [channelDiagnostic(channel, m[2], m[3], false)];
+        const crash = crashLine(channel, m[2], m[3], false, state);
+        if (crash) return crash;
+        const d = channelDiagnostic(channel, m[2], m[3], false);
+        // a compiler driver's own diagnostic (`clang: warning: argument unused during
+        // compilation: '-L/x' [-Wunused-command-line-argument]`): the flag is its category
+        const flag = lower ? trailingCategory(d.message) : undefined;
+        if (flag?.category?.startsWith("-W")) { d.message = flag.message; d.category = flag.category; }
+        return [d];
       }
       const bare = /^(ERROR|WARNING|Error|Warning):\s+(.*)$/.exec(line); // UBT without a channel
       if (bare) return [channelDiagnostic("UnrealBuildTool", bare[1], bare[2], false)];
@@ -429,7 +487,7 @@ function linkDiagnostic(where: string, tool: string, level: string, rest: string
   const message = cleanMessage(rest.replace(/;\s+\S.*:\(.*\):\s+first defined here$/i, ""));
   const obj = where.replace(/\(.*\)$/, "");
   // an object file (often a temporary /tmp/ccXXXX.o) or an archive member is no source: the linker's
-  const source = !/\.(?:o|obj|a|lib|so|dll|dylib|exe)$/i.test(obj);
+  const source = !/\.(?:o|obj|a|lib|so(?:\.\d+)*|dll|dylib|exe)$/i.test(obj);
   return source
     ? { file: inDir(where, state), severity: sevOf(level), category: tool, message }
     : { where: `tool/${tool}`, severity: sevOf(level), category: tool, message };
@@ -456,6 +514,9 @@ function summary(state: ParseState, d: Diagnostic): Diagnostic[] {
 const ASSET = /(\/(?:Game|Engine|Plugins|Script)\/[A-Za-z0-9_\-/]+)(?:\.[A-Za-z0-9_]+)?/;
 // a drive (`C:\`, not the `e:` of `[File:…`) or a leading separator keeps the path absolute, so it is placed like any other
 const SOURCE = /((?:(?<![A-Za-z])[A-Za-z]:[/\\]|[/\\](?=[\w.]))?(?:[\w.\-+ ]*[\w.\-+][/\\])*[\w.\-]+\.(?:cpp|cc|cxx|c|h|hpp|hxx|inl|cs|usf|ush|ini|uasset|umap|uproject|uplugin))\b/;
+
+/** `[AssetLog] <file or package>: ` before a channel's message (the name ends before the first `: `). */
+const ASSET_LOG = /^\[AssetLog\]\s+([^\s][^:]*?(?::[\\/][^:]*?)?):\s+/;
 
 /**
  * An Unreal crash is one error however many lines it takes: `=== Critical error: ===`,
@@ -530,12 +591,24 @@ function ensureDiagnostic(channel: string, level: string, msg: string, echo: boo
 }
 
 function channelDiagnostic(channel: string, level: string, rest: string, echo: boolean): Diagnostic {
-  const message = cleanMessage(rest);
+  let message = cleanMessage(rest);
   // (a path is looked for in the first 2 KB: SOURCE backtracks along a long run of
   // word characters and spaces, so the window bounds a hostile line's cost)
   const head = message.length > 2048 ? message.slice(0, 2048) : message;
-  const asset = ASSET.exec(head)?.[1];
-  const src = asset ? undefined : SOURCE.exec(head)?.[1];
+  // UE 5 names the asset a line is about first: `[AssetLog] D:\…\Content\Maps\L1.umap: Failed
+  // to load '/Game/Props/SM_Chair': …` is L1's issue, not that of the asset it failed to load
+  const al = ASSET_LOG.exec(head);
+  const named = al?.[1].trim();
+  let asset = named ? ASSET.exec(named)?.[1] : undefined;
+  let src: string | undefined;
+  if (named && (/\.(?:uasset|umap)$/i.test(named) || !asset)) { asset = undefined; src = SOURCE.exec(named)?.[1] ?? named; }
+  else if (!asset) {
+    asset = ASSET.exec(head)?.[1];
+    src = asset ? undefined : SOURCE.exec(head)?.[1];
+  }
+  // (the [AssetLog] name is where the issue goes, not part of its message: as a file it
+  // holds the agent's workspace, which must not change the identity)
+  if (al && message.length > al[0].length) message = message.slice(al[0].length);
   const lower = channel === channel.toLowerCase();
   return {
     file: src, where: asset ?? `${lower ? "tool" : "unreal"}/${channel}`,

@@ -30,6 +30,15 @@ function runRoots(run: Json): string[] {
   return Object.keys(bases).map((k) => resolve(k)).filter((x): x is string => !!x);
 }
 
+/**
+ * A result is suppressed when it has suppressions and each is accepted (or has no
+ * status); one under review or rejected leaves it reported (SARIF 2.1.0, 3.27.23).
+ */
+function suppressed(r: Json): boolean {
+  const list = Array.isArray(r.suppressions) ? (r.suppressions as unknown[]) : [];
+  return list.length > 0 && list.every((x) => { const st = obj(x)?.status; return st === undefined || st === "accepted"; });
+}
+
 const LEVELS: Record<string, string | null> = { error: "error", warning: "warning", note: null, none: null };
 const NOT_PROBLEMS = new Set(["pass", "notApplicable", "informational"]);
 
@@ -46,11 +55,14 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
     if (!Array.isArray(results)) throw new InputError(`sarif.runs[${ri}].results`, "expected an array");
     const rules = (obj(obj(run.tool)?.driver)?.rules as Json[] | undefined) ?? [];
     const roots = [...runRoots(run), ...(meta.source_roots ?? [])];
+    const artifacts = Array.isArray(run.artifacts) ? (run.artifacts as unknown[]) : [];
     const located = results.map((rV, i) => {
       const r = obj(rV);
       if (!r) throw new InputError(`sarif.runs[${ri}].results[${i}]`, "expected an object");
       const loc = obj(obj((r.locations as unknown[] | undefined)?.[0])?.physicalLocation);
-      const art = obj(loc?.artifactLocation);
+      let art = obj(loc?.artifactLocation);
+      // (a location may name its file only by its index in the run's artifacts)
+      if (typeof art?.uri !== "string" && typeof art?.index === "number") art = obj(obj(artifacts[art.index])?.location) ?? art;
       let uri = typeof art?.uri === "string" ? art.uri : undefined;
       if (uri !== undefined && !/^file:/i.test(uri) && /%[0-9A-Fa-f]{2}/.test(uri)) {
         try { uri = decodeURIComponent(uri); } catch { /* keep as is */ }
@@ -65,6 +77,10 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
       if (!(level in LEVELS)) throw new InputError(`${field}.level`, `unknown value ${JSON.stringify(level)} (expected error, warning, note or none)`);
       const severity = LEVELS[level];
       if (severity === null || (typeof r.kind === "string" && NOT_PROBLEMS.has(r.kind))) continue; // context, not an issue
+      // Suppressed in source or by the tool's own baseline (ESLint's `eslint-disable`
+      // comments, MSVC's `#pragma warning(suppress)`), or absent from this run (a result a
+      // baseline comparison kept to say it is gone): the build does not report it.
+      if (suppressed(r) || r.baselineState === "absent") continue;
       const msg = obj(r.message);
       let text = typeof msg?.text === "string" ? msg.text : undefined;
       if (text === undefined && typeof msg?.id === "string") {
@@ -85,6 +101,31 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
         category: typeof r.ruleId === "string" ? r.ruleId : typeof rule?.id === "string" ? rule.id
           : typeof obj(r.rule)?.id === "string" ? String(obj(r.rule)!.id) : null,
       });
+    }
+    // A tool that could not analyse a file says so in a notification of its run, not a
+    // result (ESLint's SARIF formatter files a file's "Parsing error: …" there, with the
+    // file's location): an error or warning about a file is an issue like a result.
+    for (const invV of Array.isArray(run.invocations) ? (run.invocations as unknown[]) : []) {
+      const inv = obj(invV);
+      const notes = [...(Array.isArray(inv?.toolExecutionNotifications) ? (inv!.toolExecutionNotifications as unknown[]) : []),
+                     ...(Array.isArray(inv?.toolConfigurationNotifications) ? (inv!.toolConfigurationNotifications as unknown[]) : [])];
+      for (const nV of notes) {
+        const n = obj(nV);
+        const level = typeof n?.level === "string" ? n.level : "warning";
+        const severity = LEVELS[level];
+        if (!n || !severity) continue;
+        const loc = obj(obj((n.locations as unknown[] | undefined)?.[0])?.physicalLocation);
+        let art = obj(loc?.artifactLocation);
+        if (typeof art?.uri !== "string" && typeof art?.index === "number") art = obj(obj(artifacts[art.index])?.location) ?? art;
+        const text = obj(n.message)?.text;
+        if (typeof art?.uri !== "string" || typeof text !== "string" || !text) continue; // (about the run, not a file)
+        issues.push({
+          path: prefixed(meta.path_prefix, placePath(art.uri, roots) || "unknown-location"),
+          severity,
+          message: capMessage(text),
+          category: typeof obj(n.descriptor)?.id === "string" ? String(obj(n.descriptor)!.id) : null,
+        });
+      }
     }
   });
   return applyMeta({ issues }, meta);

@@ -1,0 +1,3 @@
+#include "hdr.h"
+#include "missing_header.h"
+int g() { return 0; }
