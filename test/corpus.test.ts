@@ -207,6 +207,17 @@ describe("context that is no issue, and what is one after it", () => {
     expect(issues([alone])).toEqual([{ ...one, message: "Ensure condition failed: false" }]);
   });
 
+  it("a bare 'Warning:' or 'Error:' from the CI runner or ssh is no issue; UnrealBuildTool's bare ERROR: is", () => {
+    // ssh's known-hosts notice in a checkout step and GitHub Actions' step failure line,
+    // as they appear in CI logs; UnrealBuildTool prints its own errors in capitals
+    expect(issues([
+      "Warning: Permanently added 'github.com' (ED25519) to the list of known hosts.",
+      "Error: Process completed with exit code 1.",
+    ])).toEqual([]);
+    expect(issues(["ERROR: Unable to instantiate module 'OnlineSubsystemSteam': System.Exception: Unable to find file"])
+      .map((i) => [i.category, i.severity])).toEqual([["UnrealBuildTool", "error"]]);
+  });
+
   it("NMAKE's U1077 after the failed command's own error repeats it; alone it stays", () => {
     // the pair of lines a Microsoft build script quotes as typical (MSBuild node prefix kept)
     const cl = "3>d:\\vbl\\clr_next\\src\\ndp\\clr\\src\\vm\\class.h(32) : error C2061: syntax error : identifier 'the'";

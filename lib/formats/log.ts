@@ -382,7 +382,9 @@ export const GRAMMAR: Recogniser[] = [
         if (flag?.category?.startsWith("-W")) { d.message = flag.message; d.category = flag.category; }
         return [d];
       }
-      const bare = /^(ERROR|WARNING|Error|Warning):\s+(.*)$/.exec(line); // UBT without a channel
+      // UBT without a channel prints its level in capitals; a bare `Warning:` / `Error:` is
+      // anyone's (ssh's known-hosts notice, a CI runner's step status): not a build issue
+      const bare = /^(ERROR|WARNING):\s+(.*)$/.exec(line);
       if (bare) return [channelDiagnostic("UnrealBuildTool", bare[1], bare[2], false)];
       return undefined;
     },
