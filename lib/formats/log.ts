@@ -189,6 +189,9 @@ function inDir(file: string, state: ParseState): string {
 
 /** A category from a trailing `[-Wflag]`, `[-Werror,-Wflag]` or `[check-name]`. */
 function trailingCategory(m: string): { message: string; category: string | null } {
+  // (gcc before 4.8 said `[enabled by default]` where later ones name no flag: the same
+  // diagnostic across a compiler upgrade)
+  if (m.endsWith(" [enabled by default]")) return { message: m.slice(0, -" [enabled by default]".length).trimEnd(), category: null };
   const b = /\s\[([^\][\s]+)\]$/.exec(m);
   if (!b) return { message: m, category: null };
   const parts = b[1].split(",").filter((x) => x !== "-Werror");
