@@ -33,9 +33,14 @@ begin
   if jsonb_typeof(p_value) <> 'string' then
     raise exception '%: expected an ISO-8601 timestamp string, got %', p_field, p_value using errcode = '22007';
   end if;
+  -- (PostgreSQL's special inputs 'now', 'today', 'epoch', 'infinity' ... are no ISO-8601
+  -- timestamps: 'now' would silently become the time of staging)
+  if p_value #>> '{}' !~ '\d' then
+    raise exception '%: % is not a valid timestamp', p_field, p_value using errcode = '22007';
+  end if;
   return (p_value #>> '{}')::timestamptz;
 exception
-  when invalid_datetime_format or datetime_field_overflow or invalid_time_zone_displacement_value then
+  when data_exception then   -- (also an unknown time zone, 22023: the message names the field)
     raise exception '%: % is not a valid timestamp', p_field, p_value using errcode = '22007';
 end
 $$;
@@ -89,6 +94,26 @@ end
 $$;
 comment on function ledger_private.ensure_timeline(text, text) is
   'The compact id of a timeline, creating the timeline (and its processing progress row) when it does not exist yet.';
+
+create or replace function ledger_private.probe_coverage_fits(p_covered text[])
+returns void
+language plpgsql volatile
+set search_path to pg_catalog, pg_temp
+set client_min_messages to warning
+as $$
+begin
+  /* Raises program_limit_exceeded (54000) when a coverage list does not fit an index
+     row shaped like ledger_private.snapshot_applied_idx's (what processing writes),
+     compression included; leaves nothing behind. Staging calls it for large lists. */
+  create temp table if not exists _bl_coverage_probe (timeline_id int, cl bigint, applied_seq bigint, covered text[])
+    on commit delete rows;
+  create index if not exists _bl_coverage_probe_idx on _bl_coverage_probe (timeline_id, cl) include (applied_seq, covered);
+  insert into _bl_coverage_probe values (0, 0, 0, p_covered);
+  delete from _bl_coverage_probe;
+end
+$$;
+comment on function ledger_private.probe_coverage_fits(text[]) is
+  'Raises SQLSTATE 54000 when a coverage list is too large for the index row that records a processed snapshot''s coverage; used by staging to refuse such a list up front.';
 
 create or replace function ledger_private.stage_core(p_report jsonb, p_hash bytea, p_enqueue boolean,
                                                     p_persist_input boolean default true)
@@ -204,12 +229,26 @@ begin
     if found then
       raise exception '%', v_err.msg using errcode = '22023';
     end if;
-    -- distinct, sorted, and without prefixes already implied by a shorter one
-    select coalesce(array_agg(p order by p), '{}') into v_covered
-      from (select distinct ledger.normalise_path(e) collate "C" as p
-              from jsonb_array_elements_text(v_build->'covered_paths') e) x
-     where not exists (select 1 from jsonb_array_elements_text(v_build->'covered_paths') o
-                        where left(x.p, length(ledger.normalise_path(o)) + 1) = ledger.normalise_path(o) || '/');
+    -- distinct, sorted, and without prefixes already implied by a shorter one (each
+    -- path's ancestors are looked up in the set: linear, not one comparison per pair)
+    with n as materialized (
+      select distinct ledger.normalise_path(e) collate "C" as p
+        from jsonb_array_elements_text(v_build->'covered_paths') e)
+    select coalesce(array_agg(x.p order by x.p), '{}') into v_covered
+      from n x
+     where not exists (select 1
+                         from generate_series(1, cardinality(string_to_array(x.p, '/')) - 1) k
+                         join n o on o.p = array_to_string((string_to_array(x.p, '/'))[1:k], '/'));
+    -- processing keeps the coverage in an index row (ledger_private.snapshot_applied_idx):
+    -- a list too large for one is refused now, not accepted and then failed for ever
+    if pg_column_size(v_covered) > 2000 then
+      begin
+        perform ledger_private.probe_coverage_fits(v_covered);
+      exception when program_limit_exceeded then
+        raise exception 'build.covered_paths: % prefixes of % bytes in all are more than a snapshot can record (list fewer, shorter prefixes: a prefix covers its whole subtree)',
+          cardinality(v_covered), pg_column_size(v_covered) using errcode = '22023';
+      end;
+    end if;
   end if;
 
   -- issues (checked row by row by ledger_private.issue_fields when they were read; the
@@ -387,6 +426,28 @@ $$;
 comment on function ledger_private.prepare_stage_issues() is
   'Creates (once per session) and empties the temp table _bl_stage_issue that ledger_private.stage_core reads the issues of a report from.';
 
+create or replace function ledger_private.check_numbers(p_doc jsonb)
+returns void
+language plpgsql immutable
+set search_path to pg_catalog, pg_temp
+set jit to off
+as $$
+begin
+  /* Refuses a number of absurd magnitude anywhere in a report (22003): jsonb keeps
+     1e131000 in a few bytes, but written out (the content hash, every read of the
+     field) it is 131,001 digits, so a 70 kB report would cost a gigabyte. */
+  if jsonb_path_exists(p_doc, 'strict $.** ? (@.type() == "number" && (@ >= 1e21 || @ <= -1e21 || (@ != 0 && @ < 1e-21 && @ > -1e-21)))') then
+    raise exception '%: a number at or beyond ±1e21, or closer to zero than ±1e-21 (not accepted anywhere in a report)',
+      coalesce((select e.key from jsonb_each(case when jsonb_typeof(p_doc) = 'object' then p_doc end) e
+                 where jsonb_path_exists(e.value, 'strict $.** ? (@.type() == "number" && (@ >= 1e21 || @ <= -1e21 || (@ != 0 && @ < 1e-21 && @ > -1e-21)))')
+                 order by e.key limit 1), 'report')
+      using errcode = '22003';
+  end if;
+end
+$$;
+comment on function ledger_private.check_numbers(jsonb) is
+  'Raises 22003 when a report holds a number at or beyond ±1e21 or a non-zero one closer to zero than ±1e-21 (its written-out form would be unboundedly larger than the report).';
+
 create or replace function ledger_private.stage(p_report jsonb, p_enqueue boolean,
                                                p_persist_input boolean default true)
 returns bigint
@@ -403,6 +464,10 @@ begin
   if p_report is null or jsonb_typeof(p_report) <> 'object' then
     raise exception 'report: expected a JSON object' using errcode = '22023';
   end if;
+  -- (the report's own fields; an issue's count is range-checked below, before anything
+  -- writes the report out, and over HTTP every number was checked when it was parsed:
+  -- walking every field of every issue here would cost 15-20 ms per 10k issues)
+  perform ledger_private.check_numbers(p_report - 'issues');
   v_issues := coalesce(p_report->'issues', '[]');
   if jsonb_typeof(v_issues) = 'null' then
     v_issues := '[]';
@@ -446,6 +511,7 @@ begin
     end if;
   end if;
   if v_slow then
+    perform ledger_private.check_numbers(p_report);
     insert into _bl_stage_issue (ord, path, severity, category, message, occurrences, err)
     select t.ord, f.*
       from jsonb_array_elements(v_issues) with ordinality as t(e, ord)
@@ -482,6 +548,7 @@ begin
   if v_up.state <> 'receiving' then
     raise exception 'upload_id: upload % is %', p_upload_id, v_up.state using errcode = '22023';
   end if;
+  perform ledger_private.check_numbers(v_up.header);
   perform ledger_private.prepare_stage_issues();
   insert into _bl_stage_issue (ord, path, severity, category, message, occurrences, err)
   select ui.ord, f.*

@@ -185,6 +185,11 @@ async function ingestNdjson(pool: pg.Pool, body: Readable, opts: IngestOptions):
       }
       const report = applyMeta(header as Report, opts.meta);
       await opts.authorize?.(projectOf(report));
+      // issues in the header would be dropped unseen: refused instead
+      const inline = report.issues as unknown;
+      if (inline !== undefined && inline !== null && !(Array.isArray(inline) && inline.length === 0)) {
+        throw new InputError("header.issues", "an NDJSON header carries no issues: send each issue as its own line after the header");
+      }
       delete report.issues;
       let rows;
       try {

@@ -40,31 +40,62 @@ export function stripNul<T>(value: T, field = "", depth = 0): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const key = cleanString(k, field);
-    out[key] = stripNul(v, childField(field, key), depth + 1);
+    // two keys that differ only by NUL bytes would silently lose one value
+    if (Object.hasOwn(out, key)) throw new InputError(childField(field, key), "given twice (once with NUL bytes in its name)");
+    const clean = stripNul(v, childField(field, key), depth + 1);
+    // (a "__proto__" key is data, kept like any other: defined, since assigning it would
+    // set the prototype; the others assigned, twice as fast)
+    if (key === "__proto__") Object.defineProperty(out, key, { value: clean, enumerable: true, writable: true, configurable: true });
+    else out[key] = clean;
   }
   return out as T;
 }
 
 /**
  * JSON.parse that reports where the document is broken, naming the field, and keeps
- * integers beyond 2^53 exact: they stay raw JSON numbers (JSON.rawJSON), so
- * JSON.stringify hands their exact digits to PostgreSQL (jsonb numeric), which
- * accepts or refuses them (a CL above the int8 range is a clear class-22 error).
+ * every number exact: one a double cannot hold (an integer beyond 2^53, more than 15
+ * significant digits, beyond the double range) stays a raw JSON number
+ * (JSON.rawJSON), so JSON.stringify hands its exact digits to PostgreSQL (jsonb
+ * numeric), which accepts or refuses it (a CL above the int8 range or 1.0000000000000000001
+ * is a clear class-22 error, never CL 1; a count of 1e400 is refused, never null).
  */
 export function parseJson(text: string, field = "body"): unknown {
   try {
     return JSON.parse(text, losslessIntegers);
   } catch (e) {
+    // (named by its key: the reviver does not know the rest of its path)
+    if (e instanceof HugeNumberError) throw new InputError(e.key || field, e.message);
     if (e instanceof RangeError) throw new InputError(field, `nested deeper than ${MAX_JSON_DEPTH} levels`);
     throw new InputError(field, `invalid JSON (${(e as Error).message})`);
   }
 }
 
-function losslessIntegers(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
-    return JSON.rawJSON(context.source);
+/** A number written with an exponent whose written-out form would be far longer than its source. */
+export class HugeNumberError extends Error {
+  constructor(readonly key: string, message: string) { super(message); }
+}
+
+function losslessIntegers(this: unknown, key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== "number" || !context?.source) return value;
+  const src = context.source;
+  if (/^-?\d+$/.test(src)) return Number.isSafeInteger(value) ? value : JSON.rawJSON(src);
+  // (1e300 is 5 bytes here and 301 digits once PostgreSQL writes it out, as the content
+  // hash does; 0e-99999 is 99,999 zeros: a number with an exponent is refused when its
+  // written-out form would be longer than 100 characters)
+  const ex = /^-?(\d*)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(src);
+  if (ex) {
+    const e = Number(ex[3]);
+    const written = Math.max(1, ex[1].length + e) + Math.max(0, (ex[2] ?? "").length - e);
+    if (!(written <= 100)) {
+      throw new HugeNumberError(key, `the number ${src.length > 40 ? `${src.slice(0, 40)}…` : src} would be ${Number.isFinite(written) ? written : "too many"} digits long written out (at most 100 are accepted for a number with an exponent)`);
+    }
   }
-  return value;
+  // a fraction or exponent: exact as a double when finite, normal (or a true zero) and
+  // of at most 15 significant digits
+  const digits = src.replace(/[eE].*$/, "").replace(/[-.]/g, "").replace(/^0+/, "").replace(/0+$/, "");
+  const exact = Number.isFinite(value) && digits.length <= 15
+    && (value === 0 ? digits.length === 0 : Math.abs(value) >= 2.2250738585072014e-308);
+  return exact ? value : JSON.rawJSON(src);
 }
 
 declare global {

@@ -8,6 +8,7 @@ import pg from "pg";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { fromSqlError, HttpError, InputError, isPoolTimeout } from "../lib/errors.js";
 import { formatFor, ingest, type Format } from "../lib/ingest.js";
+import { stripNul } from "../lib/text.js";
 import type { ReportMeta } from "../lib/formats/types.js";
 import { RateLimiter } from "../lib/ratelimit.js";
 import { readiness } from "../lib/status.js";
@@ -201,6 +202,26 @@ export async function buildServer(opts: ServerOptions): Promise<BuildledgerServe
     connectionTimeout: 120_000,
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
+  });
+
+  // A query parameter is given once (only source_root repeats): every route reads
+  // them as strings, so `?project=a&project=b` is a 400 naming it, never a 500.
+  app.addHook("onRequest", async (req) => {
+    for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
+      if (Array.isArray(v) && k !== "source_root") {
+        lingerAndDiscard(req, Number.POSITIVE_INFINITY, 5_000);
+        throw new InputError(k, "query parameter given more than once");
+      }
+    }
+  });
+
+  // Parsed JSON and text bodies (every route but the streamed /v1/reports) get the
+  // same text hygiene as reports: NUL bytes stripped, lone surrogates and deep
+  // nesting refused naming the field (PostgreSQL text and jsonb hold neither).
+  app.addHook("preValidation", async (req) => {
+    const b = req.body as unknown;
+    if (b === undefined || b === null || typeof (b as Readable).pipe === "function") return;
+    req.body = stripNul(b, "body");
   });
 
   app.addHook("onResponse", async (req, reply) => {

@@ -13,7 +13,12 @@ import { capMessage } from "./log.js";
 import { type Report, type ReportIssue, type ReportMeta, applyMeta } from "./types.js";
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined);
+// (a number parsed exact is a raw JSON value, an object only in form: not a SARIF object)
+const obj = (v: unknown): Json | undefined =>
+  (v && typeof v === "object" && !Array.isArray(v) && !JSON.isRawJSON(v) ? (v as Json) : undefined);
+/** A message argument as text: a string as given, a number with its exact digits. */
+const argText = (v: unknown): string =>
+  typeof v === "string" ? v : JSON.isRawJSON(v) ? (v as { rawJSON: string }).rawJSON : JSON.stringify(v) ?? String(v);
 
 /** The absolute roots a run declares (originalUriBaseIds, following uriBaseId chains). */
 function runRoots(run: Json): string[] {
@@ -89,7 +94,7 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
       }
       if (Array.isArray(msg?.arguments) && text) {
         const args = msg.arguments as unknown[];
-        text = text.replace(/\{(\d+)\}/g, (m, n) => (args[Number(n)] !== undefined ? String(args[Number(n)]) : m));
+        text = text.replace(/\{(\d+)\}/g, (m, n) => (args[Number(n)] !== undefined ? argText(args[Number(n)]) : m));
       }
       if (!text) throw new InputError(`${field}.message`, "required field is missing");
       // A uriBaseId location is relative to its root already; an absolute one is placed.
