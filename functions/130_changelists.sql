@@ -37,7 +37,7 @@ begin
     if coalesce(jsonb_typeof(v_c->'stream'), 'null') not in ('null', 'string') or coalesce(v_c->>'stream', 'main') !~ '^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$' then
       raise exception 'changes[%].stream: not a valid stream name', v_i using errcode = '22023';
     end if;
-    if jsonb_typeof(v_c->'changelist') not in ('number', 'string') or (v_c->>'changelist') !~ '^\d{1,19}$'
+    if coalesce(jsonb_typeof(v_c->'changelist'), 'missing') not in ('number', 'string') or (v_c->>'changelist') !~ '^\d{1,19}$'
        or (v_c->>'changelist')::numeric < 1 or (v_c->>'changelist')::numeric > 9223372036854775807 then
       raise exception 'changes[%].changelist: expected a positive changelist number, got %', v_i, coalesce(v_c->'changelist', 'null')
         using errcode = '22023';

@@ -123,6 +123,17 @@ describe("SARIF", () => {
   });
 });
 
+describe("changelists", () => {
+  it("a changelist without its number is refused naming changes[i].changelist, nothing stored", async () => {
+    const before = await sql.query("select count(*)::int as n from ledger_private.changelist");
+    const e = await sqlError("select ledger.record_changelists($1::jsonb)",
+      [JSON.stringify([{ project: "hostile", changelist: 1 }, { project: "hostile", author: "kim" }])]);
+    expect(e.code).toBe("22023");
+    expect(e.message).toMatch(/^changes\[1\]\.changelist: /);
+    expect((await sql.query("select count(*)::int as n from ledger_private.changelist")).rows).toEqual(before.rows);
+  });
+});
+
 describe("NDJSON", () => {
   it("issues in the header line are refused, not dropped", async () => {
     const before = await fingerprint();
