@@ -85,7 +85,7 @@ begin
   with recursive up(p) as (
     select distinct g::text collate "C"
       from unnest(p_paths) g
-     where g is not null
+     where g <> ''   -- (nor NULL)
        and not exists (select 1 from ledger_private.path_node e where e.path = g::text collate "C" offset 0)
     union
     select x.pp

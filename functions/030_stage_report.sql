@@ -33,12 +33,13 @@ begin
   if jsonb_typeof(p_value) <> 'string' then
     raise exception '%: expected an ISO-8601 timestamp string, got %', p_field, p_value using errcode = '22007';
   end if;
-  -- (PostgreSQL's special inputs 'now', 'today', 'epoch', 'infinity' ... are no ISO-8601
-  -- timestamps: 'now' would silently become the time of staging)
-  if p_value #>> '{}' !~ '\d' then
-    raise exception '%: % is not a valid timestamp', p_field, p_value using errcode = '22007';
+  -- ISO-8601's shape only: PostgreSQL also reads 'now', 'today 12:00', 'epoch+1',
+  -- 'Jan 8 1999' or a Julian day, and a relative one would silently become a time of
+  -- staging
+  if p_value #>> '{}' !~ '^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)? ?([Zz]|[+-]\d{2}(:?\d{2})?)?$' then
+    raise exception '%: % is not an ISO-8601 timestamp (such as 2026-11-01T12:00:00Z)', p_field, p_value using errcode = '22007';
   end if;
-  return (p_value #>> '{}')::timestamptz;
+  return replace(p_value #>> '{}', ',', '.')::timestamptz;   -- (ISO's decimal comma)
 exception
   when data_exception then   -- (also an unknown time zone, 22023: the message names the field)
     raise exception '%: % is not a valid timestamp', p_field, p_value using errcode = '22007';

@@ -64,10 +64,26 @@ export function parseJson(text: string, field = "body"): unknown {
     return JSON.parse(text, losslessIntegers);
   } catch (e) {
     // (named by its key: the reviver does not know the rest of its path)
-    if (e instanceof HugeNumberError) throw new InputError(e.key || field, e.message);
+    if (e instanceof HugeNumberError) {
+      const key = /^\d*$/.test(e.key) ? "" : e.key;   // (an array element: its index alone names nothing)
+      throw new InputError(field === "body" ? key || field : key ? `${field}.${key}` : field, e.message);
+    }
     if (e instanceof RangeError) throw new InputError(field, `nested deeper than ${MAX_JSON_DEPTH} levels`);
     throw new InputError(field, `invalid JSON (${(e as Error).message})`);
   }
+}
+
+/** The significant digits of a JSON number's source, in one pass (from its first to its last non-zero digit). */
+function significantDigits(src: string): number {
+  let first = -1, last = -1, n = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 101 || c === 69) break;   // e, E
+    if (c < 48 || c > 57) continue;     // sign, point
+    if (c !== 48) { if (first < 0) first = n; last = n; }
+    n++;
+  }
+  return first < 0 ? 0 : last - first + 1;
 }
 
 /** A number written with an exponent whose written-out form would be far longer than its source. */
@@ -79,22 +95,24 @@ function losslessIntegers(this: unknown, key: string, value: unknown, context?: 
   if (typeof value !== "number" || !context?.source) return value;
   const src = context.source;
   if (/^-?\d+$/.test(src)) return Number.isSafeInteger(value) ? value : JSON.rawJSON(src);
-  // (1e300 is 5 bytes here and 301 digits once PostgreSQL writes it out, as the content
-  // hash does; 0e-99999 is 99,999 zeros: a number with an exponent is refused when its
-  // written-out form would be longer than 100 characters)
-  const ex = /^-?(\d*)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(src);
+  // a fraction or exponent: exact as a double when finite, normal (or a true zero) and
+  // of at most 15 significant digits
+  const digits = significantDigits(src);
+  const exact = Number.isFinite(value) && digits <= 15
+    && (value === 0 ? digits === 0 : Math.abs(value) >= 2.2250738585072014e-308);
+  // What PostgreSQL gets (the double as JavaScript writes it, or the source as given) is
+  // written out in full by the content hash: 1e300 is 5 bytes and 301 digits, 0e-99999 is
+  // 99,999 zeros. A form with an exponent is refused when written out it would be more
+  // than 16 characters longer: 1e-15 and 2.5e19 pass, 1e21 and 1e-20 do not.
+  const form = exact ? String(value) : src;
+  const ex = /^-?(\d*)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(form);
   if (ex) {
     const e = Number(ex[3]);
     const written = Math.max(1, ex[1].length + e) + Math.max(0, (ex[2] ?? "").length - e);
-    if (!(written <= 100)) {
-      throw new HugeNumberError(key, `the number ${src.length > 40 ? `${src.slice(0, 40)}…` : src} would be ${Number.isFinite(written) ? written : "too many"} digits long written out (at most 100 are accepted for a number with an exponent)`);
+    if (!(written <= form.length + 16)) {
+      throw new HugeNumberError(key, `the number ${src.length > 40 ? `${src.slice(0, 40)}…` : src} would be ${Number.isFinite(written) ? written : "too many"} characters long written out (a number with an exponent may be at most 16 longer written out than as given)`);
     }
   }
-  // a fraction or exponent: exact as a double when finite, normal (or a true zero) and
-  // of at most 15 significant digits
-  const digits = src.replace(/[eE].*$/, "").replace(/[-.]/g, "").replace(/^0+/, "").replace(/0+$/, "");
-  const exact = Number.isFinite(value) && digits.length <= 15
-    && (value === 0 ? digits.length === 0 : Math.abs(value) >= 2.2250738585072014e-308);
   return exact ? value : JSON.rawJSON(src);
 }
 

@@ -249,7 +249,9 @@ describe("hostile lines", () => {
   // Each shape once made a pattern backtrack in proportion to the square of the line's
   // length (minutes for a 1 MB line); they must parse, and give nothing invented.
   const shapes = ["a/".repeat(500_000) + "x", "a\\".repeat(500_000) + "x", "a-".repeat(500_000) + "ld", "x:(".repeat(300_000),
-    "CMake Error at " + "a:1 (".repeat(150_000)];
+    "CMake Error at " + "a:1 (".repeat(150_000),
+    // (an ESLint/stylelint unix line's message once ended at the first of its spaces)
+    "a:1:1: x" + " ".repeat(1_000_000) + "y", "a:1:1: x" + " ".repeat(1_000_000) + "(r) y"];
   for (const s of shapes) {
     it(`a 1 MB line of ${JSON.stringify(s.slice(0, 6))}… gives no diagnostic`, () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);

@@ -210,8 +210,13 @@ const MSVC_LINE = new RegExp(String.raw`^${FILE}\s?\((\d+)(?:,\d+)?(?:-\d+)?\)\s
 // (folders may hold spaces, the name itself none; segments split at separators: linear)
 const MSVC_TOOL = /^((?:[A-Za-z]:)?(?:[^\\/:*?"<>|]*[\\/])*[A-Za-z0-9_.\-]+(?:\([^()]*\))?)\s+:\s*(fatal error|error|warning|command line warning|command line error)(?:\s+([A-Za-z]{1,4}\d{2,5}))?\s*:\s*(.*)$/i;
 
-const LINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*?)\s+\[(Error|Warning)(?:\/([@\w/.-]+))?\]$`);
-const STYLELINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*?)\s+\(([@\w/.-]+)\)\s+\[(error|warning)\]$`);
+/** Files whose name a tool line gives without a line number, yet which are sources or projects (not a tool's output). */
+const SOURCE_OR_PROJECT = /\.(?:c|cc|cpp|cxx|c\+\+|h|hh|hpp|hxx|inl|ipp|tpp|cs|vb|fs|fsx|csproj|vcxproj|vbproj|fsproj|vcproj|proj|props|targets|sln|xaml|resx|rc|idl|def|asm|cmake|ispc|hlsl|usf|ush|py|java|kt|swift|m|mm|js|ts|json|xml|config|ini|uproject|uplugin)$/i;
+
+// (the message ends at a non-space before the suffix: `(.*?)\s+\[` backtracked over a
+// long run of spaces in quadratic time)
+const LINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*\S)\s+\[(Error|Warning)(?:\/([@\w/.-]+))?\]$`);
+const STYLELINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*\S)\s+\(([@\w/.-]+)\)\s+\[(error|warning)\]$`);
 const LINT_COMPACT = new RegExp(String.raw`^${FILE}: line (\d+), col \d+, (Error|Warning|error|warning) - (.*?)(?: \(([@\w/.-]+)\))?$`);
 
 /** A file as captured, without a command line printed before it on the same line. */
@@ -255,9 +260,16 @@ export const GRAMMAR: Recogniser[] = [
       const m = MSVC_TOOL.exec(line);
       if (!m) return undefined;
       const [, tool, level, rawCode, rest] = m;
-      const name = tool.replace(/\(.*$/, "").replace(/^.*[\\/]/, "");
+      const bare = tool.replace(/\(.*$/, "");
+      const name = bare.replace(/^.*[\\/]/, "");
       const code = rawCode?.toUpperCase();
       const msg = cutProject(cleanMessage(rest));
+      // a source or project file named without a line (`C:\ws\src\util.h : warning : …`,
+      // NuGet's `C:\src\Tests\Tests.csproj : warning NU1603: …`) is that file's issue,
+      // placed like any other: under the tool, two files of one name would be one issue
+      if (SOURCE_OR_PROJECT.test(name)) {
+        return msg ? [{ file: inDir(fileOf(bare), state), severity: sevOf(level), category: code ?? null, message: code ? `${code}: ${msg}` : msg }] : undefined;
+      }
       if (!code) return msg ? [{ where: `tool/${name}`, severity: sevOf(level), category: name, message: msg }] : undefined;
       const d: Diagnostic = { where: `tool/${name}`, severity: sevOf(level), category: code, message: `${code}: ${msg}` };
       // NMAKE's U1077 gives a failed command's return code: the command's own errors are above it
@@ -274,7 +286,7 @@ export const GRAMMAR: Recogniser[] = [
       const file = inDir(fileOf(rawFile), state);
       // (gcc 4 went on with a diagnostic's context at its level, indented:
       // `x.cc:6: warning:   in call to …`, `error:   initializing argument 1 of …`)
-      if (/^(note|remark)$/i.test(level) || gap.length > 1) return [];
+      if (/^(note|remark)$/i.test(level) || gap.length >= 3) return [];
       const t = trailingCategory(cleanMessage(rest));
       return [{ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message: t.message }];
     },

@@ -79,7 +79,7 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
       const rule = typeof r.ruleIndex === "number" ? rules[r.ruleIndex] : rules.find((x) => x?.id === r.ruleId);
       const level = typeof r.level === "string" ? r.level
         : typeof obj(rule?.defaultConfiguration)?.level === "string" ? String(obj(rule?.defaultConfiguration)?.level) : "warning";
-      if (!(level in LEVELS)) throw new InputError(`${field}.level`, `unknown value ${JSON.stringify(level)} (expected error, warning, note or none)`);
+      if (!Object.hasOwn(LEVELS, level)) throw new InputError(`${field}.level`, `unknown value ${JSON.stringify(level)} (expected error, warning, note or none)`);
       const severity = LEVELS[level];
       if (severity === null || (typeof r.kind === "string" && NOT_PROBLEMS.has(r.kind))) continue; // context, not an issue
       // Suppressed in source or by the tool's own baseline (ESLint's `eslint-disable`
@@ -117,7 +117,7 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
       for (const nV of notes) {
         const n = obj(nV);
         const level = typeof n?.level === "string" ? n.level : "warning";
-        const severity = LEVELS[level];
+        const severity = Object.hasOwn(LEVELS, level) ? LEVELS[level] : undefined;
         if (!n || !severity) continue;
         const loc = obj(obj((n.locations as unknown[] | undefined)?.[0])?.physicalLocation);
         let art = obj(loc?.artifactLocation);
