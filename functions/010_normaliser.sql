@@ -75,3 +75,30 @@ as $$
 $$;
 comment on function ledger.path_covered(text, text[]) is
   'True when a normalised path lies inside a coverage list of normalised prefixes (whole segments: a/b covers a/b/c but not a/bc). NULL coverage covers every path.';
+
+create or replace function ledger_private.prefix_set(p_prefixes text[])
+returns jsonb
+language sql immutable parallel safe
+as $$
+  /* A coverage list as the keys of a JSON object: each look-up is a binary search
+     among its keys, where ledger.path_covered compares the path with every prefix. */
+  select coalesce(jsonb_object_agg(x.p, true), '{}')
+    from (select distinct p from unnest(p_prefixes) p where p is not null) x
+$$;
+comment on function ledger_private.prefix_set(text[]) is
+  'A coverage list as a JSON object keyed by its prefixes, for ledger_private.path_in_prefix_set: built once per statement for a long list.';
+
+create or replace function ledger_private.path_in_prefix_set(p_path text, p_set jsonb)
+returns boolean
+language sql immutable parallel safe
+as $$
+  /* ledger.path_covered for a long list: the path and each of its ancestors (at most
+     32) looked up among the keys, so the cost follows the path's depth, not the
+     number of prefixes (2,000 prefixes took 2 s per 10k paths compared one by one). */
+  select exists (select 1
+                   from (select string_to_array(p_path, '/') as s) a
+                  cross join generate_series(1, cardinality(a.s)) k
+                  where p_set ? array_to_string(a.s[1:k], '/'))
+$$;
+comment on function ledger_private.path_in_prefix_set(text, jsonb) is
+  'True when a normalised path or one of its ancestors is a key of the set (ledger_private.prefix_set): ledger.path_covered in time proportional to the path''s depth.';

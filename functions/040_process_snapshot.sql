@@ -48,6 +48,7 @@ declare
   v_was_applied boolean;
   v_filter_all boolean;
   v_filter text[];
+  v_set jsonb;
   v_head boolean;
   v_nsnaps int;
   v_only_this boolean;      -- this snapshot is the only applied one at c that covers anything
@@ -347,7 +348,11 @@ begin
     union
     select i.issue_id from ledger_private.presence_interval i
      where i.timeline_id = v_tl and i.resolved_cl = v_c) a;
-    if not v_filter_all then
+    if not v_filter_all and cardinality(v_filter) > 32 then
+      -- (a long list as a set of keys: each path looked up by its ancestors)
+      v_set := ledger_private.prefix_set(v_filter);
+      delete from _bl_aff a where not ledger_private.path_in_prefix_set(a.path, v_set);
+    elsif not v_filter_all then
       delete from _bl_aff a where not ledger.path_covered(a.path, v_filter);
     end if;
   end if;
@@ -360,8 +365,11 @@ begin
     update _bl_aff set c_in = false, pres_c = false;
   elsif v_only_this then
     -- the only snapshot at c that covers anything is this one: its issues are in _bl_issue
+    v_set := case when cardinality(v_s.covered_paths) > 32 then ledger_private.prefix_set(v_s.covered_paths) end;
     update _bl_aff a
-       set c_in = s.covered is null or ledger.path_covered(a.path, s.covered),
+       set c_in = s.covered is null
+                  or case when v_set is null then ledger.path_covered(a.path, s.covered)
+                          else ledger_private.path_in_prefix_set(a.path, v_set) end,
            pres_c = exists (select 1 from _bl_issue r where r.issue_id = a.issue_id),
            p = v_p_full, n = v_n_full
       from _bl_snaps s;

@@ -112,6 +112,12 @@ describe("coverage", () => {
     expect(s.covered_paths).toHaveLength(150); // area_001/sub and .../deeper are implied by area_001
     expect(s.covered_paths).toContain("srv/hostile/maps/area_001");
     expect(s.covered_paths).not.toContain("srv/hostile/maps/area_001/sub");
+    // (a list this long is looked up as a set: a path beside a prefix is still outside it)
+    const e = await sqlError("select ledger.ingest_report($1::jsonb)", [JSON.stringify({
+      project: "hostile", changelist: 6, build: { id: "cov3", covered_paths: covered },
+      issues: [{ ...issue, path: "srv/hostile/maps/area_007/sub/x" }, { ...issue, path: "srv/hostile/maps/area_007/sub-b/x" }] })]);
+    expect(e.code).toBe("22023");
+    expect(e.message).toMatch(/^issues\[1\]\.path: "srv\/hostile\/maps\/area_007\/sub-b\/x" lies outside/);
   });
 });
 
