@@ -234,6 +234,25 @@ describe("context that is no issue, and what is one after it", () => {
     expect(issues([nmake]).map((i) => i.category)).toEqual(["U1077"]);
   });
 
+  it("an Unreal shader compile error is one issue at the shader, whatever its line, permutation or agent", () => {
+    // the line as Epic's Horde issue tests quote a cook's shader error (UE 5, a PS5 shader
+    // compiler: a file on disk, the shader and permutation, then the virtual path again), from
+    // another agent, and with the virtual path alone (`/Engine/…` is the engine's Shaders folder)
+    const horde = "LogShaderCompilers: Error: D:\\build\\U5M+Inc\\Sync\\Engine\\Shaders\\Private\\Lumen\\LumenScreenProbeTracing.usf(810:95): Shader FScreenProbeTraceMeshSDFsCS, Permutation 95, VF None:\t/Engine/Private/Lumen/LumenScreenProbeTracing.usf(810:95): (error, code:5476) - ambiguous call to 'select_internal'. Found 88 possible candidates:";
+    const one = { path: "Engine/Shaders/Private/Lumen/LumenScreenProbeTracing.usf", severity: "error", category: "LogShaderCompilers",
+      message: "(error, code:5476) - ambiguous call to 'select_internal'. Found 88 possible candidates:" };
+    expect(issues([horde])).toEqual([one]);
+    const moved = horde.replace("D:\\build\\U5M+Inc\\Sync", "/mnt/horde/U5M+Inc/Sync").replace(/\\/g, "/").replace(/810:95/g, "822:7").replace("Permutation 95", "Permutation 12");
+    expect(issues([moved])).toEqual([one]);
+    // (the same error with its virtual path alone, as the one-place form prints it)
+    expect(issues([`LogShaderCompilers: Error: ${horde.slice(horde.indexOf("\t") + 1)}`])).toEqual([one]);
+  });
+
+  it("glslang's GL-mode `0:N` and its file-named form give the same issues", () => {
+    const named = read("glslang12-gl-and-spirv-github.log").issues;
+    expect(named.slice(0, 2)).toEqual(named.slice(3, 5));
+  });
+
   it("a lower-cased Windows engine path is placed under Engine/, the rest as printed", () => {
     expect(placePath("e:\\epic games\\ue_4.22\\engine\\source\\runtime\\core\\public\\hal\\fmemory.inl"))
       .toBe("Engine/source/runtime/core/public/hal/fmemory.inl");
@@ -251,7 +270,9 @@ describe("hostile lines", () => {
   const shapes = ["a/".repeat(500_000) + "x", "a\\".repeat(500_000) + "x", "a-".repeat(500_000) + "ld", "x:(".repeat(300_000),
     "CMake Error at " + "a:1 (".repeat(150_000),
     // (an ESLint/stylelint unix line's message once ended at the first of its spaces)
-    "a:1:1: x" + " ".repeat(1_000_000) + "y", "a:1:1: x" + " ".repeat(1_000_000) + "(r) y"];
+    "a:1:1: x" + " ".repeat(1_000_000) + "y", "a:1:1: x" + " ".repeat(1_000_000) + "(r) y",
+    // (Kotlin's two forms: a URI's place found from the end of its run, a file before `: (l, c): `)
+    "e: file://" + "a:1".repeat(333_000), "e: " + "a.kt: (".repeat(150_000), "w: " + "a".repeat(1_000_000) + ".kt: (1, x"];
   for (const s of shapes) {
     it(`a 1 MB line of ${JSON.stringify(s.slice(0, 6))}… gives no diagnostic`, () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);
@@ -262,6 +283,14 @@ describe("hostile lines", () => {
     const s = "[File:".repeat(170_000);
     const log = `LogOutputDevice: Error: === Handled ensure: ===\nLogOutputDevice: Error: Ensure condition failed: ${s}\nLogCook: Error: ${s}\n`;
     expect(parseLog(log).diagnostics.map((d) => d.category)).toEqual(["LogOutputDevice", "LogCook"]);
+  });
+  it("1 MB glslang and Unreal shader lines are one diagnostic each, read in linear time", () => {
+    // (glslang's file ends at its first colon; a shader's place at the first `(`, `:` or tab)
+    const glsl = parseLog(`ERROR: ${"a".repeat(1_000_000)}:3: 'x' : y\nWARNING: 0:${"1".repeat(1_000_000)}\n`).diagnostics;
+    expect(glsl.map((d) => d.category)).toEqual(["glslang", "UnrealBuildTool"]);
+    const shader = `LogShaderCompilers: Error: ${"a.usf".repeat(200_000)}(1): Shader F, Permutation 1, VF None:\t${"/b.usf".repeat(150_000)}(2,3): error X3004: z`;
+    const ds = parseLog(`${shader}\nLogShaderCompilers: Error: ${"a.usf(".repeat(160_000)}\n`).diagnostics;
+    expect(ds.map((d) => [d.category, d.message])).toEqual([["LogShaderCompilers", "X3004: z"], ["LogShaderCompilers", "a.usf(".repeat(160_000)]]);
   });
   // (messages with long runs of spaces or word characters: the `(compiling source file …)`
   // suffix was looked for after every space, and a source path along the whole run)

@@ -219,6 +219,15 @@ const LINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*\S)\s+\[(Erro
 const STYLELINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*\S)\s+\(([@\w/.-]+)\)\s+\[(error|warning)\]$`);
 const LINT_COMPACT = new RegExp(String.raw`^${FILE}: line (\d+), col \d+, (Error|Warning|error|warning) - (.*?)(?: \(([@\w/.-]+)\))?$`);
 
+/** glslang's place and message after its level: `shaders/water.frag:7: 'x' : …`, `0:7: …` (a drive, else no colon in the file: linear). */
+const GLSLANG = /^((?:[A-Za-z]:[\\/])?[^:]*):(\d+): (.*)$/;
+/** Kotlin's diagnostics: `e: file:///…/Foo.kt:12:5 message` and `e: /…/Foo.kt: (12, 5): message`. */
+const KOTLIN_URI = /^([ewiv]): (file:\/\/\S+):(\d+):(\d+) (.*)$/;
+const KOTLIN_OLD = /^([ewiv]): ((?:[A-Za-z]:)?[^:]+\.(?:kts?|java)): \((\d+), (\d+)\): (.*)$/;
+
+/** pip's notices about itself (`WARNING: Running pip as the 'root' user …`, `WARNING: You are using pip version 21.2.4; …`). */
+const PIP_NOTICE = /^(?:Running pip as (?:the )?'root' user|You are using pip version|pip is being invoked by an old script wrapper|Retrying \(Retry\(total=|There was an error checking the latest version of pip|Ignoring invalid distribution)/;
+
 /** A file as captured, without a command line printed before it on the same line. */
 function fileOf(captured: string): string {
   const f = captured.trim();
@@ -246,7 +255,10 @@ export const GRAMMAR: Recogniser[] = [
       const msg = cutProject(cleanMessage(rest));
       if (code) return [{ file, line: Number(ln), severity: sevOf(level), category: code, message: `${code}: ${msg}` }];
       const t = trailingCategory(msg);
-      return [{ file, line: Number(ln), severity: sevOf(level), category: t.category, message: t.message }];
+      // UnrealHeaderTool reports on headers with its level capitalised and no code
+      // (`…\Public\Foo.h(12): Error: Unrecognized type 'FBar' …`): the tool is its category
+      const uht = !t.category && /^(?:Error|Warning)$/.test(level) && /\.h$/i.test(file) ? "UnrealHeaderTool" : t.category;
+      return [{ file, line: Number(ln), severity: sevOf(level), category: uht, message: t.message }];
     },
   },
   {
@@ -343,7 +355,9 @@ export const GRAMMAR: Recogniser[] = [
         if (/^note$/i.test(lv[1])) return [];
         return [{ where: `tool/${tool}`, severity: sevOf(lv[1]), category: tool, message: cleanMessage(lv[2]) }];
       }
-      if (/^(?:cannot find|cannot open|final link failed|undefined reference|unrecognized option|unrecognised option|error:)/i.test(body))
+      // (Apple's ld names what it could not find without a level: `ld: library not found for -lFoo`,
+      // `ld: framework not found Foo`, `ld: symbol(s) not found for architecture arm64`)
+      if (/^(?:cannot find|cannot open|final link failed|undefined reference|unrecognized option|unrecognised option|error:|library not found for|framework not found|symbol\(s\) not found for architecture)/i.test(body))
         return [{ where: `tool/${tool}`, severity: "error", category: tool, message: cleanMessage(body) }];
       return []; // "skipping incompatible …", "warning: …" already taken: the linker's chatter
     },
@@ -374,6 +388,39 @@ export const GRAMMAR: Recogniser[] = [
     },
   },
   {
+    // glslang / glslangValidator: `ERROR: shaders/water.frag:7: 'foamScale' : undeclared identifier`;
+    // in its GL mode `ERROR: 0:7: …` (string 0: the file it printed alone on the line above);
+    // `ERROR: Linking fragment stage: …`. Its "'' : compilation terminated" follows an error
+    // and "N compilation errors.  No code generated." counts them: neither is an issue.
+    name: "glslang",
+    match(line, state) {
+      const c = /^(ERROR|WARNING): /.exec(line);
+      if (!c) return undefined;
+      const rest = line.slice(c[0].length);
+      if (/^\d+ compilation errors?\.\s+No code generated\.?$/.test(rest)) return [];
+      const link = /^Linking [\w ]{1,40} stages?: (.*)$/.exec(rest);
+      if (link) return [{ where: "tool/glslang", severity: sevOf(c[1]), category: "glslang", message: link[1].trim() }];
+      const m = GLSLANG.exec(rest);
+      if (!m) return undefined;
+      const [, src, ln, msg] = m;
+      if (/^''\s*:\s*compilation terminated$/.test(msg.trim())) return [];
+      const file = /^\d+$/.test(src) ? state.stylishFile : inDir(src, state);
+      return [{ file, where: file ? undefined : "tool/glslang", line: Number(ln), severity: sevOf(c[1]), category: "glslang", message: msg.trim() }];
+    },
+  },
+  {
+    // Kotlin (kotlinc, Gradle's Kotlin plugin): `e: file:///…/Foo.kt:12:5 Unresolved reference 'bar'.`
+    // (1.7 on), `w: /…/Foo.kt: (12, 5): Parameter 'x' is never used` (before); `i:`/`v:` are chatter
+    name: "kotlin",
+    match(line, state) {
+      const m = KOTLIN_URI.exec(line) ?? KOTLIN_OLD.exec(line);
+      if (!m) return undefined;
+      const [, level, file, ln, , msg] = m;
+      if (level === "i" || level === "v") return [];
+      return [{ file: inDir(file, state), line: Number(ln), severity: level === "e" ? "error" : "warning", category: "kotlin", message: msg.trim() }];
+    },
+  },
+  {
     // Unreal log channels of any name, and UnrealBuildTool / AutomationTool: Channel: Error|Warning: message
     name: "channel",
     match(line, state) {
@@ -400,6 +447,8 @@ export const GRAMMAR: Recogniser[] = [
       // UBT without a channel prints its level in capitals; a bare `Warning:` / `Error:` is
       // anyone's (ssh's known-hosts notice, a CI runner's step status): not a build issue
       const bare = /^(ERROR|WARNING):\s+(.*)$/.exec(line);
+      // (pip prints its notices in the same capitals: about itself, never about the build)
+      if (bare && PIP_NOTICE.test(bare[2])) return [];
       if (bare) return [channelDiagnostic("UnrealBuildTool", bare[1], bare[2], false)];
       return undefined;
     },
@@ -607,8 +656,43 @@ function ensureDiagnostic(channel: string, level: string, msg: string, echo: boo
   return d;
 }
 
+/** A shader's place at the start of a channel line: `/Engine/Private/Foo.usf(12,5): `, `D:\…\Foo.usf(810:95): ` (no `(`, `:` or tab in the path but a drive's: linear). */
+const SHADER_AT = /^((?:[A-Za-z]:)?[^():\t]*\.(?:usf|ush|hlsl|hlsli|fx|fxh))\((\d+)(?:[,:] ?\d+(?:-\d+)?)?\):\s*/i;
+/** The shader and permutation Unreal names after the place: context, one error in many permutations is one issue. */
+const SHADER_JOB = /^Shader \w+, Permutation \d+, VF [^:\t]*:\s*/;
+
+/**
+ * A shader compile error as Unreal's shader compilers print it in a channel line
+ * (`LogShaderCompilers: Error: D:\…\Engine\Shaders\Private\Foo.usf(810:95): Shader FFooCS,
+ * Permutation 95, VF None:\t/Engine/Private/Foo.usf(810:95): error X3004: …`): placed at the
+ * file, line, column, shader and permutation out of the message (they move, or repeat one
+ * error), the compiler's `error X3004:` as MSVC's. A virtual `/Engine/…` path printed alone is
+ * the engine's `Engine/Shaders/…` (its fixed mapping); other virtual roots are kept as printed.
+ */
+function shaderDiagnostic(channel: string, level: string, message: string, echo: boolean): Diagnostic | undefined {
+  const at = SHADER_AT.exec(message);
+  if (!at) return undefined;
+  let rest = message.slice(at[0].length);
+  const job = SHADER_JOB.exec(rest);
+  let virtual: RegExpExecArray | null = null;
+  if (job) {
+    rest = rest.slice(job[0].length);
+    virtual = SHADER_AT.exec(rest);
+    if (virtual) rest = rest.slice(virtual[0].length);
+  }
+  // (with the shader named, Unreal prints the file on disk, then its virtual path: the first is the place)
+  const printed = at[1].trim();
+  const file = !virtual && /^\/Engine\//.test(printed) ? `Engine/Shaders/${printed.slice("/Engine/".length)}` : printed;
+  const coded = /^(?:fatal error|error|warning)\s+([A-Z]{1,4}\d{3,5})\s*:\s*(.*)$/i.exec(rest);
+  const text = coded ? `${coded[1]}: ${coded[2]}` : rest.replace(/^(?:fatal error|error|warning)\s*:\s*/i, "");
+  if (!text) return undefined;
+  return { file, line: Number(at[2]), severity: sevOf(level), category: channel, message: text, echo };
+}
+
 function channelDiagnostic(channel: string, level: string, rest: string, echo: boolean): Diagnostic {
   let message = cleanMessage(rest);
+  const shader = shaderDiagnostic(channel, level, message, echo);
+  if (shader) return shader;
   // (a path is looked for in the first 2 KB: SOURCE backtracks along a long run of
   // word characters and spaces, so the window bounds a hostile line's cost)
   const head = message.length > 2048 ? message.slice(0, 2048) : message;
@@ -706,8 +790,11 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
   // (only crash reports join lines, so only they are compared: never echoes x primaries)
   const startOf = (e: Diagnostic) => (state.crashes ?? []).some((p) => p.severity === e.severity && p.file === e.file
     && p.message.length > e.message.length && p.message.startsWith(`${e.message} `));
+  // (an echo names no file where its primary named one: `PackagingResults: Error: Unrecognized
+  // type 'FBar' …` after UnrealHeaderTool's `…\Foo.h(12) : Error: Unrecognized type 'FBar' …`)
+  const located = new Set(primaries.filter((p) => p.file).map((p) => `${p.severity}\u0000${p.message}`));
   for (const e of echoes) {
-    if (seen.has(key(e)) || startOf(e)) continue;
+    if (seen.has(key(e)) || startOf(e) || (!e.file && located.has(`${e.severity}\u0000${e.message}`))) continue;
     seen.add(key(e));
     primaries.push({ ...e, echo: true });
   }
