@@ -158,7 +158,9 @@ async function cmdWorker(f: Flags) {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-  w = await startWorker({ databaseUrl: dbUrl(f), concurrency: num(f, "concurrency", 2), handleSignals: false });
+  const concurrency = num(f, "concurrency", 2)!;
+  if (concurrency < 1) throw new Error(`--concurrency: expected a positive integer, got "${concurrency}"`);
+  w = await startWorker({ databaseUrl: dbUrl(f), concurrency, handleSignals: false });
   if (stopping) await w.stop();
   log("worker started");
   await w.promise;
@@ -267,6 +269,10 @@ async function cmdStatus(f: Flags) {
               round(lag_seconds::numeric, 1) as lag_s, last_processed_at
          from ledger.v_timeline_status where $1::text is null or project = $1 order by project, stream`,
       [str(f, "project") ?? null]);
+    if (!rows.length && str(f, "project") !== undefined
+        && !(await pool.query("select 1 from ledger.project where project = $1", [str(f, "project")])).rowCount) {
+      throw new Error(`status: --project: unknown project "${str(f, "project")}"`);
+    }
     console.table(rows);
     const q = await pool.query(
       `select task_identifier as task, count(*)::int as jobs, count(*) filter (where attempts >= max_attempts)::int as dead
@@ -609,6 +615,9 @@ export async function main(argv: string[]) {
 try {
   await main(process.argv.slice(2));
 } catch (e) {
-  console.error(`buildledger: ${(e as Error).message}`);
+  // (fetch's "fetch failed" says why only in its cause: connection refused, unknown host…)
+  const cause = (e as { cause?: { message?: unknown; code?: unknown } }).cause;
+  const why = cause && typeof cause.message === "string" && cause.message ? ` (${cause.message})` : "";
+  console.error(`buildledger: ${(e as Error).message}${why}`);
   process.exit(1);
 }

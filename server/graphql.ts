@@ -11,8 +11,8 @@ import { grafserv } from "postgraphile/grafserv/fastify/v5";
 import { defaultMaskError, httpError } from "postgraphile/grafserv";
 import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
 import { PgAggregatesPreset } from "@graphile/pg-aggregates";
-import { Kind, NoSchemaIntrospectionCustomRule, parse, type DocumentNode, type FragmentDefinitionNode,
-         type GraphQLError, type SelectionSetNode } from "postgraphile/graphql";
+import { Kind, NoSchemaIntrospectionCustomRule, parse, type DocumentNode, type FieldNode, type FragmentDefinitionNode,
+         type GraphQLError, type SelectionSetNode, type ValueNode } from "postgraphile/graphql";
 import pg from "pg";
 import { isClientSqlError } from "../lib/errors.js";
 import { serviceConnection } from "../lib/db.js";
@@ -22,10 +22,58 @@ export const READER_ROLE = "buildledger_reader";
 export function maskError(error: GraphQLError) {
   const orig = error.originalError;
   if (isClientSqlError(orig)) {
-    return { message: orig.message, locations: error.locations, path: error.path,
+    return { message: namedMessage(error, orig.message), locations: error.locations, path: error.path,
              extensions: { code: orig.code } };
   }
   return defaultMaskError(error);
+}
+
+/**
+ * A database message that does not start with the field it is about (PostgreSQL's own,
+ * such as `value "…" is out of range for type bigint` for a BigInt argument) gets the
+ * GraphQL field it came from, and the argument when one of its literals is the quoted value.
+ */
+function namedMessage(error: GraphQLError, message: string): string {
+  if (/^[A-Za-z_][\w.[\]]*: /.test(message)) return message;
+  const key = error.path?.[0];
+  if (typeof key !== "string") return message;
+  let name = key;
+  const quoted = /"((?:[^"\\]|\\.)*)"/.exec(message)?.[1];
+  try {
+    const doc = error.source ? parse(error.source) : undefined;
+    const root = doc && findRootField(doc, key);
+    const arg = quoted === undefined ? undefined
+      : root?.arguments?.find((a) => (a.value.kind === Kind.STRING || a.value.kind === Kind.INT) && a.value.value === quoted);
+    if (arg) name = `${key}.${arg.name.value}`;
+  } catch { /* the field alone */ }
+  return `${name}: ${message}`;
+}
+
+function findRootField(doc: DocumentNode, key: string): FieldNode | undefined {
+  const frags = new Map<string, FragmentDefinitionNode>();
+  for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) frags.set(d.name.value, d);
+  const seen = new Set<string>();
+  const search = (set: SelectionSetNode | undefined): FieldNode | undefined => {
+    for (const sel of set?.selections ?? []) {
+      if (sel.kind === Kind.FIELD) {
+        if ((sel.alias ?? sel.name).value === key) return sel;
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const f = search(sel.selectionSet);
+        if (f) return f;
+      } else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        const f = search(frags.get(sel.name.value)?.selectionSet);
+        if (f) return f;
+      }
+    }
+    return undefined;
+  };
+  for (const d of doc.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    const f = search(d.selectionSet);
+    if (f) return f;
+  }
+  return undefined;
 }
 
 export function graphqlPreset(pool: pg.Pool, opts: { production: boolean }): GraphileConfig.Preset {
@@ -59,8 +107,12 @@ export function graphqlPreset(pool: pg.Pool, opts: { production: boolean }): Gra
   };
 }
 
-/** Limits on what one GraphQL request may ask for (checked before graphql-js validates it). */
-export const QUERY_LIMITS = { maxLength: 100_000, maxDepth: 15, maxCost: 5_000, maxFragments: 200 };
+/**
+ * Limits on what one GraphQL request may ask for (checked before graphql-js validates it):
+ * size, depth, fields, fragments, calls (root fields and fields with arguments: each is a
+ * database query, so aliases cannot multiply one request into thousands) and page size.
+ */
+export const QUERY_LIMITS = { maxLength: 100_000, maxDepth: 15, maxCost: 5_000, maxFragments: 200, maxCalls: 50, maxPage: 10_000 };
 
 /**
  * The cost of an operation with every fragment spread expanded — fields counted
@@ -68,45 +120,82 @@ export const QUERY_LIMITS = { maxLength: 100_000, maxDepth: 15, maxCost: 5_000, 
  * document (each fragment's cost is computed once), so nested fragments that would
  * expand exponentially are measured, not expanded.
  */
-export function operationCost(doc: DocumentNode): { cost: number; depth: number; fragments: number } {
+export function operationCost(doc: DocumentNode): { cost: number; depth: number; fragments: number; calls: number } {
   const frags = new Map<string, FragmentDefinitionNode>();
   for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) frags.set(d.name.value, d);
-  const memo = new Map<string, { cost: number; depth: number }>();
+  type M = { cost: number; depth: number; calls: number };
+  const memo = new Map<string, M>();
   const visiting = new Set<string>();
-  const measure = (set: SelectionSetNode | undefined): { cost: number; depth: number } => {
-    let cost = 0, depth = 0;
+  // (root: the selection is at the operation's root, where every field is a query of its
+  // own; Relay's `query` field leads back to the root)
+  const measure = (set: SelectionSetNode | undefined, root: boolean): M => {
+    let cost = 0, depth = 0, calls = 0;
     for (const sel of set?.selections ?? []) {
-      let c: { cost: number; depth: number };
+      let c: M;
       if (sel.kind === Kind.FIELD) {
-        const sub = measure(sel.selectionSet);
-        c = { cost: 1 + sub.cost, depth: 1 + sub.depth };
+        const sub = measure(sel.selectionSet, root && sel.name.value === "query");
+        const call = (root && sel.name.value !== "query") || (sel.arguments?.length ?? 0) > 0 ? 1 : 0;
+        c = { cost: 1 + sub.cost, depth: 1 + sub.depth, calls: call + sub.calls };
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        c = measure(sel.selectionSet);
+        c = measure(sel.selectionSet, root);
       } else {
         const name = sel.name.value;
-        const known = memo.get(name);
+        const key = `${root ? "r" : "n"}:${name}`;
+        const known = memo.get(key);
         if (known) c = known;
-        else if (visiting.has(name) || !frags.has(name)) c = { cost: 0, depth: 0 }; // cycles and unknowns: graphql-js rejects them
+        else if (visiting.has(name) || !frags.has(name)) c = { cost: 0, depth: 0, calls: 0 }; // cycles and unknowns: graphql-js rejects them
         else {
           visiting.add(name);
-          c = measure(frags.get(name)!.selectionSet);
+          c = measure(frags.get(name)!.selectionSet, root);
           visiting.delete(name);
-          memo.set(name, c);
+          memo.set(key, c);
         }
       }
       cost = Math.min(cost + c.cost, Number.MAX_SAFE_INTEGER);
+      calls = Math.min(calls + c.calls, Number.MAX_SAFE_INTEGER);
       depth = Math.max(depth, c.depth);
     }
-    return { cost, depth };
+    return { cost, depth, calls };
   };
-  let cost = 0, depth = 0;
+  let cost = 0, depth = 0, calls = 0;
   for (const d of doc.definitions) {
     if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-    const m = measure(d.selectionSet);
+    const m = measure(d.selectionSet, true);
     cost = Math.max(cost, m.cost);
     depth = Math.max(depth, m.depth);
+    calls = Math.max(calls, m.calls);
   }
-  return { cost, depth, fragments: frags.size };
+  return { cost, depth, fragments: frags.size, calls };
+}
+
+/**
+ * The first `first`/`last` argument of the document that is negative or above the
+ * page limit, literal or from the request's variables (a bad one is a 400 naming it,
+ * not a database error).
+ */
+export function badPageSize(doc: DocumentNode, variables: unknown): string | undefined {
+  const vars = (variables && typeof variables === "object" ? variables : {}) as Record<string, unknown>;
+  const valueOf = (v: ValueNode): unknown =>
+    v.kind === Kind.INT ? Number(v.value) : v.kind === Kind.VARIABLE ? vars[v.name.value] : undefined;
+  let bad: string | undefined;
+  const visit = (set: SelectionSetNode | undefined) => {
+    for (const sel of set?.selections ?? []) {
+      if (bad) return;
+      if (sel.kind === Kind.FIELD) {
+        for (const a of sel.arguments ?? []) {
+          if (a.name.value !== "first" && a.name.value !== "last") continue;
+          const n = valueOf(a.value);
+          if (typeof n === "number" && (n < 0 || n > QUERY_LIMITS.maxPage)) {
+            bad = `${(sel.alias ?? sel.name).value}.${a.name.value}: expected 0 to ${QUERY_LIMITS.maxPage}, got ${n}`;
+            return;
+          }
+        }
+        visit(sel.selectionSet);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) visit(sel.selectionSet);
+    }
+  };
+  for (const d of doc.definitions) if (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) visit(d.selectionSet);
+  return bad;
 }
 
 const refuse = (message: string) => httpError(400, message);
@@ -132,6 +221,9 @@ function queryLimitsPlugin(opts: { production: boolean }): GraphileConfig.Plugin
             if (m.fragments > QUERY_LIMITS.maxFragments) throw refuse(`query: more than ${QUERY_LIMITS.maxFragments} fragments`);
             if (m.depth > QUERY_LIMITS.maxDepth) throw refuse(`query: nested ${m.depth} levels deep (at most ${QUERY_LIMITS.maxDepth})`);
             if (m.cost > QUERY_LIMITS.maxCost) throw refuse(`query: selects ${m.cost > 1e12 ? "more than 10^12" : m.cost} fields with fragments expanded (at most ${QUERY_LIMITS.maxCost})`);
+            if (m.calls > QUERY_LIMITS.maxCalls) throw refuse(`query: makes ${m.calls > 1e12 ? "more than 10^12" : m.calls} root or argument-taking field calls with fragments expanded (at most ${QUERY_LIMITS.maxCalls})`);
+            const page = badPageSize(doc, event.body.variableValues);
+            if (page) throw refuse(page);
           }
           return next();
         },

@@ -11,7 +11,10 @@ begin
   if p_project is null then
     raise exception 'project: required' using errcode = '22004';
   end if;
-  if not exists (select 1 from ledger.timeline t where t.project = p_project and t.stream = coalesce(p_stream, 'main')) then
+  if p_stream is null then
+    raise exception 'stream: required' using errcode = '22004';
+  end if;
+  if not exists (select 1 from ledger.timeline t where t.project = p_project and t.stream = p_stream) then
     if not exists (select 1 from ledger.project p where p.project = p_project) then
       raise exception 'project: unknown project "%"', p_project using errcode = '22023';
     end if;
@@ -21,7 +24,7 @@ begin
 end
 $$;
 comment on function ledger_private.require_timeline(text, text) is
-  'Raises SQLSTATE 22023 naming the field when the project or stream is unknown; otherwise true.';
+  'Raises SQLSTATE 22004 (missing) or 22023 (unknown) naming the field when the project or stream is missing or unknown; otherwise true.';
 
 create or replace function ledger_private.require_cl(p_field text, p_cl bigint)
 returns boolean

@@ -50,7 +50,7 @@ as $$
              and rollup.cl >= coalesce(ledger_private.head_cl(rollup.project, rollup.stream), rollup.cl) as at_head
       from ledger_private.timeline t
      cross join lateral (select ledger.normalise_path(rollup.under) as under) u
-     where t.project = rollup.project and t.stream = rollup.stream
+     where t.timeline_id = ledger_private.timeline_id(rollup.project, rollup.stream)
        and ledger_private.require_timeline(rollup.project, rollup.stream)
        and ledger_private.require_cl('cl', rollup.cl)
        and ledger_private.require_depth(rollup.depth)

@@ -12,7 +12,7 @@ as $$
       from ledger_private.timeline t
       left join ledger_private.timeline_progress g on g.timeline_id = t.timeline_id
      where ledger_private.require_timeline(presence_timeline.project, presence_timeline.stream)
-       and t.project = presence_timeline.project and t.stream = presence_timeline.stream
+       and t.timeline_id = ledger_private.timeline_id(presence_timeline.project, presence_timeline.stream)
   ), top as (
     -- ranked by the CLs spanned while present, from the per-issue run statistics, in
     -- index order (migration 000021): the closed issues by their span, the open ones

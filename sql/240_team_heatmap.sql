@@ -6,6 +6,7 @@ returns table ("time" timestamptz, cl bigint, team text, new_issues bigint)
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  select ledger_private.require_timeline(team_heatmap.project, team_heatmap.stream);
   with cls as (
     select m.cl from ledger.changelist_metrics m
      where ledger_private.require_timeline(team_heatmap.project, team_heatmap.stream)

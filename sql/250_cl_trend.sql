@@ -7,6 +7,7 @@ returns table (cl bigint, "time" timestamptz, total integer, new integer, resolv
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  select ledger_private.require_timeline(cl_trend.project, cl_trend.stream);
   select x.cl, ledger_private.cl_time(cl_trend.project, cl_trend.stream, x.cl), x.total, x.new, x.resolved
     from (select m.cl, m.total, m.new, m.resolved from ledger.changelist_metrics m
            where ledger_private.require_timeline(cl_trend.project, cl_trend.stream)

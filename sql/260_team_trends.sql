@@ -20,10 +20,11 @@ returns table (team text, from_day date, to_day date, days_with_builds bigint, o
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  select ledger_private.require_timeline(team_trends.project, team_trends.stream);
   with args as materialized (
     select ledger_private.require_timeline(team_trends.project, team_trends.stream) as ok,
            case when team_trends.window_days between 1 and 366 then team_trends.window_days
-                else ledger_private.raise_22023('window_days', format('expected 1 to 366, got %s', team_trends.window_days))::int end as w,
+                else ledger_private.raise_22023('window_days', format('expected 1 to 366, got %s', coalesce(team_trends.window_days::text, 'NULL')))::int end as w,
            coalesce(team_trends.as_of,
                     (select max(d.day) from ledger_private.team_daily d
                       where d.project = team_trends.project and d.stream = team_trends.stream)) as upto

@@ -20,9 +20,9 @@ as $$
   with args as materialized (
     select ledger_private.require_timeline(flaky_scores.project, flaky_scores.stream) as ok,
            case when flaky_scores.window_cls between 2 and 1000 then flaky_scores.window_cls
-                else ledger_private.raise_22023('window_cls', format('expected 2 to 1000, got %s', flaky_scores.window_cls))::int end as w,
+                else ledger_private.raise_22023('window_cls', format('expected 2 to 1000, got %s', coalesce(flaky_scores.window_cls::text, 'NULL')))::int end as w,
            case when flaky_scores.min_flips >= 1 then flaky_scores.min_flips
-                else ledger_private.raise_22023('min_flips', format('expected at least 1, got %s', flaky_scores.min_flips))::int end as mf
+                else ledger_private.raise_22023('min_flips', format('expected at least 1, got %s', coalesce(flaky_scores.min_flips::text, 'NULL')))::int end as mf
   ),
   win as materialized (        -- the window: the last w CLs with an applied snapshot
     select c.cl from (
@@ -136,6 +136,7 @@ returns table (issue_id bigint, score numeric, flips integer, covering_builds in
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  select flaky_issues.at_cl is null or ledger_private.require_cl('at_cl', flaky_issues.at_cl);
   select * from ledger_private.flaky_scores(flaky_issues.project, flaky_issues.stream, flaky_issues.at_cl,
                                             flaky_issues.window_cls, flaky_issues.min_flips, null)
 $$;

@@ -14,6 +14,9 @@ returns table (cl bigint, author text, description text, submitted_at timestampt
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  select ledger_private.require_timeline(suspects.project, suspects.stream)
+     and (suspects.issue_id is not null or ledger_private.raise_22023('issue_id', format('required, got %s', coalesce(suspects.issue_id::text, 'NULL'))) is null)
+     and (suspects.start_cl is null or ledger_private.require_cl('start_cl', suspects.start_cl));
   with iv as materialized (
     select i.start_cl, ii.path, ledger_private.require_timeline(suspects.project, suspects.stream) as ok
       from ledger.issue_presence_interval i

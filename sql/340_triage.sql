@@ -78,6 +78,8 @@ returns table (issue_id bigint, reason text, until_cl bigint, until_at timestamp
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  select ledger_private.require_timeline(suppressed_at.project, suppressed_at.stream)
+     and ledger_private.require_cl('cl', suppressed_at.cl);
   select distinct on (t.issue_id) t.issue_id, t.reason, t.until_cl, t.until_at, t.actor
     from ledger_private.triage_event t
    where t.project = suppressed_at.project and t.stream = suppressed_at.stream

@@ -32,6 +32,9 @@ returns table (start_cl bigint, started_at timestamptz, severity text, message t
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  select ledger_private.require_timeline(my_team_new_with_suspects.project, my_team_new_with_suspects.stream)
+     and (my_team_new_with_suspects.days between 1 and 3660
+          or ledger_private.raise_22023('days', format('expected 1 to 3660, got %s', coalesce(my_team_new_with_suspects.days::text, 'NULL'))) is null);
   with head as (
     select ledger_private.head_cl(my_team_new_with_suspects.project, my_team_new_with_suspects.stream) as cl
   ), anchor as (
@@ -63,6 +66,9 @@ returns table (start_cl bigint, started_at timestamptz, severity text, message t
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
+  select ledger_private.require_timeline(my_team_regressions.project, my_team_regressions.stream)
+     and (my_team_regressions.days between 1 and 3660
+          or ledger_private.raise_22023('days', format('expected 1 to 3660, got %s', coalesce(my_team_regressions.days::text, 'NULL'))) is null);
   with anchor as (
     select ledger_private.cl_time(my_team_regressions.project, my_team_regressions.stream,
              ledger_private.head_cl(my_team_regressions.project, my_team_regressions.stream)) as at,

@@ -38,6 +38,18 @@ export interface WorkerOptions {
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** The integer fields of a job payload, or an error naming the first bad one (a malformed job fails loudly, never reaches SQL as NULL). */
+function intFields<K extends string>(payload: unknown, keys: K[]): Record<K, number> {
+  const p = (payload ?? {}) as Record<string, unknown>;
+  const out = {} as Record<K, number>;
+  for (const k of keys) {
+    const v = typeof p === "object" && !Array.isArray(p) ? p[k] : undefined;
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Error(`payload.${k}: expected an integer, got ${JSON.stringify(payload)}`);
+    out[k] = v;
+  }
+  return out;
+}
+
 export function taskList(log: NonNullable<WorkerOptions["log"]>): TaskList {
   const processSnapshot: Task = async (payload, helpers) => {
     const id = Number((payload as { snapshot_id?: unknown }).snapshot_id);
@@ -60,7 +72,7 @@ export function taskList(log: NonNullable<WorkerOptions["log"]>): TaskList {
     await helpers.withPgClient((c) => c.query("select ledger_private.enqueue_notify($1)", [id]));
   };
   const backfillChunk: Task = async (payload, helpers) => {
-    const p = payload as { backfill_id: number; from_cl: number; to_cl: number };
+    const p = intFields(payload, ["backfill_id", "from_cl", "to_cl"]);
     const { rows } = await helpers.withPgClient((c) =>
       c.query("select ledger_private.backfill_chunk($1, $2, $3) as n", [p.backfill_id, p.from_cl, p.to_cl]));
     log("backfill chunk done", { ...p, snapshots: rows[0].n });
@@ -73,18 +85,19 @@ export function taskList(log: NonNullable<WorkerOptions["log"]>): TaskList {
     if (rows[0].n > 0) log("refreshed daily team metrics", { project: p.project, stream: p.stream, days: rows[0].n });
   };
   const renormaliseRekey: Task = async (payload, helpers) => {
-    const p = payload as { run_id: number; from_id: number; to_id: number };
+    const p = intFields(payload, ["run_id", "from_id", "to_id"]);
     const { rows } = await helpers.withPgClient((c) =>
       c.query("select ledger_private.renormalise_rekey($1, $2, $3) as n", [p.run_id, p.from_id, p.to_id]));
     log("renormalise: chunk re-keyed", { ...p, issues: rows[0].n });
   };
   const renormalisePlan: Task = async (payload, helpers) => {
-    const p = payload as { run_id: number };
+    const p = intFields(payload, ["run_id"]);
     const { rows } = await helpers.withPgClient((c) => c.query("select ledger_private.renormalise_plan_rebuilds($1) as n", [p.run_id]));
     log("renormalise: timelines to rebuild", { ...p, timelines: rows[0].n });
   };
   const renormaliseRebuild: Task = async (payload, helpers) => {
-    const p = payload as { run_id: number; project: string; stream: string };
+    const p = { ...intFields(payload, ["run_id"]), ...(payload as { project: unknown; stream: unknown }) };
+    if (typeof p.project !== "string" || typeof p.stream !== "string") throw new Error(`payload: expected project and stream, got ${JSON.stringify(payload)}`);
     await helpers.withPgClient((c) => c.query("select ledger_private.renormalise_rebuild($1, $2, $3)", [p.run_id, p.project, p.stream]));
     log("renormalise: timeline rebuilt", p);
   };
