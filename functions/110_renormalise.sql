@@ -90,6 +90,10 @@ begin
   /* Re-keys the v1 issues with ids in [p_from, p_to]; returns how many. A chunk done
      already (its job runs again: the worker died after the commit) is skipped. */
   select r.done_chunks into v_done from ledger_private.renormalise_run r where r.run_id = p_run for update;
+  if not found then
+    -- (a job naming no run re-keys nothing: only a migration started by renormalise_start may)
+    raise exception 'run_id: no identity migration run %', p_run using errcode = '22023';
+  end if;
   if p_from = any(v_done) then
     return 0;
   end if;
@@ -163,6 +167,9 @@ declare
 begin
   /* After the last chunk: one rebuild job per timeline that held a merged issue.
      Idempotent: a second run enqueues only the timelines not rebuilt yet. */
+  if not exists (select 1 from ledger_private.renormalise_run r where r.run_id = p_run) then
+    raise exception 'run_id: no identity migration run %', p_run using errcode = '22023';
+  end if;
   if exists (select 1 from ledger_private.issue_instance i where i.normaliser_version < 2) then
     raise exception 'renormalise: run % still has issues to re-key; the rebuilds wait for them', p_run
       using errcode = '55000';

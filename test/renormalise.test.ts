@@ -163,4 +163,14 @@ describe("identity migration v1 → v2", () => {
     const again = await a.pool.query("select ledger_private.renormalise_start(2::smallint)").catch((x) => x);
     expect(again.message).toBe("renormalise: a run is already in progress");
   });
+  it("a re-key or plan job naming no run changes nothing", async () => {
+    const a = await freshDb();
+    await a.pool.query("select ledger.ingest_report($1)", [{ project: "rn", changelist: 1, issues: [{ path: "a/b", severity: "error", message: "m 0x1f" }] }]);
+    const before = (await a.pool.query("select issue_id, hash, normaliser_version from ledger_private.issue_instance order by 1")).rows;
+    for (const sql of ["select ledger_private.renormalise_rekey(424242, 1, 1000000)", "select ledger_private.renormalise_plan_rebuilds(424242)"]) {
+      const e = await a.pool.query(sql).catch((x) => x);
+      expect([e.code, e.message], sql).toEqual(["22023", "run_id: no identity migration run 424242"]);
+    }
+    expect((await a.pool.query("select issue_id, hash, normaliser_version from ledger_private.issue_instance order by 1")).rows).toEqual(before);
+  });
 });
