@@ -12,6 +12,8 @@ as $$
       from ledger_private.timeline t
       left join ledger_private.timeline_progress g on g.timeline_id = t.timeline_id
      where ledger_private.require_timeline(presence_timeline.project, presence_timeline.stream)
+       and (presence_timeline.top_n between 1 and 500
+            or ledger_private.raise_22023('top_n', format('expected 1 to 500, got %s', coalesce(presence_timeline.top_n::text, 'NULL'))) is null)
        and t.timeline_id = ledger_private.timeline_id(presence_timeline.project, presence_timeline.stream)
   ), top as (
     -- ranked by the CLs spanned while present, from the per-issue run statistics, in
@@ -28,7 +30,8 @@ as $$
         where (presence_timeline.team is null or split_part(ii.path, '/', 3) = presence_timeline.team)
           and (presence_timeline.severity is null or ii.severity = presence_timeline.severity)
         order by r.closed_span desc, r.issue_id
-        limit greatest(1, least(presence_timeline.top_n, 500)))
+        limit (case when presence_timeline.top_n between 1 and 500 then presence_timeline.top_n
+                   else ledger_private.raise_22023('top_n', format('expected 1 to 500, got %s', coalesce(presence_timeline.top_n::text, 'NULL')))::int end))
       union all
       (select r.issue_id, r.closed_span - r.open_start_cl + 1 + tl.latest
          from tl
@@ -39,9 +42,11 @@ as $$
         where (presence_timeline.team is null or split_part(ii.path, '/', 3) = presence_timeline.team)
           and (presence_timeline.severity is null or ii.severity = presence_timeline.severity)
         order by r.closed_span - r.open_start_cl desc, r.issue_id
-        limit greatest(1, least(presence_timeline.top_n, 500)))) x
+        limit (case when presence_timeline.top_n between 1 and 500 then presence_timeline.top_n
+                   else ledger_private.raise_22023('top_n', format('expected 1 to 500, got %s', coalesce(presence_timeline.top_n::text, 'NULL')))::int end))) x
      order by x.span desc, x.issue_id
-     limit greatest(1, least(presence_timeline.top_n, 500))
+     limit (case when presence_timeline.top_n between 1 and 500 then presence_timeline.top_n
+                   else ledger_private.raise_22023('top_n', format('expected 1 to 500, got %s', coalesce(presence_timeline.top_n::text, 'NULL')))::int end)
   ), label as (
     select top.issue_id, format('#%s %s: %s', top.issue_id, ii.severity, left(ii.message, 70)) as issue
       from top join ledger_private.issue_instance ii on ii.issue_id = top.issue_id
@@ -63,4 +68,4 @@ as $$
    order by 1, 2
 $$;
 comment on function ledger.presence_timeline(text, text, text, text, integer) is
-  'Presence intervals of the top_n issues of (project, stream) with the longest total presence (CLs spanned while present) (optionally of one team and severity), as rows (time, issue, present): present = 1 where an interval starts, 0 where it is resolved; time is the CL''s submit time. Feeds the Gantt-style state timeline.';
+  'Presence intervals of the top_n (1 to 500) issues of (project, stream) with the longest total presence (CLs spanned while present) (optionally of one team and severity), as rows (time, issue, present): present = 1 where an interval starts, 0 where it is resolved; time is the CL''s submit time. Feeds the Gantt-style state timeline.';

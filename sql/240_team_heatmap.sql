@@ -6,12 +6,14 @@ returns table ("time" timestamptz, cl bigint, team text, new_issues bigint)
 language sql stable
 set search_path to pg_catalog, pg_temp
 as $$
-  select ledger_private.require_timeline(team_heatmap.project, team_heatmap.stream);
+  select ledger_private.require_timeline(team_heatmap.project, team_heatmap.stream)
+     and (team_heatmap.last_n between 1 and 2000
+          or ledger_private.raise_22023('last_n', format('expected 1 to 2000, got %s', coalesce(team_heatmap.last_n::text, 'NULL'))) is null);
   with cls as (
     select m.cl from ledger.changelist_metrics m
      where ledger_private.require_timeline(team_heatmap.project, team_heatmap.stream)
        and m.project = team_heatmap.project and m.stream = team_heatmap.stream
-     order by m.cl desc limit greatest(1, least(team_heatmap.last_n, 2000))
+     order by m.cl desc limit team_heatmap.last_n
   ), teams as (
     select t.team from ledger.v_team t where t.project = team_heatmap.project
   ), news as (
@@ -27,4 +29,4 @@ as $$
    order by 1, 3
 $$;
 comment on function ledger.team_heatmap(text, text, integer) is
-  'New issues per team (third path segment) at each of the last_n CLs with a build of (project, stream), zeros included: rows (time, cl, team, new_issues). Feeds the team heatmap.';
+  'New issues per team (third path segment) at each of the last_n (1 to 2000) CLs with a build of (project, stream), zeros included: rows (time, cl, team, new_issues). Feeds the team heatmap.';

@@ -70,6 +70,11 @@ describe("SQL API read functions with bad arguments", () => {
     ["select * from ledger.suspects('hx', null)", "issue_id"],
     ["select * from ledger.suspects('hx', 1, -5)", "start_cl"],
     ["select * from ledger.flaky_issues('hx', 'main', -1)", "at_cl"],
+    // (row counts below 1 were quietly taken as 1)
+    ["select * from ledger.cl_trend('hx', 'main', 0)", "last_n"],
+    ["select * from ledger.team_heatmap('hx', 'main', -3)", "last_n"],
+    ["select * from ledger.presence_timeline('hx', 'main', null, null, 0)", "top_n"],
+    ["select * from ledger.presence_timeline('hx', 'main', null, null, null)", "top_n"],
   ];
   it.each(cases)("%s raises class 22 naming %s", async (sql, field) => {
     const r = await asReader(sql);
