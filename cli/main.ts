@@ -617,7 +617,9 @@ try {
 } catch (e) {
   // (fetch's "fetch failed" says why only in its cause: connection refused, unknown host…)
   const cause = (e as { cause?: { message?: unknown; code?: unknown } }).cause;
-  const why = cause && typeof cause.message === "string" && cause.message ? ` (${cause.message})` : "";
+  // (an AggregateError — localhost as ::1 and 127.0.0.1 — has no message of its own: its code then)
+  const why = cause && typeof cause.message === "string" && cause.message ? ` (${cause.message})`
+    : cause && typeof cause.code === "string" ? ` (${cause.code})` : "";
   console.error(`buildledger: ${(e as Error).message}${why}`);
   process.exit(1);
 }

@@ -123,8 +123,9 @@ begin
   if v_bounds is not null then
     for i in 1 .. array_length(v_bounds, 1) loop
       perform graphile_worker.add_job('backfill_chunk',
-        json_build_object('backfill_id', v_id, 'from_cl', v_bounds[i],
-                          'to_cl', coalesce(v_bounds[i + 1] - 1, p_to_cl)),
+        -- (CLs as decimal strings: a JSON number above 2^53 loses digits in the worker)
+        json_build_object('backfill_id', v_id, 'from_cl', v_bounds[i]::text,
+                          'to_cl', coalesce(v_bounds[i + 1] - 1, p_to_cl)::text),
         queue_name => ledger_private.timeline_queue(p_project, p_stream),
         job_key => format('backfill:%s:%s', v_id, i), max_attempts => 6);
       v_chunks := v_chunks + 1;

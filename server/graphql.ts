@@ -174,7 +174,14 @@ export function operationCost(doc: DocumentNode): { cost: number; depth: number;
  * not a database error).
  */
 export function badPageSize(doc: DocumentNode, variables: unknown): string | undefined {
-  const vars = (variables && typeof variables === "object" ? variables : {}) as Record<string, unknown>;
+  const vars = { ...(variables && typeof variables === "object" ? variables : {}) } as Record<string, unknown>;
+  // (a variable not given takes its default from the operation: `query($n: Int = 20000)`)
+  for (const d of doc.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const v of d.variableDefinitions ?? []) {
+      if (!(v.variable.name.value in vars) && v.defaultValue?.kind === Kind.INT) vars[v.variable.name.value] = Number(v.defaultValue.value);
+    }
+  }
   const valueOf = (v: ValueNode): unknown =>
     v.kind === Kind.INT ? Number(v.value) : v.kind === Kind.VARIABLE ? vars[v.name.value] : undefined;
   let bad: string | undefined;

@@ -226,6 +226,17 @@ describe("context that is no issue, and what is one after it", () => {
       .map((i) => [i.category, i.severity])).toEqual([["UnrealBuildTool", "error"]]);
   });
 
+  it("glslang's pattern takes only shaders; a Kotlin file URI is not placed under make's or ninja's directory", () => {
+    const other = issues(["WARNING: /usr/lib/python3/dist-packages/foo.py:12: DeprecationWarning: x", "ERROR: host:22: connection refused"]);
+    expect(other.map((i) => i.category)).toEqual(["UnrealBuildTool", "UnrealBuildTool"]);
+    expect(issues(["ERROR: shaders/water.frag:7: 'foamScale' : undeclared identifier"]).map((i) => [i.path, i.category]))
+      .toEqual([["shaders/water.frag", "glslang"]]);
+    const kt = issues(["ninja: Entering directory `/home/ci/app/.cxx/Debug/abc/arm64-v8a'",
+                       "e: file:///home/ci/app/src/main/kotlin/Foo.kt:12:5 Unresolved reference 'bar'.",
+                       "e: /home/ci/app/src/main/kotlin/Foo.kt: (12, 5): Unresolved reference 'bar'."]);
+    expect(kt.map((i) => i.path)).toEqual(["home/ci/app/src/main/kotlin/Foo.kt", "home/ci/app/src/main/kotlin/Foo.kt"]);
+  });
+
   it("NMAKE's U1077 after the failed command's own error repeats it; alone it stays", () => {
     // the pair of lines a Microsoft build script quotes as typical (MSBuild node prefix kept)
     const cl = "3>d:\\vbl\\clr_next\\src\\ndp\\clr\\src\\vm\\class.h(32) : error C2061: syntax error : identifier 'the'";
@@ -286,7 +297,7 @@ describe("hostile lines", () => {
   });
   it("1 MB glslang and Unreal shader lines are one diagnostic each, read in linear time", () => {
     // (glslang's file ends at its first colon; a shader's place at the first `(`, `:` or tab)
-    const glsl = parseLog(`ERROR: ${"a".repeat(1_000_000)}:3: 'x' : y\nWARNING: 0:${"1".repeat(1_000_000)}\n`).diagnostics;
+    const glsl = parseLog(`ERROR: ${"a".repeat(1_000_000)}.frag:3: 'x' : y\nWARNING: 0:${"1".repeat(1_000_000)}\n`).diagnostics;
     expect(glsl.map((d) => d.category)).toEqual(["glslang", "UnrealBuildTool"]);
     const shader = `LogShaderCompilers: Error: ${"a.usf".repeat(200_000)}(1): Shader F, Permutation 1, VF None:\t${"/b.usf".repeat(150_000)}(2,3): error X3004: z`;
     const ds = parseLog(`${shader}\nLogShaderCompilers: Error: ${"a.usf(".repeat(160_000)}\n`).diagnostics;

@@ -125,6 +125,8 @@ describe("GraphQL with hostile arguments", () => {
     expect([neg.status, neg.body.errors?.[0].message]).toEqual([400, "allChangelistMetrics.first: expected 0 to 10000, got -2"]);
     const big = await graphql(svc.base, `query($n: Int) { allChangelistMetrics(last: $n) { nodes { cl } } }`, { n: 100_000 });
     expect([big.status, big.body.errors?.[0].message]).toEqual([400, "allChangelistMetrics.last: expected 0 to 10000, got 100000"]);
+    const dflt = await graphql(svc.base, `query($n: Int = 20000) { allChangelistMetrics(first: $n) { nodes { cl } } }`);
+    expect([dflt.status, dflt.body.errors?.[0].message]).toEqual([400, "allChangelistMetrics.first: expected 0 to 10000, got 20000"]);
     const ok = await graphql(svc.base, `{ allChangelistMetrics(first: 10000) { totalCount } }`);
     expect(ok.body.data?.allChangelistMetrics.totalCount).toBe(3);
   });
@@ -162,6 +164,32 @@ describe("jobs with malformed payloads", () => {
     await expect((tasks[task] as (p: unknown, h: unknown) => Promise<void>)(payload, helpers(calls)))
       .rejects.toThrow(new RegExp(`^${field.replace(/[.[\]]/g, "\\$&")}: expected`));
     expect(calls).toEqual([]);
+  });
+});
+
+describe("backfill beyond 2^53", () => {
+  it("chunks carry their CLs exactly, and each chunk processes what its bounds say", async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 }).on("error", () => {});
+    try {
+      const cls = ["9007199254740993", "9007199254740995", "9007199254740997"];
+      for (const cl of cls) {
+        await pool.query(`select ledger.ingest_report(('{"project":"big53","changelist":' || $1 || ',"issues":[{"path":"a/b","severity":"error","message":"m"}]}')::jsonb)`, [cl]);
+      }
+      const { rows: [b] } = await pool.query("select ledger_private.backfill_start('big53', 'main', $1::bigint, $2::bigint, 1) as id", [cls[0], cls[2]]);
+      const { rows } = await pool.query(
+        "select payload->>'from_cl' as f, payload->>'to_cl' as t, json_typeof(payload->'from_cl') as ty from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = 'backfill_chunk' and (payload->>'backfill_id')::bigint = $1 order by (payload->>'from_cl')::numeric", [b.id]);
+      expect(rows).toEqual([
+        { f: cls[0], t: "9007199254740994", ty: "string" }, { f: cls[1], t: "9007199254740996", ty: "string" }, { f: cls[2], t: cls[2], ty: "string" }]);
+      // the task hands the exact digits to SQL
+      const seen: unknown[][] = [];
+      const helpers = { job: { attempts: 1, max_attempts: 2 },
+        withPgClient: async (fn: (c: { query: (sql: string, args: unknown[]) => Promise<unknown> }) => Promise<unknown>) =>
+          fn({ query: async (_sql: string, args: unknown[]) => { seen.push(args); return { rows: [{ n: 1 }] }; } }) } as never;
+      await (taskList(() => {}).backfill_chunk as (p: unknown, h: unknown) => Promise<void>)({ backfill_id: 1, from_cl: cls[2], to_cl: cls[2] }, helpers);
+      expect(seen).toEqual([[1, cls[2], cls[2]]]);
+    } finally {
+      await pool.end();
+    }
   });
 });
 

@@ -38,14 +38,20 @@ export interface WorkerOptions {
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** The integer fields of a job payload, or an error naming the first bad one (a malformed job fails loudly, never reaches SQL as NULL). */
-function intFields<K extends string>(payload: unknown, keys: K[]): Record<K, number> {
+/**
+ * The integer fields of a job payload, or an error naming the first bad one (a malformed
+ * job fails loudly, never reaches SQL as NULL). CLs and ids are 64-bit: the jobs write
+ * them as decimal strings, which are handed to SQL as they are (a JSON number above 2^53
+ * would have lost digits when the payload was parsed); a safe JSON integer is taken too.
+ */
+function intFields<K extends string>(payload: unknown, keys: K[]): Record<K, number | string> {
   const p = (payload ?? {}) as Record<string, unknown>;
-  const out = {} as Record<K, number>;
+  const out = {} as Record<K, number | string>;
   for (const k of keys) {
     const v = typeof p === "object" && !Array.isArray(p) ? p[k] : undefined;
-    if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Error(`payload.${k}: expected an integer, got ${JSON.stringify(payload)}`);
-    out[k] = v;
+    const ok = typeof v === "number" ? Number.isSafeInteger(v) : typeof v === "string" && /^-?\d{1,19}$/.test(v);
+    if (!ok) throw new Error(`payload.${k}: expected an integer, got ${JSON.stringify(payload)}`);
+    out[k] = v as number | string;
   }
   return out;
 }

@@ -183,7 +183,8 @@ const toolName = (t: string) => t.replace(/(?:-\d+(?:\.\d+)*)+(?=$|\.exe$)/i, ""
 /** A relative file as printed, placed in the directory make or ninja said it entered. */
 function inDir(file: string, state: ParseState): string {
   const dir = state.dirs[state.dirs.length - 1];
-  if (!dir || /^(?:[A-Za-z]:)?[\\/]/.test(file)) return file;
+  // (absolute: a drive, a leading separator, or a URI such as Kotlin's file:///…)
+  if (!dir || /^(?:[A-Za-z]:)?[\\/]/.test(file) || /^[A-Za-z][\w+.-]*:\/\//.test(file)) return file;
   return `${dir.replace(/[\\/]+$/, "")}/${file}`;
 }
 
@@ -219,8 +220,13 @@ const LINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*\S)\s+\[(Erro
 const STYLELINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*\S)\s+\(([@\w/.-]+)\)\s+\[(error|warning)\]$`);
 const LINT_COMPACT = new RegExp(String.raw`^${FILE}: line (\d+), col \d+, (Error|Warning|error|warning) - (.*?)(?: \(([@\w/.-]+)\))?$`);
 
-/** glslang's place and message after its level: `shaders/water.frag:7: 'x' : …`, `0:7: …` (a drive, else no colon in the file: linear). */
+/**
+ * glslang's place and message after its level: `shaders/water.frag:7: 'x' : …`, `0:7: …` (a
+ * drive, else no colon in the file: linear). Only a shader's name or a string number is
+ * glslang's: `ERROR: host:22: …` or a Python warning at `foo.py:12` stays what it was.
+ */
 const GLSLANG = /^((?:[A-Za-z]:[\\/])?[^:]*):(\d+): (.*)$/;
+const GLSL_SOURCE = /^(?:\d+|.*\.(?:vert|frag|comp|geom|tesc|tese|glsl|hlsl|rgen|rint|rahit|rchit|rmiss|rcall|mesh|task|vs|fs|gs|spv))$/i;
 /** Kotlin's diagnostics: `e: file:///…/Foo.kt:12:5 message` and `e: /…/Foo.kt: (12, 5): message`. */
 const KOTLIN_URI = /^([ewiv]): (file:\/\/\S+):(\d+):(\d+) (.*)$/;
 const KOTLIN_OLD = /^([ewiv]): ((?:[A-Za-z]:)?[^:]+\.(?:kts?|java)): \((\d+), (\d+)\): (.*)$/;
@@ -401,7 +407,7 @@ export const GRAMMAR: Recogniser[] = [
       const link = /^Linking [\w ]{1,40} stages?: (.*)$/.exec(rest);
       if (link) return [{ where: "tool/glslang", severity: sevOf(c[1]), category: "glslang", message: link[1].trim() }];
       const m = GLSLANG.exec(rest);
-      if (!m) return undefined;
+      if (!m || !GLSL_SOURCE.test(m[1].trim())) return undefined;
       const [, src, ln, msg] = m;
       if (/^''\s*:\s*compilation terminated$/.test(msg.trim())) return [];
       const file = /^\d+$/.test(src) ? state.stylishFile : inDir(src, state);
