@@ -232,15 +232,16 @@ begin
       raise exception '%', v_err.msg using errcode = '22023';
     end if;
     -- distinct, sorted, and without prefixes already implied by a shorter one (each
-    -- path's ancestors are looked up in the set: linear, not one comparison per pair)
-    with n as materialized (
-      select distinct ledger.normalise_path(e) collate "C" as p
-        from jsonb_array_elements_text(v_build->'covered_paths') e)
-    select coalesce(array_agg(x.p order by x.p), '{}') into v_covered
-      from n x
-     where not exists (select 1
-                         from generate_series(1, cardinality(string_to_array(x.p, '/')) - 1) k
-                         join n o on o.p = array_to_string((string_to_array(x.p, '/'))[1:k], '/'));
+    -- path's parent is looked up among the prefixes as a set: linear, not one
+    -- comparison per pair)
+    select array_agg(distinct ledger.normalise_path(e) collate "C") into v_covered
+      from jsonb_array_elements_text(v_build->'covered_paths') e;
+    v_cov_set := ledger_private.prefix_set(v_covered);
+    select coalesce(array_agg(p order by p), '{}') into v_covered
+      from unnest(v_covered) p
+     where strpos(p, '/') = 0
+        or not ledger_private.path_in_prefix_set(left(p, length(p) - strpos(reverse(p), '/')), v_cov_set);
+    v_cov_set := null;
     -- processing keeps the coverage in an index row (ledger_private.snapshot_applied_idx):
     -- a list too large for one is refused now, not accepted and then failed for ever
     if pg_column_size(v_covered) > 2000 then
@@ -439,15 +440,19 @@ language plpgsql immutable
 set search_path to pg_catalog, pg_temp
 set jit to off
 as $$
+declare
+  v_key text;
 begin
-  /* Refuses a number of absurd magnitude anywhere in a report (22003): jsonb keeps
-     1e131000 in a few bytes, but written out (the content hash, every read of the
-     field) it is 131,001 digits, so a 70 kB report would cost a gigabyte. */
-  if jsonb_path_exists(p_doc, 'strict $.** ? (@.type() == "number" && (@ >= 1e21 || @ <= -1e21 || (@ != 0 && @ < 1e-21 && @ > -1e-21)))') then
-    raise exception '%: a number at or beyond ±1e21, or closer to zero than ±1e-21 (not accepted anywhere in a report)',
-      coalesce((select e.key from jsonb_each(case when jsonb_typeof(p_doc) = 'object' then p_doc end) e
-                 where jsonb_path_exists(e.value, 'strict $.** ? (@.type() == "number" && (@ >= 1e21 || @ <= -1e21 || (@ != 0 && @ < 1e-21 && @ > -1e-21)))')
-                 order by e.key limit 1), 'report')
+  /* Refuses a number of absurd magnitude anywhere in a report object (22003, naming
+     its top-level key): jsonb keeps 1e131000 in a few bytes, but written out (the
+     content hash, every read of the field) it is 131,001 digits, so a 70 kB report
+     would cost a gigabyte. */
+  select e.key into v_key
+    from jsonb_each(case when jsonb_typeof(p_doc) = 'object' then p_doc else jsonb_build_object('report', p_doc) end) e
+   where jsonb_path_exists(e.value, 'strict $.** ? (@.type() == "number" && (@ >= 1e21 || @ <= -1e21 || (@ != 0 && @ < 1e-21 && @ > -1e-21)))')
+   order by e.key limit 1;
+  if found then
+    raise exception '%: a number at or beyond ±1e21, or closer to zero than ±1e-21 (not accepted anywhere in a report)', v_key
       using errcode = '22003';
   end if;
 end
