@@ -61,10 +61,43 @@ comment on view ledger.issue_instance is
   E'@primaryKey issue_id\n@unique hash\n@foreignKey (path_node_id) references ledger.path_node (path_node_id)\nIssue identity: one row per SHA-256 of (normaliser version, normalised message, normalised path). Same hash = same issue in any CL.';
 
 create or replace view ledger.issue_observation as
-  select o.snapshot_id, o.issue_id, o.occurrences, t.project, t.stream, o.cl
-    from ledger_private.issue_observation o join ledger_private.timeline t on t.timeline_id = o.timeline_id;
+  select o.snapshot_id, u.issue_id, u.occurrences, t.project, t.stream, o.cl
+    from ledger_private.issue_observation o
+    join ledger_private.timeline t on t.timeline_id = o.timeline_id
+   cross join lateral unnest(o.issue_ids, o.occurrences) as u(issue_id, occurrences);
 comment on view ledger.issue_observation is
-  E'@primaryKey snapshot_id,issue_id\n@foreignKey (snapshot_id) references ledger.snapshot (snapshot_id)\n@foreignKey (issue_id) references ledger.issue_instance (issue_id)\nFact table: issue X was reported in snapshot S, with its number of occurrences.';
+  E'@primaryKey snapshot_id,issue_id\n@foreignKey (snapshot_id) references ledger.snapshot (snapshot_id)\nFact table: issue X was reported in snapshot S, with its number of occurrences. Stored as one row per snapshot (its sorted issue ids and their occurrences); read one snapshot''s, or one issue''s through issue_instance_observations.';
+
+create or replace function ledger.issue_instance_observations(issue ledger.issue_instance)
+returns setof ledger.issue_observation
+language sql stable
+as $$
+  /* A build that reported the issue made it present at its CL, unless a later build
+     at the same CL replaced it. So the candidates are the snapshots of each timeline
+     from the issue's first presence in it on (one probe per timeline for that CL), and
+     the builds that share their CL with another; each candidate's ids are read once. */
+  with cand as (
+    select o.timeline_id, o.snapshot_id
+      from ledger_private.timeline t
+     cross join lateral (select min(i.start_cl) as first_cl from ledger_private.presence_interval i
+                          where i.timeline_id = t.timeline_id and i.issue_id = issue.issue_id) f
+      join ledger_private.issue_observation o on o.timeline_id = t.timeline_id and o.cl >= f.first_cl
+    union
+    select s.timeline_id, s.snapshot_id
+      from ledger_private.snapshot s
+     where exists (select 1 from ledger_private.snapshot s2
+                    where s2.timeline_id = s.timeline_id and s2.cl = s.cl and s2.snapshot_id <> s.snapshot_id)
+  )
+  select o.snapshot_id, issue.issue_id, o.occurrences[array_position(o.issue_ids, issue.issue_id)],
+         t.project, t.stream, o.cl
+    from cand c
+    join ledger_private.issue_observation o on o.timeline_id = c.timeline_id and o.snapshot_id = c.snapshot_id
+    join ledger_private.timeline t on t.timeline_id = o.timeline_id
+   where issue.issue_id = any (o.issue_ids)
+   order by o.snapshot_id
+$$;
+comment on function ledger.issue_instance_observations(ledger.issue_instance) is
+  'The observations of one issue (the snapshots that reported it, with their occurrences), oldest snapshot first: found through its presence intervals (it reads the snapshots of the timelines and CLs where the issue was present, and builds that share their CL with another).';
 
 -- last_seen_cl of an open run is the last CL whose applied snapshots cover the issue's
 -- path (SPEC 3.3): stored NULL so that a head CL does not rewrite every open interval,

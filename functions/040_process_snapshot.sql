@@ -106,6 +106,8 @@ begin
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
   create temp table if not exists _bl_new_chg (
     issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint) on commit delete rows;
+  create temp table if not exists _bl_snap_obs (
+    snapshot_id bigint, issue_id bigint, primary key (issue_id, snapshot_id)) on commit delete rows;
   create temp table if not exists _bl_new_issue (
     hash bytea, path text collate "C", severity text, category text, example text, nmessage text)
     on commit delete rows;
@@ -115,7 +117,7 @@ begin
     delete from _bl_row; delete from _bl_issue; delete from _bl_snaps; delete from _bl_aff;
     delete from _bl_win; delete from _bl_new; delete from _bl_old_chg; delete from _bl_new_chg;
     delete from _bl_node_delta; delete from _bl_new_issue; delete from _bl_win_tid;
-    delete from _bl_del; delete from _bl_upd;
+    delete from _bl_del; delete from _bl_upd; delete from _bl_snap_obs;
   end if;
   perform set_config('buildledger.process_xact', txid_current()::text, true);
 
@@ -252,9 +254,11 @@ begin
   if v_s.processed_version is not null then
     delete from ledger_private.issue_observation o where o.timeline_id = v_tl and o.snapshot_id = v_id;
   end if;
-  -- (in key order: the new snapshot's entries go to the right edge of the primary key)
-  insert into ledger_private.issue_observation (timeline_id, snapshot_id, issue_id, cl, occurrences)
-  select v_tl, v_id, r.issue_id, v_c, least(r.occurrences, 2147483647)::int from _bl_issue r order by r.issue_id;
+  -- (one row: the snapshot's issue ids in order, and their occurrences)
+  insert into ledger_private.issue_observation (timeline_id, snapshot_id, cl, issue_ids, occurrences)
+  select v_tl, v_id, v_c, coalesce(array_agg(r.issue_id), '{}'), coalesce(array_agg(r.occ), '{}')
+    from (select r.issue_id, least(r.occurrences, 2147483647)::int as occ from _bl_issue r
+           order by r.issue_id) r;   -- (sorted once: both arrays follow this order)
 
   -- 2. apply the snapshot: it is now the latest received at its CL. Its row is written
   --    only by the last statement (so a re-post staged meanwhile never waits for this
@@ -333,11 +337,16 @@ begin
                           and i.start_cl <= v_n_full and (i.resolved_cl is null or i.resolved_cl > v_n_full)
                         offset 0);   -- (a probe per issue, not an anti-join over the timeline)
   else
+    -- the observations of the applied snapshots at c (this one included), unnested once
+    insert into _bl_snap_obs (snapshot_id, issue_id)
+    select s.snapshot_id, u.issue_id
+      from _bl_snaps s
+      join ledger_private.issue_observation o on o.timeline_id = v_tl and o.snapshot_id = s.snapshot_id
+     cross join lateral unnest(o.issue_ids) as u(issue_id);
+    analyze _bl_snap_obs;
     insert into _bl_aff (issue_id, path)
     select a.issue_id, (select ii.path from ledger_private.issue_instance ii where ii.issue_id = a.issue_id) from (
-    select o.issue_id from _bl_snaps s
-     cross join lateral (select o.issue_id from ledger_private.issue_observation o
-                          where o.timeline_id = v_tl and o.snapshot_id = s.snapshot_id offset 0) o
+    select o.issue_id from _bl_snap_obs o
     union
     select i.issue_id from ledger_private.presence_interval i
      where v_head and i.timeline_id = v_tl and i.resolved_cl is null
@@ -377,9 +386,8 @@ begin
     update _bl_aff a
        set c_in = e.snapshot_id is not null,
            pres_c = e.snapshot_id is not null
-                    and exists (select 1 from ledger_private.issue_observation o
-                                 where o.timeline_id = v_tl and o.snapshot_id = e.snapshot_id
-                                   and o.issue_id = a.issue_id)
+                    and exists (select 1 from _bl_snap_obs o
+                                 where o.snapshot_id = e.snapshot_id and o.issue_id = a.issue_id)
       from _bl_aff a2
       left join lateral (select s.snapshot_id from _bl_snaps s
                           where ledger.path_covered(a2.path, s.covered)

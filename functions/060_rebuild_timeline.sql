@@ -13,19 +13,22 @@ as $$
     select s.snapshot_id, s.cl, s.applied_seq, s.applied_covered_paths as cov
       from ledger.snapshot s
      where s.project = p_project and s.stream = p_stream and s.applied_seq is not null
+  ), obs as materialized (   -- (each snapshot's observations unnested once)
+    select o.snapshot_id, u.issue_id
+      from snaps s
+      join ledger_private.issue_observation o on o.snapshot_id = s.snapshot_id
+     cross join lateral unnest(o.issue_ids) as u(issue_id)
   ), issues as (
     select distinct o.issue_id, ii.path
-      from snaps s join ledger.issue_observation o on o.snapshot_id = s.snapshot_id
-      join ledger.issue_instance ii on ii.issue_id = o.issue_id
+      from obs o join ledger_private.issue_instance ii on ii.issue_id = o.issue_id
   ), points as (     -- (X, c) for c in S(P), with the latest covering snapshot at c
     select distinct on (x.issue_id, s.cl) x.issue_id, s.cl, s.snapshot_id
       from issues x join snaps s on ledger.path_covered(x.path, s.cov)
      order by x.issue_id, s.cl, s.applied_seq desc
   ), pres as (
-    select p.issue_id, p.cl,
-           exists (select 1 from ledger.issue_observation o
-                    where o.snapshot_id = p.snapshot_id and o.issue_id = p.issue_id) as present
+    select p.issue_id, p.cl, o.issue_id is not null as present
       from points p
+      left join obs o on o.snapshot_id = p.snapshot_id and o.issue_id = p.issue_id
   ), seq as (
     select pres.*, lead(cl) over (partition by issue_id order by cl) as next_cl,
            row_number() over (partition by issue_id order by cl)

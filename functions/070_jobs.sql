@@ -67,10 +67,12 @@ begin
   if not found then
     insert into ledger_private.snapshot_input (timeline_id, snapshot_id, content_version, paths, severities, categories, messages, occurrences)
     select v_tl, p_snapshot_id, v_ver,
-           coalesce(array_agg(i.path order by o.issue_id), '{}'), coalesce(array_agg(i.severity order by o.issue_id), '{}'),
-           coalesce(array_agg(i.category order by o.issue_id), '{}'), coalesce(array_agg(i.example_message order by o.issue_id), '{}'),
-           coalesce(array_agg(o.occurrences order by o.issue_id), '{}')
-      from ledger_private.issue_observation o join ledger_private.issue_instance i on i.issue_id = o.issue_id
+           coalesce(array_agg(i.path order by u.issue_id), '{}'), coalesce(array_agg(i.severity order by u.issue_id), '{}'),
+           coalesce(array_agg(i.category order by u.issue_id), '{}'), coalesce(array_agg(i.example_message order by u.issue_id), '{}'),
+           coalesce(array_agg(u.occurrences order by u.issue_id), '{}')
+      from ledger_private.issue_observation o
+     cross join lateral unnest(o.issue_ids, o.occurrences) as u(issue_id, occurrences)
+      join ledger_private.issue_instance i on i.issue_id = u.issue_id
      where o.timeline_id = v_tl and o.snapshot_id = p_snapshot_id;
     update ledger_private.snapshot s
        set raw_issue_count = (select cardinality(si.paths) from ledger_private.snapshot_input si

@@ -86,6 +86,7 @@ declare
   v_merged integer;
   v_done bigint[];
   v_last boolean;
+  v_merging bigint[];
 begin
   /* Re-keys the v1 issues with ids in [p_from, p_to]; returns how many. A chunk done
      already (its job runs again: the worker died after the commit) is skipped. */
@@ -123,14 +124,23 @@ begin
     join ledger_private.timeline t on t.timeline_id = iv.timeline_id
    where k.target <> k.issue_id
   on conflict do nothing;
-  -- observations of merged issues move to the survivor (occurrences add up)
-  insert into ledger_private.issue_observation as o (timeline_id, snapshot_id, issue_id, cl, occurrences)
-  select ob.timeline_id, ob.snapshot_id, k.target, min(ob.cl), least(sum(ob.occurrences), 2147483647)::int
-    from ledger_private.issue_observation ob join _bl_rk k on k.issue_id = ob.issue_id
-   where k.target <> k.issue_id
-   group by ob.timeline_id, ob.snapshot_id, k.target
-  on conflict (timeline_id, snapshot_id, issue_id) do update set occurrences = least(o.occurrences::bigint + excluded.occurrences, 2147483647)::int;
-  delete from ledger_private.issue_observation ob using _bl_rk k where ob.issue_id = k.issue_id and k.target <> k.issue_id;
+  -- observations of merged issues move to the survivor (occurrences add up): the
+  -- snapshots that hold one are rewritten (a scan of every snapshot's ids, only for a
+  -- chunk that merges anything)
+  v_merging := array(select k.issue_id from _bl_rk k where k.target <> k.issue_id order by 1);
+  if cardinality(v_merging) > 0 then
+    update ledger_private.issue_observation o
+       set issue_ids = x.ids, occurrences = x.occs
+      from ledger_private.issue_observation o2
+     cross join lateral (
+       select array_agg(m.id order by m.id) as ids, array_agg(m.occ order by m.id) as occs
+         from (select coalesce(k.target, u.id) as id, least(sum(u.occ), 2147483647)::int as occ
+                 from unnest(o2.issue_ids, o2.occurrences) as u(id, occ)
+                 left join _bl_rk k on k.issue_id = u.id and k.target <> k.issue_id
+                group by 1) m) x
+     where o2.issue_ids && v_merging
+       and o.timeline_id = o2.timeline_id and o.snapshot_id = o2.snapshot_id;
+  end if;
   delete from ledger_private.presence_interval iv using _bl_rk k where iv.issue_id = k.issue_id and k.target <> k.issue_id;
   delete from ledger_private.issue_run_stats r using _bl_rk k where r.issue_id = k.issue_id and k.target <> k.issue_id;
   delete from ledger_private.issue_instance i using _bl_rk k where i.issue_id = k.issue_id and k.target <> k.issue_id;

@@ -37,7 +37,7 @@ begin
     continue when v_b < v_cur / v_block
               and not exists (select 1 from ledger_private.issue_observation_default d
                                where d.snapshot_id >= v_b * v_block and d.snapshot_id < (v_b + 1) * v_block);
-    execute format('create table ledger_private.%I (like ledger_private.issue_observation including defaults including constraints)', v_name);
+    execute format('create table ledger_private.%I (like ledger_private.issue_observation including defaults including constraints including compression)', v_name);
     execute format('insert into ledger_private.%I select * from ledger_private.issue_observation_default d where d.snapshot_id >= %s and d.snapshot_id < %s',
                    v_name, v_b * v_block, (v_b + 1) * v_block);
     delete from ledger_private.issue_observation_default d
@@ -111,11 +111,13 @@ begin
     continue when v_horizon is null;
     continue when v_horizon <= coalesce((select g.retained_from_cl from ledger_private.timeline_progress g
                                           where g.timeline_id = v_t.timeline_id), 0);
-    delete from ledger_private.issue_observation o
-     using ledger_private.snapshot s
-     where s.timeline_id = v_t.timeline_id and s.cl < v_horizon
-       and o.timeline_id = s.timeline_id and o.snapshot_id = s.snapshot_id;
-    get diagnostics v_d = row_count;
+    with gone as (
+      delete from ledger_private.issue_observation o
+       using ledger_private.snapshot s
+       where s.timeline_id = v_t.timeline_id and s.cl < v_horizon
+         and o.timeline_id = s.timeline_id and o.snapshot_id = s.snapshot_id
+      returning cardinality(o.issue_ids) as n)
+    select coalesce(sum(g.n), 0) into v_d from gone g;
     v_n := v_n + v_d;
     update ledger_private.timeline_progress g set retained_from_cl = v_horizon where g.timeline_id = v_t.timeline_id;
   end loop;
@@ -205,7 +207,8 @@ comment on function ledger_private.storage_maintenance() is
 
 create or replace view ledger.retention as
   select t.project, t.stream, r.keep_days, g.retained_from_cl,
-         (select count(*) from ledger_private.issue_observation o where o.timeline_id = t.timeline_id) as observations_kept
+         (select coalesce(sum(cardinality(o.issue_ids)), 0) from ledger_private.issue_observation o
+           where o.timeline_id = t.timeline_id) as observations_kept
     from ledger_private.timeline t
     left join ledger_private.retention_policy r on r.project = t.project
     left join ledger_private.timeline_progress g on g.timeline_id = t.timeline_id;

@@ -40,6 +40,7 @@ grant select on ledger_private.project, ledger_private.timeline, ledger_private.
   ledger_private.issue_instance, ledger_private.issue_observation, ledger_private.presence_interval, ledger_private.issue_run_stats,
   ledger_private.changelist_metrics, ledger_private.open_node_count, ledger_private.cl_team_new to buildledger_reader;
 grant execute on function
+  ledger.issue_instance_observations(ledger.issue_instance),
   ledger.open_issues_at(text, bigint, text),
   ledger.diff(text, bigint, bigint, text),
   ledger.recurring_issues(text, text, integer, text),

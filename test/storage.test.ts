@@ -5,7 +5,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloneDatabase, intervalsOffSpec } from "./helpers/db.js";
-import { post, startService, token, type Service } from "./helpers/service.js";
+import { graphql, post, startService, token, type Service } from "./helpers/service.js";
 
 let db: Awaited<ReturnType<typeof cloneDatabase>>;
 const clients: pg.Client[] = [];
@@ -213,5 +213,73 @@ describe("nothing waits on what it does not need", () => {
       "select project, count(*)::int as n from ledger.issue_presence_interval where project in ('dl-a', 'dl-b') group by 1 order by 1");
     expect(rows).toEqual([{ project: "dl-a", n: 40 * 30 }, { project: "dl-b", n: 40 * 30 }]); // every round's issues stay open
     expect(await intervalsOffSpec(a, "dl-a")).toBe(0);
+  });
+});
+
+describe("observations are one row per snapshot", () => {
+  it("each build's issues are one sorted row; the view, one issue's observations and GraphQL give them back exactly", async () => {
+    const c = await connect();
+    const P = "obs";
+    const rep = (cl: number, build: string, xs: number[], covered?: string[]) => ({
+      project: P, changelist: cl, build: { id: build }, ...(covered ? { covered_paths: covered } : {}),
+      issues: xs.map((i) => ({ path: `srv/${P}/team${i % 4}/asset${i}.uasset`, severity: "warning", message: `Broken ref ${i}`, count: 1 + (i * cl) % 5 })),
+    });
+    const range = (a: number, b: number) => Array.from({ length: b - a }, (_, k) => a + k);
+    const sent: ReturnType<typeof rep>[] = [
+      rep(1, "b1", range(0, 60)),
+      rep(2, "b2", range(10, 70)),
+      rep(3, "b3", range(0, 80).filter((i) => i % 4 === 1), [`srv/${P}/team1`]),   // a partial build
+      rep(2, "b2-rerun", range(5, 65)),                                              // a second build at CL 2
+      rep(4, "b4", []),                                                               // a build with no issues
+    ];
+    for (const r of sent) await c.query("select ledger.ingest_report($1)", [r]);
+    // expected: per build, path -> occurrences (each asset path is one issue)
+    const { rows: snaps } = await c.query(
+      `select s.snapshot_id::text as id, s.build_id as build from ledger.snapshot s where s.project = $1`, [P]);
+    expect(snaps.length).toBe(sent.length);
+    const expected = new Map<string, Map<string, number>>();
+    for (const r of sent) {
+      const id = snaps.find((s) => s.build === r.build.id)!.id;
+      expected.set(id, new Map(r.issues.map((i) => [i.path, i.count])));
+    }
+    // storage: one row per snapshot, ids strictly ascending, arrays of equal length
+    const { rows: stored } = await c.query(
+      `select o.snapshot_id::text as id, o.issue_ids::text[] as ids, cardinality(o.occurrences) as n
+         from ledger_private.issue_observation o where o.timeline_id = ledger_private.timeline_id($1, 'main')`, [P]);
+    expect(stored.map((r) => r.id).sort()).toEqual([...expected.keys()].sort());
+    for (const r of stored) {
+      const ids = (r.ids as string[]).map(BigInt);
+      expect(ids.every((x, k) => k === 0 || x > ids[k - 1])).toBe(true);
+      expect(r.n).toBe(ids.length);
+    }
+    // the view, one row per (snapshot, issue)
+    const { rows: viewRows } = await c.query(
+      `select o.snapshot_id::text as id, i.path, o.occurrences from ledger.issue_observation o
+         join ledger.issue_instance i using (issue_id) where o.project = $1`, [P]);
+    const got = new Map<string, Map<string, number>>([...expected.keys()].map((k) => [k, new Map()]));
+    for (const r of viewRows) got.get(r.id)!.set(r.path, r.occurrences);
+    expect(got).toEqual(expected);
+    // one issue's observations = the view's rows of that issue, for every issue
+    const { rows: mismatched } = await c.query(
+      `select i.issue_id from ledger.issue_instance i
+        where i.path like 'srv/obs/%'
+          and array(select row(o.snapshot_id, o.occurrences, o.cl, o.project)::text from ledger.issue_instance_observations(i) o)
+              is distinct from
+              array(select row(o.snapshot_id, o.occurrences, o.cl, o.project)::text from ledger.issue_observation o
+                     where o.issue_id = i.issue_id order by o.snapshot_id)`);
+    expect(mismatched).toEqual([]);
+    // over GraphQL, as IssueInstance.observations
+    const svc = await startService(db.url);
+    services.push(svc);
+    const { rows: [one] } = await c.query(
+      `select issue_id::text as id from ledger.issue_instance where path = 'srv/obs/team1/asset13.uasset'`);
+    const r = await graphql(svc.base, `query($id: BigInt!) { issueInstanceByIssueId(issueId: $id) {
+        observations { nodes { snapshotId occurrences cl project } } } }`, { id: one.id });
+    expect(r.body.errors).toBeUndefined();
+    const { rows: want } = await c.query(
+      `select snapshot_id::text as "snapshotId", occurrences, cl::text as cl, project from ledger.issue_observation
+        where issue_id = $1 order by snapshot_id`, [one.id]);
+    expect(want.length).toBe(4);   // b1, b2, b3 (it is under team1) and the rerun at CL 2
+    expect(r.body.data.issueInstanceByIssueId.observations.nodes).toEqual(want);
   });
 });
