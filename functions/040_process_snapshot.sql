@@ -30,6 +30,27 @@
 -- its next job. Other timelines never wait, except on an identical new path or issue
 -- hash (one sorted path insert per snapshot, issue inserts sorted by hash).
 
+create or replace function ledger_private.only_build_ids(p_timeline int, p_cl bigint)
+returns bigint[]
+language sql stable
+set search_path to pg_catalog, pg_temp
+as $$
+  /* The issues present at CL p_cl when one applied snapshot there decides every path:
+     the sorted ids of its observation row. NULL when p_cl is NULL, has no applied
+     snapshot or more than one (presence then depends on the path), or its row is gone
+     (retention). */
+  select o.issue_ids
+    from ledger_private.snapshot s
+    join ledger_private.issue_observation o on o.timeline_id = s.timeline_id and o.snapshot_id = s.snapshot_id
+   where s.timeline_id = p_timeline and s.cl = p_cl and s.applied_seq is not null
+     and s.applied_covered_paths is null
+     and not exists (select 1 from ledger_private.snapshot s2
+                      where s2.timeline_id = p_timeline and s2.cl = p_cl and s2.applied_seq is not null
+                        and s2.snapshot_id <> s.snapshot_id)
+$$;
+comment on function ledger_private.only_build_ids(int, bigint) is
+  'Processing: the sorted ids of the issues present at a CL whose only applied snapshot is a full build (its observation row), else NULL.';
+
 create or replace function ledger_private.apply_snapshot(p_snapshot_id bigint, p_staged_here boolean)
 returns void
 language plpgsql volatile
@@ -59,6 +80,8 @@ declare
   v_day int := (current_date - date '2000-01-01');
   v_nrows int;
   v_fast boolean;
+  v_p_ids bigint[];
+  v_n_ids bigint[];
   v_hashjoin text := current_setting('enable_hashjoin');
   v_n bigint;
   v_mergejoin text := current_setting('enable_mergejoin');
@@ -311,7 +334,21 @@ begin
   -- P). So the affected issues are (P xor C) plus (P and C and not N): at the head of
   -- a timeline, the issues that appeared or disappeared.
   v_fast := v_only_this and v_s.covered_paths is null and not v_was_applied and not v_partial_neighbours;
-  if v_fast and v_n_full is null then
+  if v_fast then
+    -- presence at p and at n, when the CL has one applied snapshot (the full build): its
+    -- observation row, sorted ids read in one fetch instead of the open intervals by
+    -- index and heap (NULL: the CL has other builds, or retention removed its row; the
+    -- intervals answer then)
+    v_p_ids := ledger_private.only_build_ids(v_tl, v_p_full);
+    v_n_ids := ledger_private.only_build_ids(v_tl, v_n_full);
+  end if;
+  if v_fast and v_n_full is null and v_p_ids is not null then
+    insert into _bl_aff (issue_id, c_in, pres_c, p, n)
+    select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, null
+      from _bl_issue r
+      full join unnest(v_p_ids) as q(issue_id) on q.issue_id = r.issue_id
+     where r.issue_id is null or q.issue_id is null;
+  elsif v_fast and v_n_full is null then
     insert into _bl_aff (issue_id, c_in, pres_c, p, n)
     select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, null
       from _bl_issue r
@@ -319,6 +356,19 @@ begin
                   where v_p_full is not null and i.timeline_id = v_tl and i.resolved_cl is null) q
         on q.issue_id = r.issue_id
      where r.issue_id is null or q.issue_id is null;
+  elsif v_fast and v_p_ids is not null and v_n_ids is not null then
+    -- (set operations: hashed or sorted whatever the estimates, never a nested loop)
+    insert into _bl_aff (issue_id, c_in, pres_c, p, n)
+    select x.issue_id, true, x.pres_c, v_p_full, v_n_full from (
+      (select r.issue_id, true as pres_c from _bl_issue r
+       except select q.issue_id, true from unnest(v_p_ids) as q(issue_id))
+      union all
+      (select q.issue_id, false from unnest(v_p_ids) as q(issue_id)
+       except select r.issue_id, false from _bl_issue r)
+      union all
+      ((select r.issue_id, true from _bl_issue r
+        intersect select q.issue_id, true from unnest(v_p_ids) as q(issue_id))
+       except select m.issue_id, true from unnest(v_n_ids) as m(issue_id))) x;
   elsif v_fast then
     insert into _bl_aff (issue_id, c_in, pres_c, p, n)
     with pp as materialized (
