@@ -109,7 +109,9 @@ begin
   create temp table if not exists _bl_row (
     rk bytea, hash bytea, cached boolean, used_day int, path text collate "C", severity text,
     category text, message text, nmessage text) on commit delete rows;
-  create temp table if not exists _bl_issue (
+  create temp table if not exists _bl_found (
+    issue_id bigint primary key, occurrences bigint, nrows int) on commit delete rows;
+  create temp table if not exists _bl_hash (
     hash bytea primary key, issue_id bigint, occurrences bigint, nrows int) on commit delete rows;
   create temp table if not exists _bl_snaps (
     snapshot_id bigint, seq bigint, covered text[]) on commit delete rows;
@@ -137,7 +139,7 @@ begin
   create temp table if not exists _bl_node_delta (
     path_node_id bigint, path text collate "C", delta int) on commit delete rows;
   if current_setting('buildledger.process_xact', true) is not distinct from txid_current()::text then
-    delete from _bl_row; delete from _bl_issue; delete from _bl_snaps; delete from _bl_aff;
+    delete from _bl_row; delete from _bl_found; delete from _bl_hash; delete from _bl_snaps; delete from _bl_aff;
     delete from _bl_win; delete from _bl_new; delete from _bl_old_chg; delete from _bl_new_chg;
     delete from _bl_node_delta; delete from _bl_new_issue; delete from _bl_win_tid;
     delete from _bl_del; delete from _bl_upd; delete from _bl_snap_obs;
@@ -172,50 +174,45 @@ begin
      where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver;
   end if;
   -- one pass over the rows: the identity of each (the cache, else the normaliser),
-  -- grouped into issues; the rows the cache does not know (or must stamp today) are
-  -- kept aside, with what a new issue is created from. The pass itself carries only
-  -- the key and the row's address: the texts are read back (by address) for the few
-  -- rows kept aside, not copied for all of them
+  -- grouped into issues: those the cache knows by id (_bl_found), the others by hash
+  -- (_bl_hash, ids looked up or created below); the rows the cache does not know (or
+  -- must stamp today) are kept aside, with what a new issue is created from. The pass
+  -- itself carries only the key and the row's address: the texts are read back (by
+  -- address) for the few rows kept aside, not copied for all of them
   with r as materialized (
-    select x.tid, x.rk, ri.hash as known_hash, ri.used_day, ri.issue_id, x.occurrences
+    select x.tid, x.rk, ri.issue_id as known_id, ri.used_day, x.occurrences
       from (select t.ctid as tid, t.occurrences,
-                   sha256(convert_to(case when v_version = 1 then '' else 'v' || v_version || E'\x1f' end
-                                     || t.message || E'\x1f' || t.path, 'UTF8')) as rk
+                   substr(sha256(convert_to(case when v_version = 1 then '' else 'v' || v_version || E'\x1f' end
+                                            || t.message || E'\x1f' || t.path, 'UTF8')), 1, 16) as rk
               from _bl_stage_issue t
             order by rk offset 0) x   -- (offset 0: the key is hashed once per row, not once per use)
-      -- (one index probe per row, whatever the size of the cache: never a scan of it;
-      -- in key order, so consecutive probes share the index pages: half the time of
-      -- probes in report order once the cache outgrows shared buffers)
-      left join lateral (select c.hash, c.used_day, c.issue_id from ledger_private.raw_identity c
+      -- (one probe per row of the cache's index, which holds the id and day: whatever
+      -- the size of the cache, never a scan of it, and never its table; in key order,
+      -- so consecutive probes share the index pages)
+      left join lateral (select c.issue_id, c.used_day from ledger_private.raw_identity c
                           where c.raw_key = x.rk offset 0) ri on true
   ), aside as (
     insert into _bl_row (rk, hash, cached, used_day, path, severity, category, message, nmessage)
-    select k.rk, coalesce(k.known_hash, ledger.issue_hash_normalised_as(k.nm, k.path, v_version)),
-           k.known_hash is not null, k.used_day, k.path, k.severity, k.category, k.message, k.nm
-      from (select r.rk, r.known_hash, r.used_day, t.path, t.severity, t.category, t.message,
+    select k.rk, case when not k.cached then ledger.issue_hash_normalised_as(k.nm, k.path, v_version) end,
+           k.cached, k.used_day, k.path, k.severity, k.category, k.message, k.nm
+      from (select r.rk, r.known_id is not null as cached, r.used_day, t.path, t.severity, t.category, t.message,
                    -- (only a text the cache does not know goes through the normaliser)
-                   case when r.known_hash is null then ledger.normalise_message_as(t.message, v_version) end as nm
+                   case when r.known_id is null then ledger.normalise_message_as(t.message, v_version) end as nm
               from r join _bl_stage_issue t on t.ctid = r.tid
-             where r.known_hash is null or r.used_day < v_day
+             where r.known_id is null or r.used_day < v_day
             offset 0) k   -- (offset 0: normalised once per row)
     returning rk, hash, cached
+  ), found as (
+    insert into _bl_found (issue_id, occurrences, nrows)
+    select r.known_id, sum(r.occurrences), count(*) from r where r.known_id is not null group by r.known_id
   )
-  insert into _bl_issue (hash, issue_id, occurrences, nrows)
-  select h.hash,
-         -- (the cache knows the issue of a text seen before; others are looked up)
-         coalesce(max(h.issue_id), (select i.issue_id from ledger_private.issue_instance i where i.hash = h.hash)),
-         sum(h.occurrences), count(*)
-    from (select coalesce(r.known_hash, a.hash) as hash, r.issue_id, r.occurrences
-            from r
-            left join (select distinct on (a.rk) a.rk, a.hash from aside a where not a.cached) a
-              on r.known_hash is null and a.rk = r.rk) h
-   group by h.hash;
-  select coalesce(sum(r.nrows), 0) into v_nrows from _bl_issue r;
-  if v_nrows <> v_s.raw_issue_count then
-    raise exception 'snapshot %: staged issues are missing (expected %, found %)', v_id, v_s.raw_issue_count, v_nrows
-      using errcode = 'XX001';
-  end if;
-  analyze _bl_issue;
+  insert into _bl_hash (hash, issue_id, occurrences, nrows)
+  select a.hash, (select i.issue_id from ledger_private.issue_instance i where i.hash = a.hash),
+         sum(r.occurrences), count(*)
+    from r
+    join (select distinct on (a.rk) a.rk, a.hash from aside a where not a.cached) a on a.rk = r.rk
+   where r.known_id is null
+   group by a.hash;
 
   -- new issues: their texts are all new to the cache (a cached text's issue exists),
   -- so what they are created from is in _bl_row (severity: the highest reported)
@@ -224,7 +221,7 @@ begin
          (array['info', 'warning', 'error'])[max(array_position(array['info', 'warning', 'error'], x.severity))],
          min(x.category), min(x.message), min(x.nmessage)
     from _bl_row x
-   where not x.cached and x.hash in (select i.hash from _bl_issue i where i.issue_id is null)
+   where not x.cached and x.hash in (select h.hash from _bl_hash h where h.issue_id is null)
    group by x.hash;
 
   -- every new path prefix of the report and of its coverage, in one sorted insert (an
@@ -233,7 +230,7 @@ begin
                                       || coalesce(v_s.covered_paths, '{}'));
 
   -- new identities (sorted by hash, so concurrent sessions cannot wait in a cycle);
-  -- their ids come back from the insert (the known ones came with _bl_issue), and
+  -- their ids come back from the insert (the known ones came with _bl_hash), and
   -- the ids of those another session created meanwhile are looked up after it
   with ins as (
   insert into ledger_private.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
@@ -246,22 +243,34 @@ begin
    order by r.hash
   on conflict (hash) do nothing
   returning hash, issue_id)
-  update _bl_issue r set issue_id = ins.issue_id from ins where r.hash = ins.hash and r.issue_id is null;
-  update _bl_issue r
+  update _bl_hash r set issue_id = ins.issue_id from ins where r.hash = ins.hash and r.issue_id is null;
+  update _bl_hash r
      set issue_id = (select i.issue_id from ledger_private.issue_instance i where i.hash = r.hash)
    where r.issue_id is null;
-  if exists (select 1 from _bl_issue r where r.issue_id is null) then
+  if exists (select 1 from _bl_hash r where r.issue_id is null) then
     raise exception 'snapshot %: an issue of it has no identity (the raw identity cache names an issue that does not exist)', v_id
       using errcode = 'XX001';
   end if;
 
   -- the cache: new raw texts are added; a text seen again is stamped with today (once a
   -- day), so ledger_private.prune_raw_identity can drop what is no longer reported
-  insert into ledger_private.raw_identity (raw_key, hash, used_day, issue_id)
-  select distinct on (x.rk) x.rk, x.hash, v_day, r.issue_id
-    from _bl_row x join _bl_issue r on r.hash = x.hash
+  insert into ledger_private.raw_identity (raw_key, issue_id, used_day)
+  select distinct on (x.rk) x.rk, r.issue_id, v_day
+    from _bl_row x join _bl_hash r on r.hash = x.hash
    where not x.cached order by x.rk
   on conflict do nothing;
+
+  -- the issues of texts new to the cache join those it knew (a new text of a known
+  -- issue adds its rows and occurrences), and every row is counted once
+  insert into _bl_found as f (issue_id, occurrences, nrows)
+  select h.issue_id, h.occurrences, h.nrows from _bl_hash h order by h.issue_id
+  on conflict (issue_id) do update set occurrences = f.occurrences + excluded.occurrences, nrows = f.nrows + excluded.nrows;
+  select coalesce(sum(r.nrows), 0) into v_nrows from _bl_found r;
+  if v_nrows <> v_s.raw_issue_count then
+    raise exception 'snapshot %: staged issues are missing (expected %, found %)', v_id, v_s.raw_issue_count, v_nrows
+      using errcode = 'XX001';
+  end if;
+  analyze _bl_found;
   -- (rows another session is stamping are skipped: it stamps the same day, and waiting
   -- for it could close a lock cycle between two timelines reporting the same texts)
   update ledger_private.raw_identity ri set used_day = v_day
@@ -280,7 +289,7 @@ begin
   -- (one row: the snapshot's issue ids in order, and their occurrences)
   insert into ledger_private.issue_observation (timeline_id, snapshot_id, cl, issue_ids, occurrences)
   select v_tl, v_id, v_c, coalesce(array_agg(r.issue_id), '{}'), coalesce(array_agg(r.occ), '{}')
-    from (select r.issue_id, least(r.occurrences, 2147483647)::int as occ from _bl_issue r
+    from (select r.issue_id, least(r.occurrences, 2147483647)::int as occ from _bl_found r
            order by r.issue_id) r;   -- (sorted once: both arrays follow this order)
 
   -- 2. apply the snapshot: it is now the latest received at its CL. Its row is written
@@ -345,13 +354,13 @@ begin
   if v_fast and v_n_full is null and v_p_ids is not null then
     insert into _bl_aff (issue_id, c_in, pres_c, p, n)
     select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, null
-      from _bl_issue r
+      from _bl_found r
       full join unnest(v_p_ids) as q(issue_id) on q.issue_id = r.issue_id
      where r.issue_id is null or q.issue_id is null;
   elsif v_fast and v_n_full is null then
     insert into _bl_aff (issue_id, c_in, pres_c, p, n)
     select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, null
-      from _bl_issue r
+      from _bl_found r
       full join (select i.issue_id from ledger_private.presence_interval i
                   where v_p_full is not null and i.timeline_id = v_tl and i.resolved_cl is null) q
         on q.issue_id = r.issue_id
@@ -360,13 +369,13 @@ begin
     -- (set operations: hashed or sorted whatever the estimates, never a nested loop)
     insert into _bl_aff (issue_id, c_in, pres_c, p, n)
     select x.issue_id, true, x.pres_c, v_p_full, v_n_full from (
-      (select r.issue_id, true as pres_c from _bl_issue r
+      (select r.issue_id, true as pres_c from _bl_found r
        except select q.issue_id, true from unnest(v_p_ids) as q(issue_id))
       union all
       (select q.issue_id, false from unnest(v_p_ids) as q(issue_id)
-       except select r.issue_id, false from _bl_issue r)
+       except select r.issue_id, false from _bl_found r)
       union all
-      ((select r.issue_id, true from _bl_issue r
+      ((select r.issue_id, true from _bl_found r
         intersect select q.issue_id, true from unnest(v_p_ids) as q(issue_id))
        except select m.issue_id, true from unnest(v_n_ids) as m(issue_id))) x;
   elsif v_fast then
@@ -375,12 +384,12 @@ begin
       select i.issue_id from ledger_private.presence_interval i
        where i.timeline_id = v_tl and ledger_private.open_at(i.start_cl, i.resolved_cl, v_p_full))
     select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, v_n_full
-      from _bl_issue r
+      from _bl_found r
       full join pp q on q.issue_id = r.issue_id
      where r.issue_id is null or q.issue_id is null
     union all
     select r.issue_id, true, true, v_p_full, v_n_full
-      from _bl_issue r
+      from _bl_found r
       join pp q on q.issue_id = r.issue_id
      where not exists (select 1 from ledger_private.presence_interval i
                         where i.timeline_id = v_tl and i.issue_id = r.issue_id
@@ -423,13 +432,13 @@ begin
   elsif v_nsnaps = 0 then
     update _bl_aff set c_in = false, pres_c = false;
   elsif v_only_this then
-    -- the only snapshot at c that covers anything is this one: its issues are in _bl_issue
+    -- the only snapshot at c that covers anything is this one: its issues are in _bl_found
     v_set := case when cardinality(v_s.covered_paths) > 32 then ledger_private.prefix_set(v_s.covered_paths) end;
     update _bl_aff a
        set c_in = s.covered is null
                   or case when v_set is null then ledger.path_covered(a.path, s.covered)
                           else ledger_private.path_in_prefix_set(a.path, v_set) end,
-           pres_c = exists (select 1 from _bl_issue r where r.issue_id = a.issue_id),
+           pres_c = exists (select 1 from _bl_found r where r.issue_id = a.issue_id),
            p = v_p_full, n = v_n_full
       from _bl_snaps s;
   else
@@ -760,8 +769,8 @@ begin
          processed_version = v_ver,
          state = case when s.content_version = v_ver then 'done' else s.state end,
          error = case when s.content_version = v_ver then null else s.error end,
-         issue_count = (select count(*) from _bl_issue),
-         occurrence_count = (select coalesce(sum(occurrences), 0) from _bl_issue),
+         issue_count = (select count(*) from _bl_found),
+         occurrence_count = (select coalesce(sum(occurrences), 0) from _bl_found),
          processed_at = now(),
          processing_ms = round(extract(epoch from clock_timestamp() - v_t0)::numeric * 1000, 2)
    where s.timeline_id = v_tl and s.snapshot_id = v_id;
