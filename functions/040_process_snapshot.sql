@@ -109,8 +109,10 @@ begin
   create temp table if not exists _bl_row (
     rk bytea, hash bytea, cached boolean, used_day int, path text collate "C", severity text,
     category text, message text, nmessage text) on commit delete rows;
+  -- (_bl_found without an index: its 10k inserts in id order cost more than the
+  -- hash joins that read it; its ids are unique by construction)
   create temp table if not exists _bl_found (
-    issue_id bigint primary key, occurrences bigint, nrows int) on commit delete rows;
+    issue_id bigint, occurrences bigint, nrows int) on commit delete rows;
   create temp table if not exists _bl_hash (
     hash bytea primary key, issue_id bigint, occurrences bigint, nrows int) on commit delete rows;
   create temp table if not exists _bl_snaps (
@@ -262,9 +264,13 @@ begin
 
   -- the issues of texts new to the cache join those it knew (a new text of a known
   -- issue adds its rows and occurrences), and every row is counted once
-  insert into _bl_found as f (issue_id, occurrences, nrows)
-  select h.issue_id, h.occurrences, h.nrows from _bl_hash h order by h.issue_id
-  on conflict (issue_id) do update set occurrences = f.occurrences + excluded.occurrences, nrows = f.nrows + excluded.nrows;
+  analyze _bl_found;
+  analyze _bl_hash;
+  update _bl_found f set occurrences = f.occurrences + h.occurrences, nrows = f.nrows + h.nrows
+    from _bl_hash h where h.issue_id = f.issue_id;
+  insert into _bl_found (issue_id, occurrences, nrows)
+  select h.issue_id, h.occurrences, h.nrows from _bl_hash h
+   where h.issue_id not in (select f.issue_id from _bl_found f);   -- (a hashed subplan; no NULL ids here)
   select coalesce(sum(r.nrows), 0) into v_nrows from _bl_found r;
   if v_nrows <> v_s.raw_issue_count then
     raise exception 'snapshot %: staged issues are missing (expected %, found %)', v_id, v_s.raw_issue_count, v_nrows
@@ -438,7 +444,7 @@ begin
        set c_in = s.covered is null
                   or case when v_set is null then ledger.path_covered(a.path, s.covered)
                           else ledger_private.path_in_prefix_set(a.path, v_set) end,
-           pres_c = exists (select 1 from _bl_found r where r.issue_id = a.issue_id),
+           pres_c = a.issue_id in (select r.issue_id from _bl_found r),   -- (a hashed subplan)
            p = v_p_full, n = v_n_full
       from _bl_snaps s;
   else

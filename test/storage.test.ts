@@ -283,3 +283,39 @@ describe("observations are one row per snapshot", () => {
     expect(r.body.data.issueInstanceByIssueId.observations.nodes).toEqual(want);
   });
 });
+
+describe("the raw identity cache", () => {
+  it("a new text of an issue the cache knows joins it: one issue, its rows and occurrences added up", async () => {
+    const c = await connect();
+    const P = "cache-merge";
+    const i = (message: string, count?: number) => ({ path: `srv/${P}/a/x.uasset`, severity: "error", message, ...(count ? { count } : {}) });
+    await c.query("select ledger.ingest_report($1)", [{ project: P, changelist: 1, issues: [i("Missing thing (took 3.5s)", 2)] }]);
+    // CL 2: the cached text, two new texts of the same issue, and a new issue
+    await c.query("select ledger.ingest_report($1)", [{ project: P, changelist: 2, issues: [
+      i("Missing thing (took 3.5s)", 2), i("Missing thing (took 9.1s)", 3), i("Missing  thing (took 12 ms)"),
+      { path: `srv/${P}/a/y.uasset`, severity: "warning", message: "Other thing" }] }]);
+    const { rows: snaps } = await c.query(
+      `select cl::int, issue_count::int, occurrence_count::int from ledger.snapshot where project = $1 order by cl`, [P]);
+    expect(snaps).toEqual([{ cl: 1, issue_count: 1, occurrence_count: 2 }, { cl: 2, issue_count: 2, occurrence_count: 7 }]);
+    const { rows: obs } = await c.query(
+      `select o.cl::int, i.path, o.occurrences from ledger.issue_observation o join ledger.issue_instance i using (issue_id)
+        where o.project = $1 order by 1, 2`, [P]);
+    expect(obs).toEqual([
+      { cl: 1, path: `srv/${P}/a/x.uasset`, occurrences: 2 },
+      { cl: 2, path: `srv/${P}/a/x.uasset`, occurrences: 6 },
+      { cl: 2, path: `srv/${P}/a/y.uasset`, occurrences: 1 }]);
+    // every raw text is cached now, each naming its issue
+    const { rows: [k] } = await c.query(
+      `select count(*)::int as n, count(distinct r.issue_id)::int as issues from ledger_private.raw_identity r
+        join ledger_private.issue_instance i on i.issue_id = r.issue_id where i.path like $1`, [`srv/${P}/%`]);
+    expect(k).toEqual({ n: 4, issues: 2 });
+    // CL 3, every text cached: the same answer
+    await c.query("select ledger.ingest_report($1)", [{ project: P, changelist: 3, issues: [
+      i("Missing thing (took 3.5s)", 2), i("Missing thing (took 9.1s)", 3), i("Missing  thing (took 12 ms)"),
+      { path: `srv/${P}/a/y.uasset`, severity: "warning", message: "Other thing" }] }]);
+    const { rows: [s3] } = await c.query(
+      `select issue_count::int, occurrence_count::int from ledger.snapshot where project = $1 and cl = 3`, [P]);
+    expect(s3).toEqual({ issue_count: 2, occurrence_count: 7 });
+    expect(await intervalsOffSpec(c, P)).toBe(0);
+  });
+});
