@@ -270,7 +270,9 @@ begin
     from _bl_hash h where h.issue_id = f.issue_id;
   insert into _bl_found (issue_id, occurrences, nrows)
   select h.issue_id, h.occurrences, h.nrows from _bl_hash h
-   where h.issue_id not in (select f.issue_id from _bl_found f);   -- (a hashed subplan; no NULL ids here)
+   where not exists (select 1 from _bl_found f where f.issue_id = h.issue_id);
+  -- (an anti-join: hashed, and spilled when large; NOT IN would scan _bl_found once per
+  -- row as soon as its hash outgrew work_mem: minutes for a 500k-issue build)
   select coalesce(sum(r.nrows), 0) into v_nrows from _bl_found r;
   if v_nrows <> v_s.raw_issue_count then
     raise exception 'snapshot %: staged issues are missing (expected %, found %)', v_id, v_s.raw_issue_count, v_nrows
@@ -444,9 +446,10 @@ begin
        set c_in = s.covered is null
                   or case when v_set is null then ledger.path_covered(a.path, s.covered)
                           else ledger_private.path_in_prefix_set(a.path, v_set) end,
-           pres_c = a.issue_id in (select r.issue_id from _bl_found r),   -- (a hashed subplan)
-           p = v_p_full, n = v_n_full
+           pres_c = false, p = v_p_full, n = v_n_full
       from _bl_snaps s;
+    -- (by a join: a subquery per row would scan _bl_found for each affected issue)
+    update _bl_aff a set pres_c = true from _bl_found r where r.issue_id = a.issue_id;
   else
     update _bl_aff a
        set c_in = e.snapshot_id is not null,
