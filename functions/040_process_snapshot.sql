@@ -86,6 +86,7 @@ declare
   v_n bigint;
   v_mergejoin text := current_setting('enable_mergejoin');
   v_seqscan text := current_setting('enable_seqscan');
+  v_nestloop text := current_setting('enable_nestloop');
 begin
   /* Guarantees: idempotent (a second call for the same content version is a no-op);
      leaves intervals and metrics equal to a from-scratch rebuild of the applied
@@ -264,15 +265,20 @@ begin
 
   -- the issues of texts new to the cache join those it knew (a new text of a known
   -- issue adds its rows and occurrences), and every row is counted once
+  -- (the known ones are updated and dropped from _bl_hash, then the rest inserted: an
+  -- insert that probed _bl_found for its own rows rescanned what it had written so far,
+  -- a minute for a new project's first 100k-issue build)
   analyze _bl_found;
   analyze _bl_hash;
-  update _bl_found f set occurrences = f.occurrences + h.occurrences, nrows = f.nrows + h.nrows
-    from _bl_hash h where h.issue_id = f.issue_id;
+  perform set_config('enable_nestloop', 'off', true);
+  with m as (
+    update _bl_found f set occurrences = f.occurrences + h.occurrences, nrows = f.nrows + h.nrows
+      from _bl_hash h where h.issue_id = f.issue_id
+    returning h.hash)
+  delete from _bl_hash h using m where h.hash = m.hash;
+  perform set_config('enable_nestloop', v_nestloop, true);
   insert into _bl_found (issue_id, occurrences, nrows)
-  select h.issue_id, h.occurrences, h.nrows from _bl_hash h
-   where not exists (select 1 from _bl_found f where f.issue_id = h.issue_id);
-  -- (an anti-join: hashed, and spilled when large; NOT IN would scan _bl_found once per
-  -- row as soon as its hash outgrew work_mem: minutes for a 500k-issue build)
+  select h.issue_id, h.occurrences, h.nrows from _bl_hash h;
   select coalesce(sum(r.nrows), 0) into v_nrows from _bl_found r;
   if v_nrows <> v_s.raw_issue_count then
     raise exception 'snapshot %: staged issues are missing (expected %, found %)', v_id, v_s.raw_issue_count, v_nrows

@@ -85,7 +85,7 @@ async function main() {
   // late builds of skipped CLs in the middle: the neighbour's content with 5% changed
   const middle: number[] = [];
   for (let j = 0; j < 7; j++) {
-    const cl = 1000 + 2 * Math.floor(CLS / 2 + j * 3) + 1;
+    const cl = 1000 + 2 * (Math.floor(CLS / 2 + j * 3) % (CLS - 1)) + 1;   // (wraps for short BENCH_CLS runs)
     const base = [...history.get(cl - 1)!];
     for (let x = 0; x < base.length * CHURN; x++) base[Math.floor(rand() * base.length)] = newIssue();
     middle.push(await ingest(cl, base));
