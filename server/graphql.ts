@@ -205,6 +205,55 @@ export function badPageSize(doc: DocumentNode, variables: unknown): string | und
   return bad;
 }
 
+/**
+ * The first collection over a table or view that reads rows (`nodes` or `edges`) with
+ * neither `first` nor `last`: a root `allX` field, or a relation connection (`xsByY`)
+ * at any depth. These grow with every build (observations, intervals, snapshots), so an
+ * unpaged read could return millions of rows into the server's memory; it is refused
+ * (a 400 naming the field) rather than cut short. The query functions' connections
+ * (openIssuesAt, diff, ...) answer for one timeline and CL and need no page.
+ */
+export function unpagedCollection(doc: DocumentNode): string | undefined {
+  const frags = new Map<string, FragmentDefinitionNode>();
+  for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) frags.set(d.name.value, d);
+  // whether a selection reads rows, through inline fragments and fragment spreads
+  const readsRows = (set: SelectionSetNode | undefined, seen: Set<string>): boolean =>
+    (set?.selections ?? []).some((sel) => {
+      if (sel.kind === Kind.FIELD) return sel.name.value === "nodes" || sel.name.value === "edges";
+      if (sel.kind === Kind.INLINE_FRAGMENT) return readsRows(sel.selectionSet, seen);
+      const f = frags.get(sel.name.value);
+      if (!f || seen.has(sel.name.value)) return false;
+      return readsRows(f.selectionSet, new Set([...seen, sel.name.value]));
+    });
+  let bad: string | undefined;
+  const visited = new Set<string>();
+  const visit = (set: SelectionSetNode | undefined, root: boolean) => {
+    for (const sel of set?.selections ?? []) {
+      if (bad) return;
+      if (sel.kind === Kind.FIELD) {
+        const name = sel.name.value;
+        // (PostGraphile names relations `<rows>By<Key>[And<Key>...]`; myTeamOpenByOwner is
+        // a query function, named like one)
+        const collection = (root && /^all[A-Z]/.test(name))
+          || (/^[a-z][A-Za-z0-9]*By[A-Z][A-Za-z0-9]*$/.test(name) && !name.startsWith("myTeam"));
+        const paged = (sel.arguments ?? []).some((a) => a.name.value === "first" || a.name.value === "last");
+        if (collection && !paged && readsRows(sel.selectionSet, new Set())) {
+          bad = `${(sel.alias ?? sel.name).value}: give first or last (at most ${QUERY_LIMITS.maxPage}) to read its nodes or edges; this collection grows with every build`;
+          return;
+        }
+        visit(sel.selectionSet, root && name === "query");
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) visit(sel.selectionSet, root);
+      else {
+        const key = `${root ? "r" : "n"}:${sel.name.value}`;
+        const f = frags.get(sel.name.value);
+        if (f && !visited.has(key)) { visited.add(key); visit(f.selectionSet, root); }
+      }
+    }
+  };
+  for (const d of doc.definitions) if (d.kind === Kind.OPERATION_DEFINITION) visit(d.selectionSet, true);
+  return bad;
+}
+
 const refuse = (message: string) => httpError(400, message);
 
 /** Refuses oversized, too deep or too costly requests (and introspection in production) before validation. */
@@ -229,7 +278,7 @@ function queryLimitsPlugin(opts: { production: boolean }): GraphileConfig.Plugin
             if (m.depth > QUERY_LIMITS.maxDepth) throw refuse(`query: nested ${m.depth} levels deep (at most ${QUERY_LIMITS.maxDepth})`);
             if (m.cost > QUERY_LIMITS.maxCost) throw refuse(`query: selects ${m.cost > 1e12 ? "more than 10^12" : m.cost} fields with fragments expanded (at most ${QUERY_LIMITS.maxCost})`);
             if (m.calls > QUERY_LIMITS.maxCalls) throw refuse(`query: makes ${m.calls > 1e12 ? "more than 10^12" : m.calls} root or argument-taking field calls with fragments expanded (at most ${QUERY_LIMITS.maxCalls})`);
-            const page = badPageSize(doc, event.body.variableValues);
+            const page = badPageSize(doc, event.body.variableValues) ?? unpagedCollection(doc);
             if (page) throw refuse(page);
           }
           return next();

@@ -131,6 +131,25 @@ describe("GraphQL with hostile arguments", () => {
     expect(ok.body.data?.allChangelistMetrics.totalCount).toBe(3);
   });
 
+  it("a table or view collection read without first or last is a 400 naming it; counts, pages and query functions are not", async () => {
+    const msg = (f: string) => `${f}: give first or last (at most 10000) to read its nodes or edges; this collection grows with every build`;
+    const root = await graphql(svc.base, `{ allIssueObservations { nodes { issueId } } }`);
+    expect([root.status, root.body.errors?.[0].message]).toEqual([400, msg("allIssueObservations")]);
+    const aliased = await graphql(svc.base, `{ o: allSnapshots { edges { node { cl } } } }`);
+    expect([aliased.status, aliased.body.errors?.[0].message]).toEqual([400, msg("o")]);
+    // nested relation connections, through a fragment
+    const nested = await graphql(svc.base, `{ allTimelines(first: 5) { nodes { ...T } } }
+      fragment T on Timeline { issuePresenceIntervalsByProjectAndStream { nodes { issueId } } }`);
+    expect([nested.status, nested.body.errors?.[0].message]).toEqual([400, msg("issuePresenceIntervalsByProjectAndStream")]);
+    const counted = await graphql(svc.base, `{ allIssueObservations { totalCount } allTimelines(first: 5) { nodes { issuePresenceIntervalsByProjectAndStream(first: 10) { totalCount nodes { issueId } } } } }`);
+    expect(counted.status).toBe(200);
+    expect(counted.body.errors).toBeUndefined();
+    expect(counted.body.data?.allIssueObservations.totalCount).toBeGreaterThan(0);
+    const fn = await graphql(svc.base, `{ openIssuesAt(project: "hx", cl: "12") { nodes { issueId } } }`);
+    expect(fn.status).toBe(200);
+    expect(fn.body.errors).toBeUndefined();
+  });
+
   it("aliases cannot multiply one request into many database queries", async () => {
     const many = (n: number, wrap = (s: string) => `{ ${s} }`) =>
       wrap(Array.from({ length: n }, (_, i) => `a${i}: openIssuesAt(project: "hx", cl: "12") { totalCount }`).join(" "));
