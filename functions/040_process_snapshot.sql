@@ -233,7 +233,7 @@ begin
                                       || coalesce(v_s.covered_paths, '{}'));
 
   -- new identities (sorted by hash, so concurrent sessions cannot wait in a cycle);
-  -- their ids come back from the insert (the known ones came with _bl_hash), and
+  -- their ids come back from the insert (those known by hash came with _bl_hash), and
   -- the ids of those another session created meanwhile are looked up after it
   with ins as (
   insert into ledger_private.issue_instance (hash, normaliser_version, message, path, path_node_id, severity, category, example_message)
@@ -358,28 +358,27 @@ begin
   -- a timeline, the issues that appeared or disappeared.
   v_fast := v_only_this and v_s.covered_paths is null and not v_was_applied and not v_partial_neighbours;
   if v_fast then
-    -- presence at p and at n, when the CL has one applied snapshot (the full build): its
-    -- observation row, sorted ids read in one fetch instead of the open intervals by
-    -- index and heap (NULL: the CL has other builds, or retention removed its row; the
-    -- intervals answer then)
-    v_p_ids := ledger_private.only_build_ids(v_tl, v_p_full);
-    v_n_ids := ledger_private.only_build_ids(v_tl, v_n_full);
+    -- presence at p and at n: the observation row of the CL's only applied snapshot
+    -- (the full build), sorted ids in one fetch; else (the CL has other builds, or
+    -- retention removed its row) the runs that hold the CL
+    v_p_ids := coalesce(ledger_private.only_build_ids(v_tl, v_p_full),
+                        array(select i.issue_id from ledger_private.presence_interval i
+                               where v_p_full is not null and i.timeline_id = v_tl
+                                 and ledger_private.open_at(i.start_cl, i.resolved_cl, v_p_full)));
+    if v_n_full is not null then
+      v_n_ids := coalesce(ledger_private.only_build_ids(v_tl, v_n_full),
+                          array(select i.issue_id from ledger_private.presence_interval i
+                                 where i.timeline_id = v_tl
+                                   and ledger_private.open_at(i.start_cl, i.resolved_cl, v_n_full)));
+    end if;
   end if;
-  if v_fast and v_n_full is null and v_p_ids is not null then
+  if v_fast and v_n_full is null then
     insert into _bl_aff (issue_id, c_in, pres_c, p, n)
     select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, null
       from _bl_found r
       full join unnest(v_p_ids) as q(issue_id) on q.issue_id = r.issue_id
      where r.issue_id is null or q.issue_id is null;
-  elsif v_fast and v_n_full is null then
-    insert into _bl_aff (issue_id, c_in, pres_c, p, n)
-    select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, null
-      from _bl_found r
-      full join (select i.issue_id from ledger_private.presence_interval i
-                  where v_p_full is not null and i.timeline_id = v_tl and i.resolved_cl is null) q
-        on q.issue_id = r.issue_id
-     where r.issue_id is null or q.issue_id is null;
-  elsif v_fast and v_p_ids is not null and v_n_ids is not null then
+  elsif v_fast then
     -- (set operations: hashed or sorted whatever the estimates, never a nested loop)
     insert into _bl_aff (issue_id, c_in, pres_c, p, n)
     select x.issue_id, true, x.pres_c, v_p_full, v_n_full from (
@@ -392,23 +391,6 @@ begin
       ((select r.issue_id, true from _bl_found r
         intersect select q.issue_id, true from unnest(v_p_ids) as q(issue_id))
        except select m.issue_id, true from unnest(v_n_ids) as m(issue_id))) x;
-  elsif v_fast then
-    insert into _bl_aff (issue_id, c_in, pres_c, p, n)
-    with pp as materialized (
-      select i.issue_id from ledger_private.presence_interval i
-       where i.timeline_id = v_tl and ledger_private.open_at(i.start_cl, i.resolved_cl, v_p_full))
-    select coalesce(r.issue_id, q.issue_id), true, r.issue_id is not null, v_p_full, v_n_full
-      from _bl_found r
-      full join pp q on q.issue_id = r.issue_id
-     where r.issue_id is null or q.issue_id is null
-    union all
-    select r.issue_id, true, true, v_p_full, v_n_full
-      from _bl_found r
-      join pp q on q.issue_id = r.issue_id
-     where not exists (select 1 from ledger_private.presence_interval i
-                        where i.timeline_id = v_tl and i.issue_id = r.issue_id
-                          and i.start_cl <= v_n_full and (i.resolved_cl is null or i.resolved_cl > v_n_full)
-                        offset 0);   -- (a probe per issue, not an anti-join over the timeline)
   else
     -- the observations of the applied snapshots at c (this one included), unnested once
     insert into _bl_snap_obs (snapshot_id, issue_id)

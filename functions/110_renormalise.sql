@@ -133,11 +133,11 @@ begin
        set issue_ids = x.ids, occurrences = x.occs
       from ledger_private.issue_observation o2
      cross join lateral (
-       select array_agg(m.id order by m.id) as ids, array_agg(m.occ order by m.id) as occs
+       select array_agg(m.id) as ids, array_agg(m.occ) as occs
          from (select coalesce(k.target, u.id) as id, least(sum(u.occ), 2147483647)::int as occ
                  from unnest(o2.issue_ids, o2.occurrences) as u(id, occ)
                  left join _bl_rk k on k.issue_id = u.id and k.target <> k.issue_id
-                group by 1) m) x
+                group by 1 order by 1) m) x   -- (sorted once: both arrays follow this order)
      where o2.issue_ids && v_merging
        and o.timeline_id = o2.timeline_id and o.snapshot_id = o2.snapshot_id;
   end if;
