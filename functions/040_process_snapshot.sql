@@ -758,9 +758,10 @@ begin
                    union all select start_cl from _bl_new_chg union all select resolved_cl from _bl_new_chg) e(x)) r;
 
   -- 9. bookkeeping, last (the only write of the snapshot row): the input of this
-  --    version goes; a version staged meanwhile keeps the snapshot queued for its job
-  delete from ledger_private.snapshot_input si
-   where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver;
+  --    version goes; a version staged meanwhile keeps the snapshot queued for its job.
+  --    The snapshot row first, then its input: the order staging takes them in (a
+  --    re-post locks the row, then replaces the input). The other way round, a re-post
+  --    arriving between the two deadlocked with this run, and one of them failed.
   update ledger_private.snapshot s
      set applied_seq = v_s.received_seq, applied_covered_paths = v_s.covered_paths,
          processed_version = v_ver,
@@ -771,6 +772,8 @@ begin
          processed_at = now(),
          processing_ms = round(extract(epoch from clock_timestamp() - v_t0)::numeric * 1000, 2)
    where s.timeline_id = v_tl and s.snapshot_id = v_id;
+  delete from ledger_private.snapshot_input si
+   where si.timeline_id = v_tl and si.snapshot_id = v_id and si.content_version = v_ver;
   update ledger_private.timeline_progress g
      set latest_processed_cl = greatest(g.latest_processed_cl, v_c), last_processed_at = now()
    where g.timeline_id = v_tl;

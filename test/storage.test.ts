@@ -319,3 +319,42 @@ describe("the raw identity cache", () => {
     expect(await intervalsOffSpec(c, P)).toBe(0);
   });
 });
+
+describe("lock order between processing and a re-post", () => {
+  it("a re-post of a build whose processing is finishing waits for it instead of deadlocking with it", async () => {
+    const setup = await connect();
+    // (processing pauses right after removing its input row, holding that row's lock,
+    // in the session that asks for it)
+    await setup.query(`
+      create function public.bltest_slow_input_delete() returns trigger language plpgsql as $$
+      begin
+        if current_setting('bltest.slow_input_delete', true) = 'on' then perform pg_sleep(1.5); end if;
+        return old;
+      end $$`);
+    await setup.query(`create trigger bltest_slow after delete on ledger_private.snapshot_input
+                       for each row execute function public.bltest_slow_input_delete()`);
+    try {
+      const rep = (n: number) => ({ project: "lockorder", changelist: 1, build: { id: "b1" }, issues: issues("lockorder", n) });
+      const { rows: [s] } = await setup.query("select ledger.stage_report($1) as id", [rep(20)]);
+      const proc = await connect();
+      await proc.query("set bltest.slow_input_delete = on");
+      const processing = proc.query("select ledger.process_snapshot($1)", [s.id]);
+      await new Promise((r) => setTimeout(r, 500));   // (processing is in its last statements)
+      const repost = await connect();
+      const staged = repost.query("select ledger.stage_report($1) as id", [rep(25)]);
+      const [p, r] = await Promise.allSettled([processing, staged]);
+      expect(p.status).toBe("fulfilled");
+      expect(r.status).toBe("fulfilled");
+      expect(r.status === "fulfilled" && r.value.rows[0].id).toBe(s.id);
+      // the re-post is queued with its own input; the first version was processed
+      const { rows: [snap] } = await setup.query(
+        `select s.state, s.content_version, s.processed_version, si.content_version as input_version, cardinality(si.paths) as n
+           from ledger_private.snapshot s join ledger_private.snapshot_input si using (timeline_id, snapshot_id)
+          where s.snapshot_id = $1`, [s.id]);
+      expect(snap).toEqual({ state: "queued", content_version: 2, processed_version: 1, input_version: 2, n: 25 });
+    } finally {
+      await setup.query("drop trigger bltest_slow on ledger_private.snapshot_input");
+      await setup.query("drop function public.bltest_slow_input_delete()");
+    }
+  });
+});
