@@ -135,6 +135,20 @@ describe("random histories", () => {
       expect(await metrics(`h${h}a`), `${ctx}: in-order metrics`).toEqual(refMetrics);
       expect(await metrics(`h${h}b`), `${ctx}: shuffled metrics`).toEqual(refMetrics);
       expect(await intervalsOffSpec(client, `h${h}b`), `${ctx}: incremental = SQL rebuild`).toBe(0);
+      // every issue's run statistics (kept incrementally) equal an aggregate over its intervals
+      for (const p of [`h${h}a`, `h${h}b`]) {
+        const { rows: st } = await client.query(
+          `select issue_id, interval_count::int as n, first_start_cl::int as f, open_start_cl::int as os,
+                  closed_last_seen::int as cls, closed_span::int as sp
+             from ledger_private.issue_run_stats where timeline_id = ledger_private.timeline_id($1, 'main') order by 1`, [p]);
+        const { rows: ag } = await client.query(
+          `select issue_id, count(*)::int as n, min(start_cl)::int as f,
+                  (max(start_cl) filter (where resolved_cl is null))::int as os, max(last_seen_cl)::int as cls,
+                  coalesce(sum(last_seen_cl - start_cl + 1), 0)::int as sp
+             from ledger_private.presence_interval where timeline_id = ledger_private.timeline_id($1, 'main')
+            group by 1 order by 1`, [p]);
+        expect(st, `${ctx}: run statistics of ${p}`).toEqual(ag);
+      }
       // recurring issues come from run statistics kept by processing: they agree with
       // an aggregate over the intervals themselves
       const { rows: rec } = await client.query(
