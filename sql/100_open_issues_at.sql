@@ -7,7 +7,11 @@ returns table (issue_id bigint, hash bytea, severity text, category text, messag
 language sql stable
 as $$
   select i.issue_id, ii.hash, ii.severity, ii.category, ii.message, ii.path collate "default", i.start_cl, i.last_seen_cl
-    from (select i.* from ledger_private.timeline_intervals(open_issues_at.project, open_issues_at.stream) i
+    -- (distinct: an issue has at most one run open at a CL. Saying so tells the planner
+    -- that no issue id repeats, so it does not put a cache in front of the probes below
+    -- that never hits: 8% of the query at 10k open issues)
+    from (select distinct on (i.issue_id) i.*
+            from ledger_private.timeline_intervals(open_issues_at.project, open_issues_at.stream) i
            where ledger_private.open_at(i.start_cl, i.resolved_cl, open_issues_at.cl)
            order by i.issue_id) i
     -- (one probe per open issue, in id order so consecutive probes share pages: a join
