@@ -183,6 +183,24 @@ describe("context that is no issue, and what is one after it", () => {
       "Unhandled Exception: EXCEPTION_ACCESS_VIOLATION reading address 0x0000000000000038", "Failed to write crash context"]);
   });
 
+  it("an assertion is placed at the file its [File:…] names: another build machine's engine path, or a moved line, is the same issue", () => {
+    // the assertion as UE 5 prints it (test/corpus/unreal-uat-crash-callstack.log), from an
+    // engine built by Epic and from the same engine built from source on a studio's agent
+    const crash = (file: string, line: number) => issues([
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: === Critical error: ===",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: ",
+      `[2026.03.23-09.43.39:308][  3]LogWindows: Error: Assertion failed: Enum [File:${file}] [Line: ${line}] `,
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: ",
+      "[2026.03.23-09.43.39:308][  3]LogWindows: Error: [Callstack] 0x00007ffbb1c31950 UnrealEditor-CoreUObject.dll!UnknownFunction []",
+    ]).map((i) => `${i.path}|${i.message}`);
+    const epic = crash("D:\\build\\++UE5\\Sync\\Engine\\Source\\Runtime\\CoreUObject\\Private\\UObject\\EnumProperty.cpp", 315);
+    expect(epic).toEqual(["Engine/Source/Runtime/CoreUObject/Private/UObject/EnumProperty.cpp|Assertion failed: Enum"]);
+    expect(crash("C:\\BuildAgent\\work\\5f2e\\Engine\\Source\\Runtime\\CoreUObject\\Private\\UObject\\EnumProperty.cpp", 318)).toEqual(epic);
+    // outside a crash block (a check that only logs), the same
+    expect(issues([`LogWindows: Error: Assertion failed: Enum [File:E:\\ws\\Engine\\Source\\Runtime\\CoreUObject\\Private\\UObject\\EnumProperty.cpp] [Line: 9]`])
+      .map((i) => `${i.path}|${i.message}`)).toEqual(epic);
+  });
+
   it("a handled ensure is one diagnostic at the file it names; its frames are context, a later line is its own", () => {
     // UE 5.7 editor log as quoted in github.com/mlslabs/MLSLabsGaussianSplattingRenderer-UE/issues/8
     // (first frames), with the "Script Stack" warning the engine prints before the block

@@ -592,7 +592,8 @@ const ASSET_LOG = /^\[AssetLog\]\s+([^\s][^:]*?(?::[\\/][^:]*?)?):\s+/;
 
 /**
  * An Unreal crash is one error however many lines it takes: `=== Critical error: ===`,
- * the assertion or exception (its lines joined), then `[Callstack] 0x…` frames and
+ * the assertion or exception (its lines joined; an assertion's `[File:…] [Line: N]` places
+ * it, see unrealLocation), then `[Callstack] 0x…` frames and
  * `begin:/end: stack for UAT` markers, which are context; `appError called: X` before the
  * block repeats X. A handled ensure is read the same way: `=== Handled ensure: ===`, the
  * "Ensure condition failed: X [File:…] [Line: N]" line joined with the message lines
@@ -627,7 +628,7 @@ function crashLine(channel: string, level: string, rest: string, echo: boolean, 
     // Before an ensure's block the engine prints its Blueprint frames ("Script Stack (0
     // frames) :", context) and, in UE 5, its condition alone: an echo the block repeats.
     if (/^Script Stack \(\d+ frames?\)\s*:?$/i.test(msg)) return [];
-    if (/^Ensure condition failed:/i.test(msg)) return [ensureDiagnostic(channel, level, msg, true)];
+    if (/^Ensure condition failed:/i.test(msg)) return [channelDiagnostic(channel, level, msg, true)];
     return undefined;
   }
   if (open.lines >= 8) return undefined; // (a report without frames ends somewhere)
@@ -637,7 +638,7 @@ function crashLine(channel: string, level: string, rest: string, echo: boolean, 
     return [];
   }
   if (/^Fatal error!?$/i.test(msg)) return [];
-  open.diag = open.ensure ? ensureDiagnostic(channel, level, msg, echo) : channelDiagnostic(channel, level, msg, echo);
+  open.diag = channelDiagnostic(channel, level, msg, echo);
   if (!echo) (state.crashes ??= []).push(open.diag);
   return [open.diag];
 }
@@ -646,20 +647,21 @@ function crashLine(channel: string, level: string, rest: string, echo: boolean, 
 const FRAME = /^0x[0-9A-Fa-f]+\s+[^\s!]+!/;
 
 /**
- * "Ensure condition failed: X [File:D:\…\Foo.cpp] [Line: 12]": the file is the place and
- * the line is no identity (the message is the condition and the text after it), found by
- * position rather than by a pattern (linear in the line's length).
+ * Unreal's source location in a check, ensure or assertion message, "Assertion failed: X
+ * [File:D:\…\Foo.cpp] [Line: 12]": the file is the place and the line is no identity (it
+ * moves with the code), and neither stays in the message (the file holds the workspace of
+ * the machine that built the engine: another agent, another text). Found by position
+ * rather than by a pattern (linear in the line's length).
  */
-function ensureDiagnostic(channel: string, level: string, msg: string, echo: boolean): Diagnostic {
+function unrealLocation(msg: string): { message: string; file: string; line?: number } | undefined {
   const at = msg.indexOf("[File:");
   const close = at < 0 ? -1 : msg.indexOf("]", at);
-  if (close < 0) return channelDiagnostic(channel, level, msg, echo);
+  if (close < 0) return undefined;
   const file = msg.slice(at + 6, close).trim();
   const after = msg.slice(close + 1);
   const ln = /^\s*\[Line:\s*(\d+)\]/.exec(after);
-  const d = channelDiagnostic(channel, level, `${msg.slice(0, at).trimEnd()} ${ln ? after.slice(ln[0].length) : after}`.trim(), echo);
-  if (file) { d.file = file; d.line = ln ? Number(ln[1]) : undefined; }
-  return d;
+  const message = `${msg.slice(0, at).trimEnd()} ${ln ? after.slice(ln[0].length) : after}`.trim();
+  return file && message ? { message, file, line: ln ? Number(ln[1]) : undefined } : undefined;
 }
 
 /** A shader's place at the start of a channel line: `/Engine/Private/Foo.usf(12,5): `, `D:\…\Foo.usf(810:95): ` (no `(`, `:` or tab in the path but a drive's: linear). */
@@ -699,6 +701,8 @@ function channelDiagnostic(channel: string, level: string, rest: string, echo: b
   let message = cleanMessage(rest);
   const shader = shaderDiagnostic(channel, level, message, echo);
   if (shader) return shader;
+  const loc = unrealLocation(message);
+  if (loc) message = loc.message;
   // (a path is looked for in the first 2 KB: SOURCE backtracks along a long run of
   // word characters and spaces, so the window bounds a hostile line's cost)
   const head = message.length > 2048 ? message.slice(0, 2048) : message;
@@ -717,10 +721,12 @@ function channelDiagnostic(channel: string, level: string, rest: string, echo: b
   // holds the agent's workspace, which must not change the identity)
   if (al && message.length > al[0].length) message = message.slice(al[0].length);
   const lower = channel === channel.toLowerCase();
-  return {
+  const d: Diagnostic = {
     file: src, where: asset ?? `${lower ? "tool" : "unreal"}/${channel}`,
     severity: sevOf(level), category: channel, message, echo,
   };
+  if (loc) { d.file = loc.file; d.line = loc.line; }
+  return d;
 }
 
 /** A stylish-format file header: an absolute or relative path alone on its line. */
