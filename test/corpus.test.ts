@@ -183,6 +183,23 @@ describe("context that is no issue, and what is one after it", () => {
       "Unhandled Exception: EXCEPTION_ACCESS_VIOLATION reading address 0x0000000000000038", "Failed to write crash context"]);
   });
 
+  it("xcodebuild's diagnostics about a target have no line: each is an issue of xcodebuild, or of the file it names first", () => {
+    // quoted in github.com/microsoft/appcenter-sdk-apple/issues/2502 and
+    // github.com/sindresorhus/LaunchAtLogin-Legacy/issues/85; both were dropped before
+    const got = issues([
+      `error: Signing for "AppCenter_AppCenterDistribute" requires a development team. Select a development team in the Signing & Capabilities editor. (in target 'AppCenter_AppCenterDistribute' from project 'AppCenter')`,
+      `~/myapp/derived_data/SourcePackages/checkouts/LaunchAtLogin/Package.swift: error: Signing for "LaunchAtLogin_LaunchAtLogin" requires a development team. Select a development team in the Signing & Capabilities editor. (in target 'LaunchAtLogin_LaunchAtLogin' from project 'LaunchAtLogin')`,
+      "** BUILD FAILED **",
+    ]).map((i) => [i.severity, i.path, i.category, i.message]);
+    const text = (t: string, p: string) =>
+      `Signing for "${t}" requires a development team. Select a development team in the Signing & Capabilities editor. (in target '${t}' from project '${p}')`;
+    expect(got).toEqual([
+      ["error", "tool/xcodebuild", "xcodebuild", text("AppCenter_AppCenterDistribute", "AppCenter")],
+      ["error", "~/myapp/derived_data/SourcePackages/checkouts/LaunchAtLogin/Package.swift", "xcodebuild",
+        text("LaunchAtLogin_LaunchAtLogin", "LaunchAtLogin")],
+    ]);
+  });
+
   it("an assertion is placed at the file its [File:…] names: another build machine's engine path, or a moved line, is the same issue", () => {
     // the assertion as UE 5 prints it (test/corpus/unreal-uat-crash-callstack.log), from an
     // engine built by Epic and from the same engine built from source on a studio's agent

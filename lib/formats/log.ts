@@ -240,6 +240,9 @@ function fileOf(captured: string): string {
   return / -\S/.test(f) ? f.slice(f.lastIndexOf(" ") + 1) : f;
 }
 
+/** xcodebuild about a target: `[file: ]error|warning|note: message (in target 'T' from project 'P')` (no line number; the file part has no `: `). */
+const XCODE_TARGET = /^(?:([^:\s][^:]*?|[A-Za-z]:[\\/][^:]*?):\s+)?(error|warning|note):\s+(.*\(in target '[^']*' from project '[^']*'\))\s*$/;
+
 export const GRAMMAR: Recogniser[] = [
   {
     // CMake: `CMake Warning at CMakeLists.txt:12 (message):`, `CMake Warning (dev) at …`,
@@ -424,6 +427,22 @@ export const GRAMMAR: Recogniser[] = [
       const [, level, file, ln, , msg] = m;
       if (level === "i" || level === "v") return [];
       return [{ file: inDir(file, state), line: Number(ln), severity: level === "e" ? "error" : "warning", category: "kotlin", message: msg.trim() }];
+    },
+  },
+  {
+    // xcodebuild's own diagnostics about a target, with no line (`error: Signing for "App"
+    // requires a development team. … (in target 'App' from project 'App')`), at the file
+    // they name first when they do (a package manifest, a project file): the target and
+    // project stay in the message (the same error in two targets is two issues)
+    name: "xcodebuild",
+    match(line, state) {
+      const m = XCODE_TARGET.exec(line);
+      if (!m) return undefined;
+      const [, file, level, text] = m;
+      if (/^note$/i.test(level)) return [];
+      const message = cleanMessage(text);
+      return file ? [{ file: inDir(file.trim(), state), severity: sevOf(level), category: "xcodebuild", message }]
+        : [{ where: "tool/xcodebuild", severity: sevOf(level), category: "xcodebuild", message }];
     },
   },
   {
