@@ -183,6 +183,28 @@ describe("context that is no issue, and what is one after it", () => {
       "Unhandled Exception: EXCEPTION_ACCESS_VIOLATION reading address 0x0000000000000038", "Failed to write crash context"]);
   });
 
+  it("CI annotations printed for the runner are issues at their file; a job log's ##[error] prefix is peeled", () => {
+    // the examples of GitHub's workflow-command documentation ("Setting an error message") and
+    // of Azure Pipelines' logging-command documentation (task.logissue), as tools print them,
+    // and a job log as GitHub shows it (timestamps, the annotation as ##[warning], the runner's
+    // own closing status)
+    const got = issues([
+      "::error file=app.js,line=1,col=5,endColumn=7::Missing semicolon",
+      "::warning file=src/a%2Cb.cpp,line=3,title=Define Sanity::X is defined locally%0Abut not undefined",
+      "##vso[task.logissue type=error;sourcepath=consoleapp/main.cs;linenumber=1;columnnumber=1;code=100;]this is an error",
+      "##vso[task.logissue type=warning]Found 3 flake8 violation(s)",
+      "2026-01-12T10:22:31.1234567Z ##[warning]src/core/render.cpp(40,3): warning C4244: conversion from 'double' to 'float', possible loss of data",
+      "2026-01-12T10:22:33.0000000Z ##[error]Process completed with exit code 1.",
+    ]).map((i) => [i.severity, i.path, i.category, i.message]);
+    expect(got).toEqual([
+      ["error", "app.js", "github-actions", "Missing semicolon"],
+      ["warning", "src/a,b.cpp", "Define Sanity", "X is defined locally but not undefined"],
+      ["error", "consoleapp/main.cs", "100", "100: this is an error"],
+      ["warning", "tool/azure-pipelines", "azure-pipelines", "Found 3 flake8 violation(s)"],
+      ["warning", "src/core/render.cpp", "C4244", "C4244: conversion from 'double' to 'float', possible loss of data"],
+    ]);
+  });
+
   it("xcodebuild's diagnostics about a target have no line: each is an issue of xcodebuild, or of the file it names first", () => {
     // quoted in github.com/microsoft/appcenter-sdk-apple/issues/2502 and
     // github.com/sindresorhus/LaunchAtLogin-Legacy/issues/85; both were dropped before

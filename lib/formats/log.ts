@@ -6,8 +6,9 @@
 //      timestamps (ISO, `[hh:mm:ss]`, Unreal `[2024.12.04-03.59.55:123][  0]`), TeamCity
 //      `[Step x/y]` and `E:`/`W:` markers, Ant `[exec]`, MSBuild `12>`, bracketed agent
 //      labels (`[Build on CentOS 7]`), `UATHelper: <stage> (<platform>):`,
-//      `ProcessResult.StdOut:`, Jenkins `[Pipeline]` …;
-//   3. recognisers, first match wins (GRAMMAR below): CMake's blocks (a header, the message
+//      `ProcessResult.StdOut:`, Jenkins `[Pipeline]`, GitHub Actions `##[error]` …;
+//   3. recognisers, first match wins (GRAMMAR below): CI annotations (GitHub's `::error …::`,
+//      Azure's `##vso[task.logissue …]`), CMake's blocks (a header, the message
 //      indented under it), compilers and linkers (MSVC with or
 //      without a code, clang-cl `(line,col)`, gcc/clang/clang-tidy, javac/Maven, ESLint
 //      and stylelint stylish, unix and compact output), then log channels of any name
@@ -55,6 +56,7 @@ const WRAPPERS: RegExp[] = [
   /^\[Step \d+\/\d+\]\s*/i,                                                   // TeamCity steps
   /^\[(?:exec|javac|cc|apply|java|echo|sshexec|msbuild)\]\s*/i,               // Ant tasks
   /^\[Pipeline\]\s*/,                                                         // Jenkins pipeline
+  /^##\[(?:error|warning|notice|debug|command|section|group|endgroup)\]/,       // GitHub Actions ##[error] … as a job log shows annotations
   /^\s*\d+>\s*/,                                                              // MSBuild node prefix 12>
   /^(?:UATHelper|MainFrameActions):\s+[^:()]*?\((?:[^()]|\([^()]*\))*\):\s*/, // UATHelper: Packaging (Windows (64-bit)):
   /^(?:UATHelper|MainFrameActions):\s+[^:]{1,60}:\s+/,
@@ -243,7 +245,62 @@ function fileOf(captured: string): string {
 /** xcodebuild about a target: `[file: ]error|warning|note: message (in target 'T' from project 'P')` (no line number; the file part has no `: `). */
 const XCODE_TARGET = /^(?:([^:\s][^:]*?|[A-Za-z]:[\\/][^:]*?):\s+)?(error|warning|note):\s+(.*\(in target '[^']*' from project '[^']*'\))\s*$/;
 
+/**
+ * CI annotations as tools print them for the runner: GitHub Actions' workflow command
+ * `::error file=src/a.cpp,line=12,col=5,title=T::message` and Azure Pipelines'
+ * `##vso[task.logissue type=error;sourcepath=src/a.cpp;linenumber=12;code=C2065;]message`.
+ * Their fields are escaped (`%0A`, `%2C`, `%3A`, `%3B`, `%25`, …); Azure's code is the category
+ * and starts the message, as in MSVC's own line, so both give one issue; GitHub's title is
+ * the category. A job log shows a GitHub annotation as `##[error]text`: a wrapper, peeled
+ * (the text is read as any line: the runner's own "Process completed with exit code 1." is
+ * no issue).
+ */
+const GH_COMMAND = /^::(error|warning|notice)(?:\s+([^:]*(?::(?!:)[^:]*)*))?::(.*)$/;
+const AZ_LOGISSUE = /^##vso\[task\.logissue\s+([^\]]*)\](.*)$/i;
+const unescapeCi = (x: string) => x.replace(/%(0D|0A|25|2C|3A|3B|5D)/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+  .replace(/%AZP25/g, "%");
+function ciFields(list: string, sep: string): Map<string, string> {
+  const f = new Map<string, string>();
+  for (const part of list.split(sep)) {
+    const eq = part.indexOf("=");
+    if (eq > 0) f.set(part.slice(0, eq).trim().toLowerCase(), unescapeCi(part.slice(eq + 1).trim()));
+  }
+  return f;
+}
+function ciDiagnostic(tool: string, level: string, file: string | undefined, line: string | undefined, code: string | undefined,
+                      text: string, state: ParseState): Diagnostic[] {
+  const body = cleanMessage(unescapeCi(text).replace(/\s*[\r\n]+\s*/g, " "));
+  if (!body) return [];
+  const message = code ? `${code}: ${body}` : body;
+  const d: Diagnostic = { severity: sevOf(level), category: code ?? tool, message };
+  if (file) { d.file = inDir(file, state); if (line && /^\d+$/.test(line)) d.line = Number(line); } else d.where = `tool/${tool}`;
+  return [d];
+}
+
 export const GRAMMAR: Recogniser[] = [
+  {
+    // CI annotations printed by a tool for the runner (see GH_COMMAND, AZ_LOGISSUE)
+    name: "ci-annotation",
+    match(line, state) {
+      const gh = GH_COMMAND.exec(line);
+      if (gh) {
+        const f = ciFields(gh[2] ?? "", ",");
+        const d = ciDiagnostic("github-actions", gh[1], f.get("file") || undefined, f.get("line"), undefined, gh[3], state);
+        // (a title is a heading, often the rule or check: the category, not the message)
+        const title = f.get("title");
+        if (title) for (const x of d) x.category = title;
+        return d;
+      }
+      const az = AZ_LOGISSUE.exec(line);
+      if (az) {
+        const f = ciFields(az[1], ";");
+        const type = (f.get("type") ?? "").toLowerCase();
+        if (type !== "error" && type !== "warning") return [];
+        return ciDiagnostic("azure-pipelines", type, f.get("sourcepath") || undefined, f.get("linenumber"), f.get("code") || undefined, az[2], state);
+      }
+      return undefined;
+    },
+  },
   {
     // CMake: `CMake Warning at CMakeLists.txt:12 (message):`, `CMake Warning (dev) at …`,
     // `CMake Deprecation Warning at …`, `CMake Error at path:line (func):`, `CMake Error in x:`,
