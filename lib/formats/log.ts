@@ -131,6 +131,8 @@ export interface ParseState {
   indent: number;
   /** a CMake message block being read (`CMake Warning at CMakeLists.txt:12 (message):` + indented lines) */
   cmake?: CMakeBlock;
+  /** the line before was a Unity shader error: its "Compiling … program" / "Platform defines:" lines are context */
+  unityShader?: boolean;
 }
 
 const sevOf = (s: string): "error" | "warning" | "info" => {
@@ -275,6 +277,39 @@ function ciDiagnostic(tool: string, level: string, file: string | undefined, lin
   const d: Diagnostic = { severity: sevOf(level), category: code ?? tool, message };
   if (file) { d.file = inDir(file, state); if (line && /^\d+$/.test(line)) d.line = Number(line); } else d.where = `tool/${tool}`;
   return [d];
+}
+
+/**
+ * One Unity shader compiler line: `Shader error|warning in '<shader>': <message> at <where>
+ * (on <platform>)`, where is `line N` (the shader's own source: placed at
+ * `unity-shader/<shader>`), or a file with its line, after `kernel K at` for a compute
+ * shader (placed at the file: an error in an include is one issue whichever shader
+ * includes it). The line, kernel and platform are context: one error on d3d11 and metal is
+ * one issue. Found by position from the end (linear in the line's length).
+ */
+function unityShaderLine(line: string, state: ParseState): Diagnostic | undefined {
+  const head = /^Shader (error|warning) in '([^']*)':\s+/i.exec(line);
+  if (!head) return undefined;
+  let rest = line.slice(head[0].length);
+  const on = /\s+\(on [\w ]{1,40}\)\s*$/.exec(rest);
+  if (on) rest = rest.slice(0, on.index);
+  const at = rest.lastIndexOf(" at ");
+  let file: string | undefined;
+  if (at >= 0) {
+    const where = rest.slice(at + 4);
+    const f = /^(.*\S)\((\d+)\)$/.exec(where);
+    if (/^line \d+$/.test(where) || f) {
+      rest = rest.slice(0, at);
+      if (f) file = f[1];
+      const k = /\s+at kernel \S+$/.exec(rest);
+      if (k) rest = rest.slice(0, k.index);
+    }
+  }
+  const message = cleanMessage(rest);
+  if (!message) return undefined;
+  const name = head[2].trim().replace(/\\/g, "/").replace(/^\/+|\/+$/g, "") || "(unnamed)";
+  return file ? { file: inDir(file, state), severity: sevOf(head[1]), category: "unity-shader", message }
+    : { where: `unity-shader/${name}`, severity: sevOf(head[1]), category: "unity-shader", message };
 }
 
 export const GRAMMAR: Recogniser[] = [
@@ -484,6 +519,22 @@ export const GRAMMAR: Recogniser[] = [
       const [, level, file, ln, , msg] = m;
       if (level === "i" || level === "v") return [];
       return [{ file: inDir(file, state), line: Number(ln), severity: level === "e" ? "error" : "warning", category: "kotlin", message: msg.trim() }];
+    },
+  },
+  {
+    // Unity's shader compiler: `Shader error in 'Custom/Water': undeclared identifier 'x' at
+    // line 42 (on d3d11)`, `… at Assets/Shaders/Foo.hlsl(354) (on d3d11)`, `… at kernel K at
+    // /…/Sort.hlsl(67) (on glcore)` (see unityShaderLine); its "Compiling … program with",
+    // "Platform defines:" and "Disabled keywords:" lines after it are context
+    name: "unity-shader",
+    match(line, state) {
+      if (/^(?:Compiling (?:Subshader|Vertex|Fragment|Hull|Domain|Geometry|Compute|Pixel|\w+ program)\b|Platform defines:|Disabled keywords:)/.test(line)) {
+        return state.unityShader ? [] : undefined;
+      }
+      state.unityShader = false;
+      const d = unityShaderLine(line, state);
+      if (d) state.unityShader = true;
+      return d ? [d] : undefined;
     },
   },
   {
