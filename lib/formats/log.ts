@@ -6,9 +6,11 @@
 //      timestamps (ISO, `[hh:mm:ss]`, Unreal `[2024.12.04-03.59.55:123][  0]`), TeamCity
 //      `[Step x/y]` and `E:`/`W:` markers, Ant `[exec]`, MSBuild `12>`, bracketed agent
 //      labels (`[Build on CentOS 7]`), `UATHelper: <stage> (<platform>):`,
-//      `ProcessResult.StdOut:`, Jenkins `[Pipeline]`, GitHub Actions `##[error]` …;
+//      `ProcessResult.StdOut:`, Jenkins `[Pipeline]`, GitHub Actions `##[error]`, Docker
+//      BuildKit `#10 184.3` …;
 //   3. recognisers, first match wins (GRAMMAR below): CI annotations (GitHub's `::error …::`,
-//      Azure's `##vso[task.logissue …]`), CMake's blocks (a header, the message
+//      Azure's `##vso[task.logissue …]`), rustc (a header, then its place on the next line),
+//      CMake's blocks (a header, the message
 //      indented under it), compilers and linkers (MSVC with or
 //      without a code, clang-cl `(line,col)`, gcc/clang/clang-tidy, javac/Maven, ESLint
 //      and stylelint stylish, unix and compact output), then log channels of any name
@@ -56,6 +58,7 @@ const WRAPPERS: RegExp[] = [
   /^\[Step \d+\/\d+\]\s*/i,                                                   // TeamCity steps
   /^\[(?:exec|javac|cc|apply|java|echo|sshexec|msbuild)\]\s*/i,               // Ant tasks
   /^\[Pipeline\]\s*/,                                                         // Jenkins pipeline
+  /^#\d+ \d+(?:\.\d+)? /,                                                       // Docker BuildKit plain progress: #10 184.3 …
   /^##\[(?:error|warning|notice|debug|command|section|group|endgroup)\]/,       // GitHub Actions ##[error] … as a job log shows annotations
   /^\s*\d+>\s*/,                                                              // MSBuild node prefix 12>
   /^(?:UATHelper|MainFrameActions):\s+[^:()]*?\((?:[^()]|\([^()]*\))*\):\s*/, // UATHelper: Packaging (Windows (64-bit)):
@@ -133,6 +136,8 @@ export interface ParseState {
   cmake?: CMakeBlock;
   /** the line before was a Unity shader error: its "Compiling … program" / "Platform defines:" lines are context */
   unityShader?: boolean;
+  /** a rustc header read on the line before, waiting for its ` --> file:line:col` */
+  rustPending?: { level: string; code?: string; message: string };
 }
 
 const sevOf = (s: string): "error" | "warning" | "info" => {
@@ -312,7 +317,35 @@ function unityShaderLine(line: string, state: ParseState): Diagnostic | undefine
     : { where: `unity-shader/${name}`, severity: sevOf(head[1]), category: "unity-shader", message };
 }
 
+/** rustc's header line: `error[E0425]: …`, `warning: …`, `error: …` (the place follows on the next line). */
+const RUST_HEAD = /^(error|warning)(?:\[([A-Z]\d{4})\])?: (\S.*)$/;
+/** rustc's place line: ` --> src/main.rs:2:5` (indented by the width of the line numbers). */
+const RUST_AT = /^-->\s+(.+?):(\d+):\d+\s*$/;
+
 export const GRAMMAR: Recogniser[] = [
+  {
+    // rustc / cargo / clippy: `error[E0425]: cannot find value `x` in this scope` or
+    // `warning: unused variable: `y``, then its place on the next line, ` --> src/main.rs:2:5`.
+    // The excerpt and `= note:` / `help:` lines after it are context; a header without a place
+    // ("aborting due to 2 previous errors", "could not compile `x`", "N warnings emitted") is
+    // a summary, no issue.
+    name: "rustc",
+    match(line, state) {
+      const pending = state.rustPending;
+      state.rustPending = undefined;
+      const at = RUST_AT.exec(line);
+      if (at) {
+        if (!pending) return [];
+        return [{ file: inDir(at[1].trim(), state), line: Number(at[2]), severity: sevOf(pending.level),
+                  category: pending.code ?? "rustc", message: pending.message }];
+      }
+      // (the header itself is left to the other recognisers: a bare `error: …` is also
+      // xcodebuild's, and what no one reads is dropped as before)
+      const h = RUST_HEAD.exec(line);
+      if (h) state.rustPending = { level: h[1], code: h[2], message: h[3].trim() };
+      return undefined;
+    },
+  },
   {
     // CI annotations printed by a tool for the runner (see GH_COMMAND, AZ_LOGISSUE)
     name: "ci-annotation",
