@@ -317,12 +317,28 @@ function unityShaderLine(line: string, state: ParseState): Diagnostic | undefine
     : { where: `unity-shader/${name}`, severity: sevOf(head[1]), category: "unity-shader", message };
 }
 
+/** tsc's pretty diagnostic line (no `(`, `:` but a drive's, or ` - ` in the file: linear). */
+const TSC_PRETTY = /^((?:[A-Za-z]:[\\/])?[^:()]+?):(\d+):\d+ - (error|warning|message) (TS\d+): (.*)$/;
 /** rustc's header line: `error[E0425]: …`, `warning: …`, `error: …` (the place follows on the next line). */
 const RUST_HEAD = /^(error|warning)(?:\[([A-Z]\d{4})\])?: (\S.*)$/;
 /** rustc's place line: ` --> src/main.rs:2:5` (indented by the width of the line numbers). */
 const RUST_AT = /^-->\s+(.+?):(\d+):\d+\s*$/;
 
 export const GRAMMAR: Recogniser[] = [
+  {
+    // tsc with --pretty (its default on a terminal): `src/a.ts:28:16 - error TS2322: Type '0' is
+    // not assignable to type 'X'.`, the same diagnostic as `src/a.ts(28,16): error TS2322: …`
+    // (read by the MSVC recogniser); the excerpt, the indented elaboration and the closing
+    // "Found N errors" / "Errors  Files" table are context
+    name: "tsc",
+    match(line, state) {
+      const m = TSC_PRETTY.exec(line);
+      if (!m) return undefined;
+      const [, file, ln, level, code, msg] = m;
+      if (level === "message") return [];
+      return [{ file: inDir(file, state), line: Number(ln), severity: sevOf(level), category: code, message: `${code}: ${cleanMessage(msg)}` }];
+    },
+  },
   {
     // rustc / cargo / clippy: `error[E0425]: cannot find value `x` in this scope` or
     // `warning: unused variable: `y``, then its place on the next line, ` --> src/main.rs:2:5`.
