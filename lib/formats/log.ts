@@ -136,6 +136,8 @@ export interface ParseState {
   cmake?: CMakeBlock;
   /** the line before was a Unity shader error: its "Compiling … program" / "Platform defines:" lines are context */
   unityShader?: boolean;
+  /** a Python traceback being read: the innermost frame of the project's code so far */
+  py?: { file?: string; line?: number };
   /** a rustc header read on the line before, waiting for its ` --> file:line:col` */
   rustPending?: { level: string; code?: string; message: string };
 }
@@ -317,6 +319,12 @@ function unityShaderLine(line: string, state: ParseState): Diagnostic | undefine
     : { where: `unity-shader/${name}`, severity: sevOf(head[1]), category: "unity-shader", message };
 }
 
+const PY_TRACEBACK = /^Traceback \(most recent call last\):$/;
+const PY_FRAME = /^File "([^"]+)", line (\d+)(, in .*)?$/;
+/** A frame in Python's own library or installed packages, or in no file (`<string>`, `<frozen …>`). */
+const PY_LIBRARY = /[\\/](?:site-packages|dist-packages)[\\/]|[\\/]lib[\\/]python\d[\d.]*[\\/]|^<|[\\/]Python\d*[\\/]Lib[\\/]/i;
+/** The exception line: a (dotted) type name, then its message. */
+const PY_EXCEPTION = /^([A-Za-z_][\w.]*)(?::\s*(.*))?$/;
 /** tsc's pretty diagnostic line (no `(`, `:` but a drive's, or ` - ` in the file: linear). */
 const TSC_PRETTY = /^((?:[A-Za-z]:[\\/])?[^:()]+?):(\d+):\d+ - (error|warning|message) (TS\d+): (.*)$/;
 /** rustc's header line: `error[E0425]: …`, `warning: …`, `error: …` (the place follows on the next line). */
@@ -326,20 +334,7 @@ const RUST_AT = /^-->\s+(.+?):(\d+):\d+\s*$/;
 
 export const GRAMMAR: Recogniser[] = [
   {
-    // tsc with --pretty (its default on a terminal): `src/a.ts:28:16 - error TS2322: Type '0' is
-    // not assignable to type 'X'.`, the same diagnostic as `src/a.ts(28,16): error TS2322: …`
-    // (read by the MSVC recogniser); the excerpt, the indented elaboration and the closing
-    // "Found N errors" / "Errors  Files" table are context
-    name: "tsc",
-    match(line, state) {
-      const m = TSC_PRETTY.exec(line);
-      if (!m) return undefined;
-      const [, file, ln, level, code, msg] = m;
-      if (level === "message") return [];
-      return [{ file: inDir(file, state), line: Number(ln), severity: sevOf(level), category: code, message: `${code}: ${cleanMessage(msg)}` }];
-    },
-  },
-  {
+    // (first: it sees every line, so a header waits for the very next one only)
     // rustc / cargo / clippy: `error[E0425]: cannot find value `x` in this scope` or
     // `warning: unused variable: `y``, then its place on the next line, ` --> src/main.rs:2:5`.
     // The excerpt and `= note:` / `help:` lines after it are context; a header without a place
@@ -360,6 +355,50 @@ export const GRAMMAR: Recogniser[] = [
       const h = RUST_HEAD.exec(line);
       if (h) state.rustPending = { level: h[1], code: h[2], message: h[3].trim() };
       return undefined;
+    },
+  },
+  {
+    // A Python exception that ends a build script: `Traceback (most recent call last):`, its
+    // `File "…", line N, in f` frames and source lines (context), then the exception at the
+    // start of a line, `RuntimeError: Missing audio cue UI_Click_03`: one error at the
+    // innermost frame in the project's own code (a frame in the interpreter's library or
+    // site-packages is where it was raised, not where the build went wrong; with no such
+    // frame, tool/python), the exception type its category; a chained exception's
+    // "During handling …" starts the next one
+    name: "python-traceback",
+    match(line, state) {
+      if (PY_TRACEBACK.test(line)) { state.py = {}; return []; }
+      const fr = state.indent > 0 ? PY_FRAME.exec(line) : null;
+      // (a syntax error is reported without "Traceback", by one frame that names no function)
+      if (!state.py && fr && fr[3] === undefined) state.py = {};
+      const tb = state.py;
+      if (!tb) return undefined;
+      if (fr) {
+        if (!PY_LIBRARY.test(fr[1])) { tb.file = fr[1]; tb.line = Number(fr[2]); }
+        return [];
+      }
+      if (state.indent > 0) return [];   // the frame's source line, ^^^^ markers
+      state.py = undefined;
+      const ex = PY_EXCEPTION.exec(line);
+      if (!ex) return undefined;
+      const message = cleanMessage(ex[2] ? `${ex[1]}: ${ex[2]}` : ex[1]);
+      const type = ex[1].replace(/^.*\./, "");
+      return [tb.file ? { file: inDir(tb.file, state), line: tb.line, severity: "error", category: type, message }
+        : { where: "tool/python", severity: "error", category: type, message }];
+    },
+  },
+  {
+    // tsc with --pretty (its default on a terminal): `src/a.ts:28:16 - error TS2322: Type '0' is
+    // not assignable to type 'X'.`, the same diagnostic as `src/a.ts(28,16): error TS2322: …`
+    // (read by the MSVC recogniser); the excerpt, the indented elaboration and the closing
+    // "Found N errors" / "Errors  Files" table are context
+    name: "tsc",
+    match(line, state) {
+      const m = TSC_PRETTY.exec(line);
+      if (!m) return undefined;
+      const [, file, ln, level, code, msg] = m;
+      if (level === "message") return [];
+      return [{ file: inDir(file, state), line: Number(ln), severity: sevOf(level), category: code, message: `${code}: ${cleanMessage(msg)}` }];
     },
   },
   {
