@@ -138,6 +138,8 @@ export interface ParseState {
   unityShader?: boolean;
   /** a Python traceback being read: the innermost frame of the project's code so far */
   py?: { file?: string; line?: number };
+  /** Python tracebacks being printed through log channels (`LogPython: Error: …`), per channel */
+  pyChannel?: Map<string, { file?: string; line?: number; lines: number }>;
   /** a rustc header read on the line before, waiting for its ` --> file:line:col` */
   rustPending?: { level: string; code?: string; message: string };
 }
@@ -325,6 +327,39 @@ const PY_FRAME = /^File "([^"]+)", line (\d+)(, in .*)?$/;
 const PY_LIBRARY = /[\\/](?:site-packages|dist-packages)[\\/]|[\\/]lib[\\/]python\d[\d.]*[\\/]|^<|[\\/]Python\d*[\\/]Lib[\\/]/i;
 /** The exception line: a (dotted) type name, then its message. */
 const PY_EXCEPTION = /^([A-Za-z_][\w.]*)(?::\s*(.*))?$/;
+/**
+ * A Python exception printed through a log channel, one channel line per traceback line
+ * (`LogPython: Error: Traceback (most recent call last):`, `LogPython: Error:   File "…",
+ * line 12, in <module>`, the source line, `LogPython: Error: ModuleNotFoundError: No module
+ * named 'x'`): one error, as for a plain traceback (the channel's prefix hides the
+ * indentation, so the exception is the first line after the frames that reads as one).
+ * Returns undefined for a line that is no part of a traceback on that channel.
+ */
+function pythonChannelLine(channel: string, rest: string, echo: boolean, state: ParseState): Diagnostic[] | undefined {
+  const open = (state.pyChannel ??= new Map());
+  const text = rest.trim();
+  const key = `${echo ? "e" : "p"}\u0000${channel}`;
+  if (PY_TRACEBACK.test(text)) { open.set(key, { lines: 0 }); return []; }
+  const tb = open.get(key);
+  if (!tb) return undefined;
+  const fr = PY_FRAME.exec(text);
+  if (fr) {
+    if (!PY_LIBRARY.test(fr[1])) { tb.file = fr[1]; tb.line = Number(fr[2]); }
+    return [];
+  }
+  const ex = PY_EXCEPTION.exec(text);
+  if (ex && (ex[2] !== undefined || /(?:Error|Exception|Exit|Interrupt)$/.test(ex[1]))) {
+    open.delete(key);
+    const message = cleanMessage(ex[2] ? `${ex[1]}: ${ex[2]}` : ex[1]);
+    const type = ex[1].replace(/^.*\./, "");
+    return [tb.file ? { file: tb.file, line: tb.line, severity: "error", category: type, message, echo }
+      : { where: "tool/python", severity: "error", category: type, message, echo }];
+  }
+  // (a source line or its ^^^^ markers; a traceback that never ends stops being one)
+  if (++tb.lines > 200) { open.delete(key); return undefined; }
+  return [];
+}
+
 /** tsc's pretty diagnostic line (no `(`, `:` but a drive's, or ` - ` in the file: linear). */
 const TSC_PRETTY = /^((?:[A-Za-z]:[\\/])?[^:()]+?):(\d+):\d+ - (error|warning|message) (TS\d+): (.*)$/;
 /** rustc's header line: `error[E0425]: …`, `warning: …`, `error: …` (the place follows on the next line). */
@@ -646,7 +681,10 @@ export const GRAMMAR: Recogniser[] = [
     name: "channel",
     match(line, state) {
       const echo = /^([A-Za-z_][\w.]*):\s+(?:Display|Log|Verbose):\s+([A-Za-z_][\w.]*):\s+(Error|Warning|ERROR|WARNING|Fatal):\s+(.*)$/.exec(line);
-      if (echo) return crashLine(echo[2], echo[3], echo[4], true, state) ?? [channelDiagnostic(echo[2], echo[3], echo[4], true)];
+      if (echo) {
+        return pythonChannelLine(echo[2], echo[4], true, state) ?? crashLine(echo[2], echo[3], echo[4], true, state)
+          ?? [channelDiagnostic(echo[2], echo[3], echo[4], true)];
+      }
       // The editor's packaging summary repeats what UAT printed: an echo too.
       const pr = /^(PackagingResults|CookResults):\s+(Error|Warning):\s+(.*)$/.exec(line);
       if (pr) return crashLine(pr[1], pr[2], pr[3], true, state) ?? [channelDiagnostic(pr[1], pr[2], pr[3], true)];
@@ -656,6 +694,8 @@ export const GRAMMAR: Recogniser[] = [
         if (EXIT_SUMMARY.test(m[3])) return summary(state, channelDiagnostic(m[1] === m[1].toLowerCase() ? toolName(m[1]) : m[1], m[2], m[3], false));
         const lower = m[1] === m[1].toLowerCase();
         const channel = lower ? toolName(m[1]) : m[1];
+        const py = pythonChannelLine(channel, m[3], false, state);
+        if (py) return py;
         const crash = crashLine(channel, m[2], m[3], false, state);
         if (crash) return crash;
         const d = channelDiagnostic(channel, m[2], m[3], false);
