@@ -140,6 +140,8 @@ export interface ParseState {
   py?: { file?: string; line?: number };
   /** Python tracebacks being printed through log channels (`LogPython: Error: …`), per channel */
   pyChannel?: Map<string, { file?: string; line?: number; lines: number }>;
+  /** javac's last "cannot find symbol", waiting for its `symbol:` line */
+  javaSymbol?: Diagnostic;
   /** a rustc header read on the line before, waiting for its ` --> file:line:col` */
   rustPending?: { level: string; code?: string; message: string };
 }
@@ -360,6 +362,20 @@ function pythonChannelLine(channel: string, rest: string, echo: boolean, state: 
   return [];
 }
 
+/**
+ * javac's own shapes of a compiler diagnostic (read as gcc's or Maven's line): a leading
+ * `[deprecation]` / `[unchecked]` lint name is the category, not the message (so the plain
+ * and the Maven form of one warning are one issue); "cannot find symbol" waits for its
+ * `symbol:` line (see the javac-symbol recogniser).
+ */
+function javac(d: Diagnostic, state: ParseState): Diagnostic {
+  state.javaSymbol = /^cannot find symbol$/i.test(d.message) && d.file && /\.java$/i.test(d.file) ? d : undefined;
+  const lint = d.file && /\.java$/i.test(d.file) ? /^\[([a-z][a-z-]*)\]\s+(\S.*)$/.exec(d.message) : null;
+  if (lint) { d.category = lint[1]; d.message = lint[2]; }
+  if (d.category === "compiler" && d.file && /\.java$/i.test(d.file)) d.category = "javac";
+  return d;
+}
+
 /** tsc's pretty diagnostic line (no `(`, `:` but a drive's, or ` - ` in the file: linear). */
 const TSC_PRETTY = /^((?:[A-Za-z]:[\\/])?[^:()]+?):(\d+):\d+ - (error|warning|message) (TS\d+): (.*)$/;
 /** rustc's header line: `error[E0425]: …`, `warning: …`, `error: …` (the place follows on the next line). */
@@ -390,6 +406,21 @@ export const GRAMMAR: Recogniser[] = [
       const h = RUST_HEAD.exec(line);
       if (h) state.rustPending = { level: h[1], code: h[2], message: h[3].trim() };
       return undefined;
+    },
+  },
+  {
+    // javac's "cannot find symbol" names the symbol on a line of its own after the excerpt,
+    // `  symbol:   class Foo` (Maven: `[ERROR]   symbol:   class Foo`): it is the identity
+    // (two missing symbols in one file are two issues), appended to the message
+    name: "javac-symbol",
+    match(line, state) {
+      const d = state.javaSymbol;
+      if (!d) return undefined;
+      const m = /^(?:\[(?:ERROR|WARNING)\]\s+)?symbol:\s+(\S.*)$/.exec(line);
+      if (!m) return undefined;
+      state.javaSymbol = undefined;
+      d.message = `${d.message}: ${m[1].replace(/\s+/g, " ").trim()}`;
+      return [];
     },
   },
   {
@@ -524,7 +555,7 @@ export const GRAMMAR: Recogniser[] = [
       // `x.cc:6: warning:   in call to …`, `error:   initializing argument 1 of …`)
       if (/^(note|remark)$/i.test(level) || gap.length >= 3) return [];
       const t = trailingCategory(cleanMessage(rest));
-      return [{ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message: t.message }];
+      return [javac({ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message: t.message }, state)];
     },
   },
   {
@@ -589,10 +620,10 @@ export const GRAMMAR: Recogniser[] = [
   {
     // Maven: [ERROR] /path/X.java:[12,5] message ; [WARNING] …
     name: "maven",
-    match(line) {
+    match(line, state) {
       const m = /^\[(ERROR|WARNING|WARN)\]\s+(.+?\.\w+):\[(\d+)(?:,\d+)?\]\s+(.*)$/.exec(line);
       if (!m) return undefined;
-      return [{ file: m[2], line: Number(m[3]), severity: sevOf(m[1]), category: "javac", message: m[4].trim() }];
+      return [javac({ file: m[2], line: Number(m[3]), severity: sevOf(m[1]), category: "javac", message: m[4].trim() }, state)];
     },
   },
   {
