@@ -205,6 +205,23 @@ describe("context that is no issue, and what is one after it", () => {
     ]);
   });
 
+  it("a workspace path quoted in a message is taken relative to its root: the agent is no part of the identity", () => {
+    const at = (root: string, sep: string) => issues([
+      `LINK : fatal error LNK1104: cannot open file '${root}${sep}Libs${sep}fmod${sep}fmod_vc.lib'`,
+      `ld: warning: directory not found for option '-L${root}${sep}Libs${sep}ios'`,
+      // (a path under no known root is the machine's own: left as printed)
+      "ld: warning: directory not found for option '-L/opt/sdk/ios/lib'",
+    ]).map((i) => i.message);
+    const teamcity = at("C:\\BuildAgent\\work\\5f2e9a1b2c3d4e5f", "\\");
+    expect(teamcity).toEqual([
+      "LNK1104: cannot open file 'Libs/fmod/fmod_vc.lib'",
+      "directory not found for option '-LLibs/ios'",
+      "directory not found for option '-L/opt/sdk/ios/lib'",
+    ]);
+    expect(at("/var/lib/jenkins/workspace/atlas-main", "/")).toEqual(teamcity);
+    expect(at("/Users/runner/work/atlas/atlas", "/")).toEqual(teamcity);
+  });
+
   it("xcodebuild's diagnostics about a target have no line: each is an issue of xcodebuild, or of the file it names first", () => {
     // quoted in github.com/microsoft/appcenter-sdk-apple/issues/2502 and
     // github.com/sindresorhus/LaunchAtLogin-Legacy/issues/85; both were dropped before

@@ -27,7 +27,7 @@
 // Line numbers are dropped from identity (they stay out of the path), and
 // `(compiling source file …)` / `[….vcxproj]` suffixes are context, not message.
 // To read an in-house tool's lines, add a Recogniser to GRAMMAR (see the README).
-import { placePath, prefixed } from "./paths.js";
+import { placeMessagePaths, placePath, prefixed } from "./paths.js";
 import type { ReportIssue, ReportMeta } from "./types.js";
 
 // ---- 1. decoding ---------------------------------------------------------------------
@@ -1120,7 +1120,7 @@ export function diagnosticsToIssues(ds: Diagnostic[], meta: ReportMeta): ReportI
     path: prefixed(meta.path_prefix, placePath(d.file ?? d.where!, d.file ? roots : [])),
     severity: d.severity,
     category: d.category,
-    message: capMessage(d.message),
+    message: capMessage(placeMessagePaths(d.message, roots)),
   }));
 }
 

@@ -13,6 +13,7 @@
 export const WORKSPACE_ROOTS: RegExp[] = [
   /^(?:[a-z]:)?\/(?:.*\/)?workspace\/[^/]+\//i,             // Jenkins …/workspace/<job>/ (and <job>@2)
   /^\/(?:home\/runner\/work|__w)\/[^/]+\/[^/]+\//,           // GitHub Actions (Linux, containers)
+  /^\/Users\/runner\/work\/[^/]+\/[^/]+\//,                    // GitHub Actions (macOS)
   /^[a-z]:\/a\/\d+\/s\//i,                                   // Azure Pipelines (Windows) D:\a\1\s\
   /^[a-z]:\/a\/[^/]+\/[^/]+\//i,                               // GitHub Actions (Windows) D:\a\<repo>\<repo>\
   /^(?:[a-z]:)?\/(?:.*\/)?work\/\d+\/s\//i,                   // Azure Pipelines agents …/work/1/s/
@@ -99,6 +100,45 @@ export function placePath(p: string, roots: string[] = []): string {
   // an out-of-source build folder) names the file below the root it climbs to.
   const up = /^(?:\.\.\/)+/.exec(clean);
   return up && clean.length > up[0].length ? clean.slice(up[0].length) : clean;
+}
+
+/**
+ * The path relative to the build root when `p` lies under one (a caller's source root or a
+ * CI workspace shape), else undefined: a folder of the machine that ran the build.
+ */
+export function underRoot(p: string, roots: string[] = []): string | undefined {
+  const clean = cleanPath(p);
+  if (!clean.startsWith("/") && !isWindows(clean)) return undefined;
+  for (const r of roots.map(cleanPath).filter(Boolean).sort((a, b) => b.length - a.length)) {
+    const rel = stripPrefix(clean, r);
+    if (rel) return rel;
+  }
+  for (const re of WORKSPACE_ROOTS) {
+    const m = re.exec(clean);
+    if (m && clean.length > m[0].length) return clean.slice(m[0].length);
+  }
+  return undefined;
+}
+
+/** An absolute path inside a message: a drive's, or one of two or more `/` segments not after `:`, `/` or a word (but after a flag: `-L/x/y`). */
+const AFTER_FLAG = String.raw`(?<=(?:^|[\s'"\x60=(])-[A-Za-z])`;   // -L/x, -IC:\x
+const MESSAGE_PATH = new RegExp(
+  String.raw`(?:(?:(?<!\w)|${AFTER_FLAG})[A-Za-z]:[\\/]|(?:${AFTER_FLAG}|(?<![\w.:/\\~-]))\/(?=[^\s/'"\x60]+\/))[^\s'"\x60<>|*?()[\]{},;]*`,
+  "g");
+
+/**
+ * A message with the build roots taken out of the absolute paths it quotes (`directory not
+ * found for option '-L/Users/runner/work/atlas/atlas/Libs/ios'`, `cannot open file
+ * 'C:\BuildAgent\work\5f2e…\Libs\fmod.lib'`): the workspace of the agent that ran the build
+ * is not the issue's identity. A path under no known root is left as printed.
+ */
+export function placeMessagePaths(message: string, roots: string[] = []): string {
+  if (!message.includes("/") && !message.includes("\\")) return message;
+  return message.replace(MESSAGE_PATH, (m) => {
+    const tail = /[.:]+$/.exec(m)?.[0] ?? "";   // (sentence punctuation after the path)
+    const rel = underRoot(m.slice(0, m.length - tail.length), roots);
+    return rel === undefined ? m : rel + tail;
+  });
 }
 
 /** Joins the report's path prefix (server/project/…) and a placed path. */

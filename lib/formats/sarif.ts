@@ -8,7 +8,7 @@
 // informational are context, not issues (as notes are in logs). Line and column are
 // not part of an issue's identity.
 import { InputError } from "../errors.js";
-import { placePath, prefixed } from "./paths.js";
+import { placeMessagePaths, placePath, prefixed } from "./paths.js";
 import { capMessage } from "./log.js";
 import { type Report, type ReportIssue, type ReportMeta, applyMeta } from "./types.js";
 
@@ -102,7 +102,7 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
       issues.push({
         path: prefixed(meta.path_prefix, p),
         severity,
-        message: capMessage(text),
+        message: capMessage(placeMessagePaths(text, roots)),
         category: typeof r.ruleId === "string" ? r.ruleId : typeof rule?.id === "string" ? rule.id
           : typeof obj(r.rule)?.id === "string" ? String(obj(r.rule)!.id) : null,
       });
@@ -127,7 +127,7 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
         issues.push({
           path: prefixed(meta.path_prefix, placePath(art.uri, roots) || "unknown-location"),
           severity,
-          message: capMessage(text),
+          message: capMessage(placeMessagePaths(text, roots)),
           category: typeof obj(n.descriptor)?.id === "string" ? String(obj(n.descriptor)!.id) : null,
         });
       }
