@@ -183,6 +183,35 @@ describe("context that is no issue, and what is one after it", () => {
       "Unhandled Exception: EXCEPTION_ACCESS_VIOLATION reading address 0x0000000000000038", "Failed to write crash context"]);
   });
 
+  it("a Python traceback ends where its exception stands: under a CI prefix, or indented by a tool, the lines after it are their own", () => {
+    const got = issues([
+      "2026-01-12T10:22:31.1234567Z Traceback (most recent call last):",
+      "2026-01-12T10:22:31.1234567Z   File \"/home/runner/work/atlas/atlas/Tools/cook.py\", line 11, in cook",
+      "2026-01-12T10:22:31.1234567Z     raise RuntimeError(\"x\")",
+      "2026-01-12T10:22:31.1234567Z RuntimeError: Missing audio cue",
+      "2026-01-12T10:22:32.1234567Z src/a.cpp:12:5: error: 'foo' was not declared in this scope",
+      // (relayed indented; frames in the interpreter's library are where it was raised, not the place)
+      "  Traceback (most recent call last):",
+      "    File \"C:\\ws\\Tools\\gen.py\", line 3, in <module>",
+      "      main()",
+      "    File \"/usr/lib64/python3.9/subprocess.py\", line 3, in run",
+      "    File \"C:\\hostedtoolcache\\windows\\Python\\3.11.9\\x64\\Lib\\subprocess.py\", line 5, in x",
+      "  ValueError: bad input",
+      "C:\\ws\\b.cpp(4): error C2065: 'y': undeclared identifier",
+      // (a traceback cut short: the next line at its level that is no exception is read as itself)
+      "Traceback (most recent call last):",
+      "  File \"/x/Tools/build.py\", line 2, in <module>",
+      "src/c.cpp:1:1: warning: unused variable 'z' [-Wunused-variable]",
+    ]).map((i) => [i.path, i.category, i.message]);
+    expect(got).toEqual([
+      ["Tools/cook.py", "RuntimeError", "RuntimeError: Missing audio cue"],
+      ["src/a.cpp", "compiler", "'foo' was not declared in this scope"],
+      ["ws/Tools/gen.py", "ValueError", "ValueError: bad input"],
+      ["ws/b.cpp", "C2065", "C2065: 'y': undeclared identifier"],
+      ["src/c.cpp", "-Wunused-variable", "unused variable 'z'"],
+    ]);
+  });
+
   it("CI annotations printed for the runner are issues at their file; a job log's ##[error] prefix is peeled", () => {
     // the examples of GitHub's workflow-command documentation ("Setting an error message") and
     // of Azure Pipelines' logging-command documentation (task.logissue), as tools print them,
@@ -195,6 +224,9 @@ describe("context that is no issue, and what is one after it", () => {
       "##vso[task.logissue type=warning]Found 3 flake8 violation(s)",
       "2026-01-12T10:22:31.1234567Z ##[warning]src/core/render.cpp(40,3): warning C4244: conversion from 'double' to 'float', possible loss of data",
       "2026-01-12T10:22:33.0000000Z ##[error]Process completed with exit code 1.",
+      // (the same status as a raw command, and a notice: no issue)
+      "::error::Process completed with exit code 2.",
+      "::notice file=a.c::just saying",
     ]).map((i) => [i.severity, i.path, i.category, i.message]);
     expect(got).toEqual([
       ["error", "app.js", "github-actions", "Missing semicolon"],
@@ -357,7 +389,11 @@ describe("hostile lines", () => {
     // (an ESLint/stylelint unix line's message once ended at the first of its spaces)
     "a:1:1: x" + " ".repeat(1_000_000) + "y", "a:1:1: x" + " ".repeat(1_000_000) + "(r) y",
     // (Kotlin's two forms: a URI's place found from the end of its run, a file before `: (l, c): `)
-    "e: file://" + "a:1".repeat(333_000), "e: " + "a.kt: (".repeat(150_000), "w: " + "a".repeat(1_000_000) + ".kt: (1, x"];
+    "e: file://" + "a:1".repeat(333_000), "e: " + "a.kt: (".repeat(150_000), "w: " + "a".repeat(1_000_000) + ".kt: (1, x",
+    // (CI annotations, rustc's place line, xcodebuild's target suffix: a leading \s+ next to
+    // a part that also takes spaces)
+    "::error" + " ".repeat(1_000_000) + "x", "##vso[task.logissue" + " ".repeat(1_000_000) + "x",
+    "--> " + " ".repeat(1_000_000) + "x", "error: (in target 'a' from project 'b')" + " ".repeat(1_000_000) + "x"];
   for (const s of shapes) {
     it(`a 1 MB line of ${JSON.stringify(s.slice(0, 6))}… gives no diagnostic`, () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);
@@ -368,6 +404,12 @@ describe("hostile lines", () => {
     const s = "[File:".repeat(170_000);
     const log = `LogOutputDevice: Error: === Handled ensure: ===\nLogOutputDevice: Error: Ensure condition failed: ${s}\nLogCook: Error: ${s}\n`;
     expect(parseLog(log).diagnostics.map((d) => d.category)).toEqual(["LogOutputDevice", "LogCook"]);
+  });
+  it("a 1 MB Unity shader line of spaces, and a 1 MB message of paths, are one diagnostic each", () => {
+    const unity = parseLog(`Shader error in 'x': a${" ".repeat(1_000_000)}b at line 3 (on d3d11)\n`).diagnostics;
+    expect(unity.map((d) => [d.where, d.message.length])).toEqual([["unity-shader/x", 1_000_002]]);
+    const paths = diagnosticsToIssues(parseLog(`LogCook: Error: ${" /a/b".repeat(200_000)}\n`).diagnostics, { source_roots: ["/a"] });
+    expect(paths.map((i) => i.message.slice(0, 9))).toEqual(["b b b b b"]);
   });
   it("1 MB glslang and Unreal shader lines are one diagnostic each, read in linear time", () => {
     // (glslang's file ends at its first colon; a shader's place at the first `(`, `:` or tab)

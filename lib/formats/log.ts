@@ -136,8 +136,8 @@ export interface ParseState {
   cmake?: CMakeBlock;
   /** the line before was a Unity shader error: its "Compiling … program" / "Platform defines:" lines are context */
   unityShader?: boolean;
-  /** a Python traceback being read: the innermost frame of the project's code so far */
-  py?: { file?: string; line?: number };
+  /** a Python traceback being read: its Traceback line's indentation, the innermost frame of the project's code so far */
+  py?: { base: number; lines: number; file?: string; line?: number };
   /** Python tracebacks being printed through log channels (`LogPython: Error: …`), per channel */
   pyChannel?: Map<string, { file?: string; line?: number; lines: number }>;
   /** javac's last "cannot find symbol", waiting for its `symbol:` line */
@@ -256,7 +256,19 @@ function fileOf(captured: string): string {
 }
 
 /** xcodebuild about a target: `[file: ]error|warning|note: message (in target 'T' from project 'P')` (no line number; the file part has no `: `). */
-const XCODE_TARGET = /^(?:([^:\s][^:]*?|[A-Za-z]:[\\/][^:]*?):\s+)?(error|warning|note):\s+(.*\(in target '[^']*' from project '[^']*'\))\s*$/;
+const XCODE_SUFFIX = /\(in target '[^']*' from project '[^']*'\)\s*$/;
+const XCODE_LEVEL = /(?:^|:\s)(error|warning|note):\s/;
+/** xcodebuild about a target, found by position: the suffix, then the first level word (linear). */
+function xcodeTarget(line: string): { file?: string; level: string; text: string } | undefined {
+  if (!line.includes("(in target '") || !XCODE_SUFFIX.test(line.slice(-400))) return undefined;
+  const lv = XCODE_LEVEL.exec(line);
+  if (!lv) return undefined;
+  const file = lv.index > 0 ? line.slice(0, lv.index) : undefined;
+  // (a file names a path: `clang: error: …` is the tool's own line, read as its channel)
+  if (file !== undefined && (/^\s|\s$/.test(file) || !/[\\/.]/.test(file) || file.includes(": "))) return undefined;
+  const text = line.slice(lv.index + lv[0].length).trim();
+  return text ? { file, level: lv[1], text } : undefined;
+}
 
 /**
  * CI annotations as tools print them for the runner: GitHub Actions' workflow command
@@ -268,8 +280,10 @@ const XCODE_TARGET = /^(?:([^:\s][^:]*?|[A-Za-z]:[\\/][^:]*?):\s+)?(error|warnin
  * (the text is read as any line: the runner's own "Process completed with exit code 1." is
  * no issue).
  */
-const GH_COMMAND = /^::(error|warning|notice)(?:\s+([^:]*(?::(?!:)[^:]*)*))?::(.*)$/;
-const AZ_LOGISSUE = /^##vso\[task\.logissue\s+([^\]]*)\](.*)$/i;
+const GH_COMMAND = /^::(error|warning|notice)(?=[\s:])/;
+const AZ_LOGISSUE = /^##vso\[task\.logissue(?=[\s\]])/i;
+/** The runner's own closing status, also as a raw command: no issue. */
+const CI_STATUS = /^Process completed with exit code \d+\.?$/;
 const unescapeCi = (x: string) => x.replace(/%(0D|0A|25|2C|3A|3B|5D)/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
   .replace(/%AZP25/g, "%");
 function ciFields(list: string, sep: string): Map<string, string> {
@@ -302,8 +316,9 @@ function unityShaderLine(line: string, state: ParseState): Diagnostic | undefine
   const head = /^Shader (error|warning) in '([^']*)':\s+/i.exec(line);
   if (!head) return undefined;
   let rest = line.slice(head[0].length);
-  const on = /\s+\(on [\w ]{1,40}\)\s*$/.exec(rest);
-  if (on) rest = rest.slice(0, on.index);
+  // (by position: patterns with a leading \s+ took quadratic time on a long run of spaces)
+  const onAt = rest.lastIndexOf(" (on ");
+  if (onAt >= 0 && /^ \(on [\w ]{1,40}\)\s*$/.test(rest.slice(onAt))) rest = rest.slice(0, onAt).trimEnd();
   const at = rest.lastIndexOf(" at ");
   let file: string | undefined;
   if (at >= 0) {
@@ -312,8 +327,8 @@ function unityShaderLine(line: string, state: ParseState): Diagnostic | undefine
     if (/^line \d+$/.test(where) || f) {
       rest = rest.slice(0, at);
       if (f) file = f[1];
-      const k = /\s+at kernel \S+$/.exec(rest);
-      if (k) rest = rest.slice(0, k.index);
+      const k = rest.lastIndexOf(" at kernel ");
+      if (k >= 0 && /^ at kernel \S+$/.test(rest.slice(k))) rest = rest.slice(0, k).trimEnd();
     }
   }
   const message = cleanMessage(rest);
@@ -326,9 +341,20 @@ function unityShaderLine(line: string, state: ParseState): Diagnostic | undefine
 const PY_TRACEBACK = /^Traceback \(most recent call last\):$/;
 const PY_FRAME = /^File "([^"]+)", line (\d+)(, in .*)?$/;
 /** A frame in Python's own library or installed packages, or in no file (`<string>`, `<frozen …>`). */
-const PY_LIBRARY = /[\\/](?:site-packages|dist-packages)[\\/]|[\\/]lib[\\/]python\d[\d.]*[\\/]|^<|[\\/]Python\d*[\\/]Lib[\\/]/i;
+const PY_LIBRARY = new RegExp([
+  String.raw`[\\/](?:site-packages|dist-packages)[\\/]`,                  // installed packages
+  String.raw`[\\/]lib(?:64)?[\\/]python\d[\d.]*[\\/]`,                     // /usr/lib64/python3.9/…
+  String.raw`[\\/]python[\d.]*(?:[\\/][^\\/]+){0,3}[\\/]Lib[\\/]`,          // …\Python\3.11.9\x64\Lib\, …\Python3\Win64\Lib\
+  String.raw`^<`,                                                       // <string>, <frozen …>
+].join("|"), "i");
 /** The exception line: a (dotted) type name, then its message. */
-const PY_EXCEPTION = /^([A-Za-z_][\w.]*)(?::\s*(.*))?$/;
+const PY_EXCEPTION = /^((?:[A-Za-z_]\w*\.)*([A-Z][A-Za-z0-9_]+))(?::\s*(.*))?$/;
+/** An exception line that says so: a message after the type, or a type named as one. */
+function pyException(text: string): { type: string; message: string } | undefined {
+  const ex = PY_EXCEPTION.exec(text);
+  if (!ex || (ex[3] === undefined && !/(?:Error|Exception|Exit|Interrupt|Iteration|Warning)$/.test(ex[2]))) return undefined;
+  return { type: ex[2], message: cleanMessage(ex[3] ? `${ex[1]}: ${ex[3]}` : ex[1]) };
+}
 /**
  * A Python exception printed through a log channel, one channel line per traceback line
  * (`LogPython: Error: Traceback (most recent call last):`, `LogPython: Error:   File "…",
@@ -349,13 +375,11 @@ function pythonChannelLine(channel: string, rest: string, echo: boolean, state: 
     if (!PY_LIBRARY.test(fr[1])) { tb.file = fr[1]; tb.line = Number(fr[2]); }
     return [];
   }
-  const ex = PY_EXCEPTION.exec(text);
-  if (ex && (ex[2] !== undefined || /(?:Error|Exception|Exit|Interrupt)$/.test(ex[1]))) {
+  const ex = pyException(text);
+  if (ex) {
     open.delete(key);
-    const message = cleanMessage(ex[2] ? `${ex[1]}: ${ex[2]}` : ex[1]);
-    const type = ex[1].replace(/^.*\./, "");
-    return [tb.file ? { file: tb.file, line: tb.line, severity: "error", category: type, message, echo }
-      : { where: "tool/python", severity: "error", category: type, message, echo }];
+    return [tb.file ? { file: tb.file, line: tb.line, severity: "error", category: ex.type, message: ex.message, echo }
+      : { where: "tool/python", severity: "error", category: ex.type, message: ex.message, echo }];
   }
   // (a source line or its ^^^^ markers; a traceback that never ends stops being one)
   if (++tb.lines > 200) { open.delete(key); return undefined; }
@@ -381,7 +405,7 @@ const TSC_PRETTY = /^((?:[A-Za-z]:[\\/])?[^:()]+?):(\d+):\d+ - (error|warning|me
 /** rustc's header line: `error[E0425]: …`, `warning: …`, `error: …` (the place follows on the next line). */
 const RUST_HEAD = /^(error|warning)(?:\[([A-Z]\d{4})\])?: (\S.*)$/;
 /** rustc's place line: ` --> src/main.rs:2:5` (indented by the width of the line numbers). */
-const RUST_AT = /^-->\s+(.+?):(\d+):\d+\s*$/;
+const RUST_AT = /^(.*\S):(\d+):\d+$/;   // (on the trimmed text after `-->`)
 
 export const GRAMMAR: Recogniser[] = [
   {
@@ -395,7 +419,7 @@ export const GRAMMAR: Recogniser[] = [
     match(line, state) {
       const pending = state.rustPending;
       state.rustPending = undefined;
-      const at = RUST_AT.exec(line);
+      const at = line.startsWith("-->") ? RUST_AT.exec(line.slice(3).trim()) : null;
       if (at) {
         if (!pending) return [];
         return [{ file: inDir(at[1].trim(), state), line: Number(at[2]), severity: sevOf(pending.level),
@@ -433,24 +457,26 @@ export const GRAMMAR: Recogniser[] = [
     // "During handling …" starts the next one
     name: "python-traceback",
     match(line, state) {
-      if (PY_TRACEBACK.test(line)) { state.py = {}; return []; }
-      const fr = state.indent > 0 ? PY_FRAME.exec(line) : null;
+      // (indentation counts from the Traceback line's own: a CI prefix, or a tool that
+      // indents what it relays, shifts every line of it alike)
+      if (PY_TRACEBACK.test(line)) { state.py = { base: state.indent, lines: 0 }; return []; }
+      const fr = PY_FRAME.exec(line);
       // (a syntax error is reported without "Traceback", by one frame that names no function)
-      if (!state.py && fr && fr[3] === undefined) state.py = {};
+      if (!state.py && fr && fr[3] === undefined && state.indent >= 2) state.py = { base: state.indent - 2, lines: 0 };
       const tb = state.py;
       if (!tb) return undefined;
-      if (fr) {
-        if (!PY_LIBRARY.test(fr[1])) { tb.file = fr[1]; tb.line = Number(fr[2]); }
+      if (state.indent > tb.base && ++tb.lines <= 400) {
+        // a frame, or the frame's source line and ^^^^ markers (context)
+        if (fr && !PY_LIBRARY.test(fr[1])) { tb.file = fr[1]; tb.line = Number(fr[2]); }
         return [];
       }
-      if (state.indent > 0) return [];   // the frame's source line, ^^^^ markers
       state.py = undefined;
-      const ex = PY_EXCEPTION.exec(line);
+      // (the exception stands where the Traceback line stood; anything else ends the
+      // traceback without one and is read as itself)
+      const ex = state.indent === tb.base ? pyException(line) : undefined;
       if (!ex) return undefined;
-      const message = cleanMessage(ex[2] ? `${ex[1]}: ${ex[2]}` : ex[1]);
-      const type = ex[1].replace(/^.*\./, "");
-      return [tb.file ? { file: inDir(tb.file, state), line: tb.line, severity: "error", category: type, message }
-        : { where: "tool/python", severity: "error", category: type, message }];
+      return [tb.file ? { file: inDir(tb.file, state), line: tb.line, severity: "error", category: ex.type, message: ex.message }
+        : { where: "tool/python", severity: "error", category: ex.type, message: ex.message }];
     },
   },
   {
@@ -471,10 +497,15 @@ export const GRAMMAR: Recogniser[] = [
     // CI annotations printed by a tool for the runner (see GH_COMMAND, AZ_LOGISSUE)
     name: "ci-annotation",
     match(line, state) {
+      // (found by position: the properties end at the first `::`)
       const gh = GH_COMMAND.exec(line);
       if (gh) {
-        const f = ciFields(gh[2] ?? "", ",");
-        const d = ciDiagnostic("github-actions", gh[1], f.get("file") || undefined, f.get("line"), undefined, gh[3], state);
+        const end = line.indexOf("::", gh[0].length);
+        if (end < 0) return undefined;
+        const text = line.slice(end + 2);
+        if (gh[1] === "notice" || CI_STATUS.test(text.trim())) return [];
+        const f = ciFields(line.slice(gh[0].length, end), ",");
+        const d = ciDiagnostic("github-actions", gh[1], f.get("file") || undefined, f.get("line"), undefined, text, state);
         // (a title is a heading, often the rule or check: the category, not the message)
         const title = f.get("title");
         if (title) for (const x of d) x.category = title;
@@ -482,10 +513,13 @@ export const GRAMMAR: Recogniser[] = [
       }
       const az = AZ_LOGISSUE.exec(line);
       if (az) {
-        const f = ciFields(az[1], ";");
+        const close = line.indexOf("]", az[0].length);
+        if (close < 0) return undefined;
+        const f = ciFields(line.slice(az[0].length, close), ";");
         const type = (f.get("type") ?? "").toLowerCase();
         if (type !== "error" && type !== "warning") return [];
-        return ciDiagnostic("azure-pipelines", type, f.get("sourcepath") || undefined, f.get("linenumber"), f.get("code") || undefined, az[2], state);
+        return ciDiagnostic("azure-pipelines", type, f.get("sourcepath") || undefined, f.get("linenumber"), f.get("code") || undefined,
+                            line.slice(close + 1), state);
       }
       return undefined;
     },
@@ -698,10 +732,10 @@ export const GRAMMAR: Recogniser[] = [
     // project stay in the message (the same error in two targets is two issues)
     name: "xcodebuild",
     match(line, state) {
-      const m = XCODE_TARGET.exec(line);
+      const m = xcodeTarget(line);
       if (!m) return undefined;
-      const [, file, level, text] = m;
-      if (/^note$/i.test(level)) return [];
+      const { file, level, text } = m;
+      if (level === "note") return [];
       const message = cleanMessage(text);
       return file ? [{ file: inDir(file.trim(), state), severity: sevOf(level), category: "xcodebuild", message }]
         : [{ where: "tool/xcodebuild", severity: sevOf(level), category: "xcodebuild", message }];
@@ -1120,7 +1154,7 @@ export function diagnosticsToIssues(ds: Diagnostic[], meta: ReportMeta): ReportI
     path: prefixed(meta.path_prefix, placePath(d.file ?? d.where!, d.file ? roots : [])),
     severity: d.severity,
     category: d.category,
-    message: capMessage(placeMessagePaths(d.message, roots)),
+    message: placeMessagePaths(capMessage(d.message), roots),   // (capped first: placing is per path found)
   }));
 }
 

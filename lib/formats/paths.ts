@@ -107,9 +107,14 @@ export function placePath(p: string, roots: string[] = []): string {
  * CI workspace shape), else undefined: a folder of the machine that ran the build.
  */
 export function underRoot(p: string, roots: string[] = []): string | undefined {
+  return underCleanRoots(p, roots.map(cleanPath).filter(Boolean).sort((a, b) => b.length - a.length));
+}
+
+/** underRoot with the roots cleaned and sorted longest first once, by the caller. */
+function underCleanRoots(p: string, sorted: string[]): string | undefined {
   const clean = cleanPath(p);
   if (!clean.startsWith("/") && !isWindows(clean)) return undefined;
-  for (const r of roots.map(cleanPath).filter(Boolean).sort((a, b) => b.length - a.length)) {
+  for (const r of sorted) {
     const rel = stripPrefix(clean, r);
     if (rel) return rel;
   }
@@ -134,9 +139,10 @@ const MESSAGE_PATH = new RegExp(
  */
 export function placeMessagePaths(message: string, roots: string[] = []): string {
   if (!message.includes("/") && !message.includes("\\")) return message;
+  const sorted = roots.map(cleanPath).filter(Boolean).sort((a, b) => b.length - a.length);
   return message.replace(MESSAGE_PATH, (m) => {
     const tail = /[.:]+$/.exec(m)?.[0] ?? "";   // (sentence punctuation after the path)
-    const rel = underRoot(m.slice(0, m.length - tail.length), roots);
+    const rel = underCleanRoots(m.slice(0, m.length - tail.length), sorted);
     return rel === undefined ? m : rel + tail;
   });
 }

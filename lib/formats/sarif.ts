@@ -102,7 +102,7 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
       issues.push({
         path: prefixed(meta.path_prefix, p),
         severity,
-        message: capMessage(placeMessagePaths(text, roots)),
+        message: placeMessagePaths(capMessage(text), roots),
         category: typeof r.ruleId === "string" ? r.ruleId : typeof rule?.id === "string" ? rule.id
           : typeof obj(r.rule)?.id === "string" ? String(obj(r.rule)!.id) : null,
       });
@@ -127,7 +127,7 @@ export function sarifToReport(doc: unknown, meta: ReportMeta): Report {
         issues.push({
           path: prefixed(meta.path_prefix, placePath(art.uri, roots) || "unknown-location"),
           severity,
-          message: capMessage(placeMessagePaths(text, roots)),
+          message: placeMessagePaths(capMessage(text), roots),
           category: typeof obj(n.descriptor)?.id === "string" ? String(obj(n.descriptor)!.id) : null,
         });
       }
