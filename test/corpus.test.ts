@@ -393,7 +393,9 @@ describe("hostile lines", () => {
     // (CI annotations, rustc's place line, xcodebuild's target suffix: a leading \s+ next to
     // a part that also takes spaces)
     "::error" + " ".repeat(1_000_000) + "x", "##vso[task.logissue" + " ".repeat(1_000_000) + "x",
-    "--> " + " ".repeat(1_000_000) + "x", "error: (in target 'a' from project 'b')" + " ".repeat(1_000_000) + "x"];
+    "--> " + " ".repeat(1_000_000) + "x", "error: (in target 'a' from project 'b')" + " ".repeat(1_000_000) + "x",
+    // (ESLint's and stylelint's unix lines: spaces right after the place, both `\s+` and the message's `.*`)
+    "a:1:1: " + " ".repeat(1_000_000) + "style"];
   for (const s of shapes) {
     it(`a 1 MB line of ${JSON.stringify(s.slice(0, 6))}… gives no diagnostic`, () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);

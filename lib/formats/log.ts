@@ -229,10 +229,10 @@ const MSVC_TOOL = /^((?:[A-Za-z]:)?(?:[^\\/:*?"<>|]*[\\/])*[A-Za-z0-9_.\-]+(?:\(
 /** Files whose name a tool line gives without a line number, yet which are sources or projects (not a tool's output). */
 const SOURCE_OR_PROJECT = /\.(?:c|cc|cpp|cxx|c\+\+|h|hh|hpp|hxx|inl|ipp|tpp|cs|vb|fs|fsx|csproj|vcxproj|vbproj|fsproj|vcproj|proj|props|targets|sln|xaml|resx|rc|idl|def|asm|cmake|ispc|hlsl|usf|ush|py|java|kt|swift|m|mm|js|ts|json|xml|config|ini|uproject|uplugin)$/i;
 
-// (the message ends at a non-space before the suffix: `(.*?)\s+\[` backtracked over a
-// long run of spaces in quadratic time)
-const LINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*\S)\s+\[(Error|Warning)(?:\/([@\w/.-]+))?\]$`);
-const STYLELINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(.*\S)\s+\(([@\w/.-]+)\)\s+\[(error|warning)\]$`);
+// (the message starts and ends at a non-space: `(.*?)\s+\[` backtracked over a long run of
+// spaces in quadratic time, and so did `\s+(.*\S)` over spaces right after the place)
+const LINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(\S(?:.*\S)?)\s+\[(Error|Warning)(?:\/([@\w/.-]+))?\]$`);
+const STYLELINT_UNIX = new RegExp(String.raw`^${FILE}:(\d+):(\d+):\s+(\S(?:.*\S)?)\s+\(([@\w/.-]+)\)\s+\[(error|warning)\]$`);
 const LINT_COMPACT = new RegExp(String.raw`^${FILE}: line (\d+), col \d+, (Error|Warning|error|warning) - (.*?)(?: \(([@\w/.-]+)\))?$`);
 
 /**
