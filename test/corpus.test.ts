@@ -157,6 +157,29 @@ describe("identities that survive real builds", () => {
       { status: "unchanged", path: "srv/atlas/src/core/physics.cpp", n: 4 },
     ]);
   });
+  it("cppcheck's default template and its old one give one identity per finding; Maven's javac line that of plain javac", async () => {
+    const all = read("cppcheck210-templates-jenkins.log").issues;
+    const now = all.filter((i) => i.category !== "cppcheck" && i.severity !== "info");
+    const old = all.filter((i) => i.category === "cppcheck");
+    expect(now.length).toBe(12);
+    expect(await hashes(old)).toEqual(await hashes(now));
+    const maven = diagnosticsToIssues(parseLog("[ERROR] /var/lib/jenkins/workspace/atlas-main/tools/src/main/java/com/atlas/Packer.java:[9,9] cannot find symbol\n[ERROR]   symbol:   class Foo").diagnostics, {});
+    const plain = diagnosticsToIssues(parseLog("tools/src/main/java/com/atlas/Packer.java:9: error: cannot find symbol\n        Foo a = new Foo();\n        ^\n  symbol:   class Foo").diagnostics, {});
+    expect(maven).toEqual(plain);
+    expect(await hashes(maven)).toEqual(await hashes(plain));
+  });
+
+  it("a Go error keeps its identity when its line moves, and Bazel's output base is no part of a BUILD file's path", async () => {
+    const text = readFileSync(path.join(DIR, "go119-build-vet-test-jenkins.log"), "utf8");
+    const shifted = text.replace(/^(\S+\.go):(\d+):(\d+):/gm, (_, f, l, c) => `${f}:${Number(l) + 7}:${c}:`);
+    expect(shifted).not.toEqual(text);
+    const a = diagnosticsToIssues(parseLog(text).diagnostics, {});
+    expect(a.length).toBe(23);
+    expect(await hashes(diagnosticsToIssues(parseLog(shifted).diagnostics, {}))).toEqual(await hashes(a));
+    const at = (base: string) => diagnosticsToIssues(parseLog(`ERROR: ${base}/external/curlpp/BUILD.bazel:3:1: C++ compilation of rule '@curlpp//:curlpp' failed: gcc failed: error executing command /usr/bin/gcc -MD`).diagnostics, {});
+    expect(at("/home/jintian/.cache/bazel/_bazel_jintian/d1c80f2469ad0b5bc66edb51c88be305")).toEqual(at("/private/var/tmp/_bazel_ci/0123456789abcdef0123456789abcdef"));
+    expect(placePath("/home/ci/.cache/bazel/_bazel_ci/0123456789abcdef0123456789abcdef/execroot/_main/src/BUILD")).toBe("src/BUILD");
+  });
 });
 
 describe("context that is no issue, and what is one after it", () => {
@@ -379,6 +402,58 @@ describe("context that is no issue, and what is one after it", () => {
     // POSIX paths are case-sensitive: a lower-case "engine" there is no Unreal tree
     expect(placePath("/home/ci/engine/src/a.cpp")).toBe("home/ci/engine/src/a.cpp");
   });
+  it("Go: a tab-indented line goes on with the diagnostic above, a test's own output and go test's FAIL lines are no issues", () => {
+    expect(issues([
+      "# example.com/atlas/tools/physics",
+      "physics/body.go:7:6: Step redeclared in this block",
+      "\tphysics/body.go:5:6: other declaration of Step",
+      "physics/body.go:20:2: too many errors",
+      "--- FAIL: TestGain (0.00s)",
+      "    mixer_test.go:8: Gain(0) = 1, want 0.5",
+      "FAIL\texample.com/atlas/tools/audio\t0.003s",
+      "main.go:11:2: should use for range instead of for { select {} } (S1000)",
+      "cmd/root.go:52:12: Error return value of `cmd.Help` is not checked (errcheck)",
+      "vet: netcode/packet.go:10:10: undeclared name: headerSize",
+    ]).map((i) => [i.path, i.category, i.message])).toEqual([
+      ["physics/body.go", "go", "Step redeclared in this block"],
+      ["main.go", "S1000", "should use for range instead of for { select {} }"],
+      ["cmd/root.go", "errcheck", "Error return value of `cmd.Help` is not checked"],
+      ["netcode/packet.go", "vet", "undeclared name: headerSize"],
+    ]);
+    // (a message that ends in a parenthesis with spaces is no linter's)
+    expect(issues(["a/b.go:3:9: invalid operation: x + y (mismatched types int and string)"]).map((i) => [i.category, i.message]))
+      .toEqual([["go", "invalid operation: x + y (mismatched types int and string)"]]);
+  });
+
+  it("FXC's in-memory sources are no files: tool/fxc, or the shader a heading line named", () => {
+    // D3DX's `memory` after the working folder, as quoted in github.com/TASEmulators/BizHawk/issues/2158
+    const memory = ["G:\\emuups\\BizHawk 007 Complete\\memory(85,22): error X3000: syntax error: unexpected token '['",
+                    "memory(12,5): error X3004: undeclared identifier 'foo'"];
+    expect(issues(memory).map((i) => [i.path, i.category, i.message])).toEqual([
+      ["tool/fxc", "X3000", "X3000: syntax error: unexpected token '['"], ["tool/fxc", "X3004", "X3004: undeclared identifier 'foo'"]]);
+    // the heading holds for the FXC lines right after it only
+    expect(issues(["Failed to compile 'Shaders/Water.fx':", "Shader@0x00000000DEADBEEF(3,1): error X3000: syntax error", "Done.",
+                   "Shader@0x00000000DEADBEEF(3,1): error X3000: syntax error"]).map((i) => i.path)).toEqual(["Shaders/Water.fx", "tool/fxc"]);
+    // (a real file stays a file)
+    expect(issues(["Shaders/Water.hlsl(3,1): error X3000: syntax error"]).map((i) => i.path)).toEqual(["Shaders/Water.hlsl"]);
+  });
+
+  it("Bazel's closing lines are summaries; its lines without a BUILD file stay what they were", () => {
+    expect(issues(["ERROR: Build did NOT complete successfully", "FAILED: Build did NOT complete successfully (12 packages loaded)",
+                   "ERROR: Analysis of target '//src:app' failed; build aborted: Analysis failed"])).toEqual([]);
+    expect(issues(["ERROR: /home/runner/work/atlas/atlas/src/BUILD.bazel:12:8: Compiling src/foo.cc failed: (Exit 1): gcc failed: error executing CppCompile command (from target //src:foo) /usr/bin/gcc -U_FORTIFY_SOURCE -c src/foo.cc"])
+      .map((i) => [i.path, i.category, i.message]))
+      .toEqual([["src/BUILD.bazel", "bazel", "Compiling src/foo.cc failed: (Exit 1): gcc failed: error executing CppCompile command (from target //src:foo)"]]);
+    expect(issues(["ERROR: /home/ci/src/main.cpp:12:1: not a Bazel file"]).map((i) => i.category)).toEqual(["UnrealBuildTool"]);
+  });
+
+  it("cppcheck: the last place of an old-template chain is the finding's, also when CI peeled the first as a label", () => {
+    const chain = "[src/tools/inventory.cpp:13] -> [src/tools/inventory.cpp:15]: (error) Mismatching allocation and deallocation: copy";
+    expect(issues([chain, "[src/a.cpp:3]: (warning, inconclusive) Possible null pointer dereference: p"]).map((i) => [i.path, i.severity, i.message]))
+      .toEqual([["src/tools/inventory.cpp", "error", "Mismatching allocation and deallocation: copy"],
+                ["src/a.cpp", "warning", "Possible null pointer dereference: p"]]);
+    expect(issues(["nofile:0:0: information: Active checkers: 106/592 (use --checkers-report=<filename> to see details) [checkersReport]"])).toEqual([]);
+  });
 });
 
 describe("hostile lines", () => {
@@ -395,12 +470,24 @@ describe("hostile lines", () => {
     "::error" + " ".repeat(1_000_000) + "x", "##vso[task.logissue" + " ".repeat(1_000_000) + "x",
     "--> " + " ".repeat(1_000_000) + "x", "error: (in target 'a' from project 'b')" + " ".repeat(1_000_000) + "x",
     // (ESLint's and stylelint's unix lines: spaces right after the place, both `\s+` and the message's `.*`)
-    "a:1:1: " + " ".repeat(1_000_000) + "style"];
+    "a:1:1: " + " ".repeat(1_000_000) + "style",
+    // (Go's file ends at its first colon; cppcheck's old places are found by position; an FXC
+    // heading is looked for from the end)
+    "a".repeat(1_000_000) + ".go:1", "vet: " + "a.go".repeat(250_000) + ":1:", "[a] -> ".repeat(150_000) + "[b:1]: (x",
+    "[" + "a]: (".repeat(200_000), "\"a.fx" + " ".repeat(1_000_000) + "\"x"];
   for (const s of shapes) {
     it(`a 1 MB line of ${JSON.stringify(s.slice(0, 6))}… gives no diagnostic`, () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);
     });
   }
+  it("1 MB Go, Bazel and cppcheck lines are one diagnostic each, read in linear time", () => {
+    const go = parseLog(`a.go:1:2: ${"x (".repeat(300_000)}lint)\n`).diagnostics;
+    expect(go.map((d) => [d.category, d.message.length])).toEqual([["lint", 900_000 - 2]]);
+    const bazel = parseLog(`ERROR: /w/BUILD:1:2: ${": error executing ".repeat(50_000)}\nERROR: ${"a/".repeat(500_000)}BUILD:1:x\n`).diagnostics;
+    expect(bazel.map((d) => d.category)).toEqual(["bazel", "UnrealBuildTool"]);
+    const cpp = parseLog(`a.cpp:1:1: style: ${"x [".repeat(300_000)}id]\n`).diagnostics;
+    expect(cpp.map((d) => [d.category, d.message.length])).toEqual([["id", 900_000 - 2]]);
+  });
   it("a 1 MB line of \"[File:\" in an Unreal ensure (or any channel line) is one diagnostic, read in linear time", () => {
     // (the `[….vcxproj]` suffix was once looked for from every `[`)
     const s = "[File:".repeat(170_000);

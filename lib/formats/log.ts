@@ -12,8 +12,9 @@
 //      Azure's `##vso[task.logissue …]`), rustc (a header, then its place on the next line),
 //      CMake's blocks (a header, the message
 //      indented under it), compilers and linkers (MSVC with or
-//      without a code, clang-cl `(line,col)`, gcc/clang/clang-tidy, javac/Maven, ESLint
-//      and stylelint stylish, unix and compact output), then log channels of any name
+//      without a code, clang-cl `(line,col)`, FXC, gcc/clang/clang-tidy, the Go toolchain and
+//      golangci-lint, cppcheck, javac/Maven, ESLint and stylelint stylish, unix and compact
+//      output, Bazel's rule lines), then log channels of any name
 //      (`LogCook: Warning: …`, `UnrealBuildTool: ERROR: …`, `PackagingResults: Error: …`);
 //   4. context: make's / ninja's "Entering directory" places the relative paths after it;
 //      MSBuild's closing summary repeats the build's lines; an Unreal crash report
@@ -132,6 +133,12 @@ export interface ParseState {
   errorsSinceSummary?: number;
   /** white space before the peeled line (CMake indents a message under its header) */
   indent: number;
+  /** that white space holds a tab (Go's continuation lines: `\tpkg/a.go:5:6: other declaration of Step`) */
+  tabbed?: boolean;
+  /** a shader file a log line named before FXC's errors about its in-memory source (`Failed to compile "x.fx":`) */
+  fxcShader?: string;
+  /** past Maven's "Failed to execute goal … Compilation failure": its `[ERROR] file:[l,c] …` lines repeat the compiler's */
+  mavenRepeat?: boolean;
   /** a CMake message block being read (`CMake Warning at CMakeLists.txt:12 (message):` + indented lines) */
   cmake?: CMakeBlock;
   /** the line before was a Unity shader error: its "Compiling … program" / "Platform defines:" lines are context */
@@ -212,7 +219,8 @@ function trailingCategory(m: string): { message: string; category: string | null
   if (!b) return { message: m, category: null };
   const parts = b[1].split(",").filter((x) => x !== "-Werror");
   const cat = parts.find((x) => x.startsWith("-W") || x.startsWith("-f")) ?? parts[0];
-  if (!/^(?:-[Wf][\w+=#-]+|[a-z][\w.-]*(?:-[\w.]+)+|[a-z]+\.[\w.-]+|clang-diagnostic-[\w-]+)$/.test(cat)) return { message: m, category: null };
+  // (cppcheck's ids are one camelCase or lower-case word: `[arrayIndexOutOfBounds]`, `[uninitvar]`)
+  if (!/^(?:-[Wf][\w+=#-]+|[a-z][\w.-]*(?:-[\w.]+)+|[a-z]+\.[\w.-]+|clang-diagnostic-[\w-]+|[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*)$/.test(cat)) return { message: m, category: null };
   // The flag or check is the category, an attribute: not part of the message (so the
   // same diagnostic from a log and from SARIF, which keeps it apart, is one issue).
   return { message: m.slice(0, b.index).trimEnd(), category: cat };
@@ -407,6 +415,71 @@ const RUST_HEAD = /^(error|warning)(?:\[([A-Z]\d{4})\])?: (\S.*)$/;
 /** rustc's place line: ` --> src/main.rs:2:5` (indented by the width of the line numbers). */
 const RUST_AT = /^(.*\S):(\d+):\d+$/;   // (on the trimmed text after `-->`)
 
+/**
+ * The Go toolchain's diagnostics (`go build`, `go vet`, `go test`'s build, gopls-based linters):
+ * `netcode/packet.go:10:10: undefined: headerSize`, no level word (an error), after a
+ * `# example.com/pkg` header (context); golangci-lint and staticcheck add the linter or check,
+ * `… is not checked (errcheck)`, `… (SA4006)`: the category. The file has no colon or white
+ * space (a drive's colon aside): split at its first colon, linear.
+ */
+const GO_LINE = /^(vet: )?((?:[A-Za-z]:)?[^:\s]*\.go):(\d+):(\d+): (\S.*)$/;
+/** A trailing `(linter)` / `(SA4006)` of golangci-lint and staticcheck (found from the end). */
+const GO_LINTER = /^[a-z][a-z0-9-]*$|^[A-Z]{1,3}\d{3,5}$/;
+
+/**
+ * cppcheck's severities that are no compiler's (its `error` and `warning` lines are gcc's shape,
+ * read by that recogniser with the `[id]` as category): `style`, `performance`, `portability`
+ * (warnings) and `information` (info; at `nofile:0:0` when about the run itself).
+ */
+const CPPCHECK_LINE = new RegExp(String.raw`^${FILE}:(\d+):\d+:\s+(style|performance|portability|information):\s+(.*)$`);
+/** cppcheck's levels in its old default template, `[src/a.cpp:12]: (error) …` (`(warning, inconclusive)` too). */
+const CPPCHECK_OLD_LEVEL = /^\((error|warning|style|performance|portability|information)(?:, inconclusive)?\) (\S.*)$/;
+const cppcheckSeverity = (l: string): "error" | "warning" | "info" => l === "error" ? "error" : l === "information" ? "info" : "warning";
+
+/**
+ * FXC / D3DCompile names an in-memory source by no file: `memory(85,22)` (D3DX, after the
+ * working folder), `Shader@0x0000000085E565C0(1310,19)` (an address, another each run),
+ * ANGLE's `C:\fakepath(2369,1-2)`, an engine's `Boo HLSL Source(352,21-37)`: a last segment
+ * without an extension, or an address. Such an error is the shader's that a line before it
+ * named (`Failed to compile "…\cFlow.fx":`), else fxc's own (tool/fxc): never a made-up file.
+ */
+function fxcPseudoFile(file: string): boolean {
+  const base = file.replace(/^.*[\\/]/, "").trim();
+  return /^Shader@0x[0-9A-Fa-f]+$/.test(base) || !/\.[A-Za-z0-9]{1,8}$/.test(base);
+}
+/** A line naming a shader file last, in quotes, as a heading for the errors after it. */
+function fxcHeading(line: string): string | undefined {
+  let end = line.trimEnd();
+  if (end.endsWith(":")) end = end.slice(0, -1).trimEnd();
+  const q = end[end.length - 1];
+  if (q !== '"' && q !== "'") return undefined;
+  const open = end.lastIndexOf(q, end.length - 2);
+  const name = open >= 0 ? end.slice(open + 1, -1) : "";
+  return /\.(?:fx|fxh|hlsl|hlsli|usf|ush|vsh|psh|slang)$/i.test(name) ? name : undefined;
+}
+
+/**
+ * Bazel's own lines about a rule, placed at its BUILD file (or .bzl, WORKSPACE, MODULE.bazel):
+ * `ERROR: /…/src/BUILD.bazel:12:8: Compiling src/foo.cc failed: (Exit 1): gcc failed: error
+ * executing CppCompile command (from target //src:foo) /usr/bin/gcc …`. The command after
+ * "error executing … command" is cut (its flags and sandbox paths are no identity); the target
+ * stays. The compiler's own diagnostics after it are read by their recognisers.
+ */
+const BAZEL_LINE = /^(ERROR|WARNING): ((?:[A-Za-z]:)?[^:]*):(\d+):(\d+):? (\S.*)$/;
+const BAZEL_FILE = /(?:^|[\\/])(?:BUILD(?:\.bazel)?|WORKSPACE(?:\.bazel|\.bzlmod)?|MODULE\.bazel|[\w.+-]+\.(?:bzl|BUILD))$/;
+/** Bazel's closing lines: summaries of the errors above them. */
+const BAZEL_SUMMARY = /^(?:Build did NOT complete successfully\b|Analysis of target '[^']*' failed; build aborted\b|Analysis failed$|Couldn't start the build\. Unable to run tests$)/;
+function bazelMessage(m: string): string {
+  const at = m.indexOf(": error executing ");
+  if (at < 0) return m;
+  const cmd = /^: error executing (?:\w+ )?command\b/.exec(m.slice(at));
+  if (!cmd) return m;
+  const head = m.slice(0, at + cmd[0].length);
+  const rest = m.slice(at + cmd[0].length);
+  const target = /^ \(from target [^()\s]+\)/.exec(rest);
+  return target ? head + target[0] : head;
+}
+
 export const GRAMMAR: Recogniser[] = [
   {
     // (first: it sees every line, so a header waits for the very next one only)
@@ -429,6 +502,17 @@ export const GRAMMAR: Recogniser[] = [
       // xcodebuild's, and what no one reads is dropped as before)
       const h = RUST_HEAD.exec(line);
       if (h) state.rustPending = { level: h[1], code: h[2], message: h[3].trim() };
+      return undefined;
+    },
+  },
+  {
+    // (sees every line) a shader named as the heading of FXC's errors about its in-memory
+    // source is where they go, until a line that is no FXC diagnostic (see fxcPseudoFile)
+    name: "fxc-context",
+    match(line, state) {
+      const named = fxcHeading(line);
+      if (named) state.fxcShader = named;
+      else if (state.fxcShader && !/\b(?:error|warning) X\d{4}\b/.test(line)) state.fxcShader = undefined;
       return undefined;
     },
   },
@@ -532,6 +616,14 @@ export const GRAMMAR: Recogniser[] = [
     match: cmakeLine,
   },
   {
+    // FXC's own line about a run, with no place: `warning X4717: Effects deprecated for D3DCompiler_47`
+    name: "fxc",
+    match(line) {
+      const m = /^(error|warning) (X\d{4}): (\S.*)$/.exec(line);
+      return m ? [{ where: "tool/fxc", severity: sevOf(m[1]), category: m[2], message: `${m[2]}: ${cleanMessage(m[3])}` }] : undefined;
+    },
+  },
+  {
     // MSVC and clang-cl: file(line[,col]): [fatal] error|warning [CODE]: message
     name: "msvc",
     match(line, state) {
@@ -542,6 +634,11 @@ export const GRAMMAR: Recogniser[] = [
       if (/^note$/i.test(level)) return [];
       const code = rawCode?.toUpperCase();
       const msg = cutProject(cleanMessage(rest));
+      if (code && /^X\d{4}$/.test(code) && fxcPseudoFile(fileOf(rawFile))) {
+        const shader = state.fxcShader;
+        return [{ file: shader, where: shader ? undefined : "tool/fxc", line: shader ? Number(ln) : undefined,
+                  severity: sevOf(level), category: code, message: `${code}: ${msg}` }];
+      }
       if (code) return [{ file, line: Number(ln), severity: sevOf(level), category: code, message: `${code}: ${msg}` }];
       const t = trailingCategory(msg);
       // UnrealHeaderTool reports on headers with its level capitalised and no code
@@ -590,6 +687,61 @@ export const GRAMMAR: Recogniser[] = [
       if (/^(note|remark)$/i.test(level) || gap.length >= 3) return [];
       const t = trailingCategory(cleanMessage(rest));
       return [javac({ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message: t.message }, state)];
+    },
+  },
+  {
+    // the Go toolchain and its linters (see GO_LINE); a line indented by a tab goes on with the
+    // diagnostic above (`\tpkg/a.go:5:6: other declaration of Step`), and go test's own
+    // `    a_test.go:8: got 1` (no column) is a test's output: neither is an issue
+    name: "go",
+    match(line, state) {
+      if (state.tabbed) return undefined;
+      const m = GO_LINE.exec(line);
+      if (!m) return undefined;
+      const [, vet, file, ln, , rest] = m;
+      if (/^too many errors$/.test(rest)) return [];
+      let message = cleanMessage(rest);
+      let category = vet ? "vet" : "go";
+      // (golangci-lint's and staticcheck's linter, found from the end: linear)
+      if (message.endsWith(")")) {
+        const open = message.lastIndexOf(" (");
+        const name = open > 0 ? message.slice(open + 2, -1) : "";
+        if (GO_LINTER.test(name)) { category = name; message = message.slice(0, open).trimEnd(); }
+      }
+      return [{ file: inDir(file, state), line: Number(ln), severity: "error", category, message }];
+    },
+  },
+  {
+    // cppcheck: `src/a.cpp:27:5: style: Class 'Bag' has a constructor … [noExplicitConstructor]`
+    // (see CPPCHECK_LINE), and its old default template `[src/a.cpp:27]: (style) …`, where a
+    // diagnostic with a path names each place, `[a.cpp:13] -> [a.cpp:15]: (error) …`, the last
+    // the one it is about (the new template's place). Its summary about the run ("Active
+    // checkers") is no issue.
+    name: "cppcheck",
+    match(line, state) {
+      const m = CPPCHECK_LINE.exec(line);
+      if (m) {
+        const [, rawFile, ln, level, rest] = m;
+        const t = trailingCategory(cleanMessage(rest));
+        if (t.category === "checkersReport") return [];
+        const file = fileOf(rawFile);
+        return [file === "nofile" ? { where: "tool/cppcheck", severity: cppcheckSeverity(level), category: t.category ?? "cppcheck", message: t.message }
+          : { file: inDir(file, state), line: Number(ln), severity: cppcheckSeverity(level), category: t.category ?? "cppcheck", message: t.message }];
+      }
+      // (found by position: the places end at the first `]: (`; a chain's first place may have
+      // been peeled as an agent label, leaving `-> [b.cpp:15]: …`)
+      if (line[0] !== "[" && !line.startsWith("-> [")) return undefined;
+      const end = line.indexOf("]: (");
+      if (end < 0) return undefined;
+      const places = line.slice(line.startsWith("-> ") ? 3 : 0, end + 1);
+      if (!/^\[[^\][]+\](?: -> \[[^\][]+\])*$/.test(places)) return undefined;
+      const last = places.slice(places.lastIndexOf("[") + 1, -1);
+      const colon = last.lastIndexOf(":");
+      if (colon <= 0 || !/^\d+$/.test(last.slice(colon + 1))) return undefined;
+      const lv = CPPCHECK_OLD_LEVEL.exec(line.slice(end + 3));
+      if (!lv) return undefined;
+      const file = last.slice(0, colon);
+      return [{ file: inDir(file, state), line: Number(last.slice(colon + 1)), severity: cppcheckSeverity(lv[1]), category: "cppcheck", message: cleanMessage(lv[2]) }];
     },
   },
   {
@@ -655,9 +807,15 @@ export const GRAMMAR: Recogniser[] = [
     // Maven: [ERROR] /path/X.java:[12,5] message ; [WARNING] …
     name: "maven",
     match(line, state) {
+      // (after "Failed to execute goal … Compilation failure" Maven lists the compiler's errors
+      // again: echoes, counted once with the lines they repeat)
+      if (line.startsWith("[ERROR] Failed to execute goal ") && line.includes("Compilation failure")) { state.mavenRepeat = true; return []; }
+      if (line.startsWith("[INFO] Scanning for projects")) state.mavenRepeat = false;
       const m = /^\[(ERROR|WARNING|WARN)\]\s+(.+?\.\w+):\[(\d+)(?:,\d+)?\]\s+(.*)$/.exec(line);
       if (!m) return undefined;
-      return [javac({ file: m[2], line: Number(m[3]), severity: sevOf(m[1]), category: "javac", message: m[4].trim() }, state)];
+      const d = javac({ file: m[2], line: Number(m[3]), severity: sevOf(m[1]), category: "javac", message: m[4].trim() }, state);
+      if (state.mavenRepeat) d.echo = true;
+      return [d];
     },
   },
   {
@@ -674,6 +832,19 @@ export const GRAMMAR: Recogniser[] = [
         if (r) { msg = r[1]; rule = r[2]; }
       }
       return [{ file: state.stylishFile, line: Number(m[1]), severity: sev, category: rule, message: msg }];
+    },
+  },
+  {
+    // Bazel about a rule (see BAZEL_LINE); its closing "Build did NOT complete successfully" and
+    // "Analysis of target … failed; build aborted" repeat the errors above
+    name: "bazel",
+    match(line, state) {
+      const c = /^(?:ERROR|FAILED): /.exec(line);
+      if (c && BAZEL_SUMMARY.test(line.slice(c[0].length))) return [];
+      const m = BAZEL_LINE.exec(line);
+      if (!m || !BAZEL_FILE.test(m[2])) return undefined;
+      const [, level, file, ln, , rest] = m;
+      return [{ file: inDir(file, state), line: Number(ln), severity: sevOf(level), category: "bazel", message: bazelMessage(cleanMessage(rest)) }];
     },
   },
   {
@@ -1080,6 +1251,7 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
     const line = trimmed ? peel(trimmed) : "";
     if (!line || isBare(line)) { // (a line of nothing but a CI prefix is blank too)
       state.stylishFile = undefined;
+      state.fxcShader = undefined;
       if (state.cmake) cmakeBlank(state.cmake);
       continue;
     }
@@ -1087,6 +1259,7 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
     const start = k;
     while (k > 0 && (trimmed[k - 1] === " " || trimmed[k - 1] === "\t")) k--;
     state.indent = start - k;
+    state.tabbed = trimmed.slice(k, start).includes("\t");
     const s = UNREAL_SUMMARY.exec(line);
     if (s) { reported = { errors: Number(s[1]), warnings: Number(s[2]) }; continue; }
     const dir = ENTERING.exec(line);

@@ -1,0 +1,3 @@
+module example.com/atlas/tools
+
+go 1.19
