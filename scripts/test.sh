@@ -58,7 +58,7 @@ fi
 
 echo "== pgTAP"
 pgtap_db="bltest_pgtap_$$"
-psql "$TEST_DATABASE_URL" -qc "create database $pgtap_db template buildledger_test_template" >/dev/null
+psql "$TEST_DATABASE_URL" -qc "create database $pgtap_db template ${BUILDLEDGER_TEST_TEMPLATE:-buildledger_test_template}" >/dev/null
 dburl="${TEST_DATABASE_URL%/*}/$pgtap_db"
 psql "$dburl" -qc "create extension if not exists pgtap" >/dev/null
 pg_prove -d "$pgtap_db" -h "$(node -e 'console.log(new URL(process.argv[1]).hostname)' "$TEST_DATABASE_URL")" \
