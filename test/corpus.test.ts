@@ -474,7 +474,9 @@ describe("hostile lines", () => {
     // (Go's file ends at its first colon; cppcheck's old places are found by position; an FXC
     // heading is looked for from the end)
     "a".repeat(1_000_000) + ".go:1", "vet: " + "a.go".repeat(250_000) + ":1:", "[a] -> ".repeat(150_000) + "[b:1]: (x",
-    "[" + "a]: (".repeat(200_000), "\"a.fx" + " ".repeat(1_000_000) + "\"x"];
+    "[" + "a]: (".repeat(200_000), "\"a.fx" + " ".repeat(1_000_000) + "\"x",
+    // (Maven's `[ERROR] file:[l,c]`: the spaces after the level were also the file's start)
+    "[ERROR] " + " ".repeat(1_000_000) + "x", "[WARNING]" + "\t".repeat(1_000_000) + "x:"];
   for (const s of shapes) {
     it(`a 1 MB line of ${JSON.stringify(s.slice(0, 6))}… gives no diagnostic`, () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);

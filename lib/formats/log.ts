@@ -811,7 +811,9 @@ export const GRAMMAR: Recogniser[] = [
       // again: echoes, counted once with the lines they repeat)
       if (line.startsWith("[ERROR] Failed to execute goal ") && line.includes("Compilation failure")) { state.mavenRepeat = true; return []; }
       if (line.startsWith("[INFO] Scanning for projects")) state.mavenRepeat = false;
-      const m = /^\[(ERROR|WARNING|WARN)\]\s+(.+?\.\w+):\[(\d+)(?:,\d+)?\]\s+(.*)$/.exec(line);
+      // (the file starts at a non-space: `\s+(.+?…)` read a line of `[ERROR]` and a long run of
+      // spaces in quadratic time, the spaces shared between the two)
+      const m = /^\[(ERROR|WARNING|WARN)\]\s+(\S.*?\.\w+):\[(\d+)(?:,\d+)?\]\s+(.*)$/.exec(line);
       if (!m) return undefined;
       const d = javac({ file: m[2], line: Number(m[3]), severity: sevOf(m[1]), category: "javac", message: m[4].trim() }, state);
       if (state.mavenRepeat) d.echo = true;
