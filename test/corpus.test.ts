@@ -420,6 +420,18 @@ describe("context that is no issue, and what is one after it", () => {
       ["cmd/root.go", "errcheck", "Error return value of `cmd.Help` is not checked"],
       ["netcode/packet.go", "vet", "undeclared name: headerSize"],
     ]);
+    // golangci-lint without a column (the linter knows none); a test's own line stays none
+    expect(issues([
+      "pkg/a.go:1: File is not `gofmt`-ed with `-s` (gofmt)",
+      "main.go:10: Function 'foo' is too long (67 > 60) (funlen)",
+      "cmd/run.go:42: G104: Errors unhandled. (gosec)",
+      "    mixer_test.go:8: Gain(0) = 1 (want)",
+      "mixer_test.go:9: Gain(0) = 1, want 0.5",
+    ]).map((i) => [i.path, i.category, i.message])).toEqual([
+      ["pkg/a.go", "gofmt", "File is not `gofmt`-ed with `-s`"],
+      ["main.go", "funlen", "Function 'foo' is too long (67 > 60)"],
+      ["cmd/run.go", "gosec", "G104: Errors unhandled"],
+    ]);
     // (a message that ends in a parenthesis with spaces is no linter's)
     expect(issues(["a/b.go:3:9: invalid operation: x + y (mismatched types int and string)"]).map((i) => [i.category, i.message]))
       .toEqual([["go", "invalid operation: x + y (mismatched types int and string)"]]);

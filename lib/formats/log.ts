@@ -422,7 +422,7 @@ const RUST_AT = /^(.*\S):(\d+):\d+$/;   // (on the trimmed text after `-->`)
  * `… is not checked (errcheck)`, `… (SA4006)`: the category. The file has no colon or white
  * space (a drive's colon aside): split at its first colon, linear.
  */
-const GO_LINE = /^(vet: )?((?:[A-Za-z]:)?[^:\s]*\.go):(\d+):(\d+): (\S.*)$/;
+const GO_LINE = /^(vet: )?((?:[A-Za-z]:)?[^:\s]*\.go):(\d+):(?:(\d+):)? (\S.*)$/;
 /** A trailing `(linter)` / `(SA4006)` of golangci-lint and staticcheck (found from the end). */
 const GO_LINTER = /^[a-z][a-z0-9-]*$|^[A-Z]{1,3}\d{3,5}$/;
 
@@ -698,16 +698,21 @@ export const GRAMMAR: Recogniser[] = [
       if (state.tabbed) return undefined;
       const m = GO_LINE.exec(line);
       if (!m) return undefined;
-      const [, vet, file, ln, , rest] = m;
+      const [, vet, file, ln, col, rest] = m;
       if (/^too many errors$/.test(rest)) return [];
       let message = cleanMessage(rest);
       let category = vet ? "vet" : "go";
       // (golangci-lint's and staticcheck's linter, found from the end: linear)
+      let linter = false;
       if (message.endsWith(")")) {
         const open = message.lastIndexOf(" (");
         const name = open > 0 ? message.slice(open + 2, -1) : "";
-        if (GO_LINTER.test(name)) { category = name; message = message.slice(0, open).trimEnd(); }
+        if (GO_LINTER.test(name)) { category = name; message = message.slice(0, open).trimEnd(); linter = true; }
       }
+      // (golangci-lint leaves out a column it does not know, `pkg/a.go:1: File is not
+      // \`gofmt\`-ed (gofmt)`, `a.go:12: G104: Errors unhandled. (gosec)`: a linter's line at the
+      // start of its line; go test's own `    a_test.go:8: …` is indented and no issue)
+      if (col === undefined && (!linter || state.indent > 0)) return undefined;
       return [{ file: inDir(file, state), line: Number(ln), severity: "error", category, message }];
     },
   },
