@@ -464,6 +464,15 @@ describe("context that is no issue, and what is one after it", () => {
     expect(issues([chain, "[src/a.cpp:3]: (warning, inconclusive) Possible null pointer dereference: p"]).map((i) => [i.path, i.severity, i.message]))
       .toEqual([["src/tools/inventory.cpp", "error", "Mismatching allocation and deallocation: copy"],
                 ["src/a.cpp", "warning", "Possible null pointer dereference: p"]]);
+    // an inconclusive finding: `warning: inconclusive: …` in the default template, `(warning, inconclusive)` in the old one
+    const inconclusive = issues(["src/a.cpp:3:5: warning: inconclusive: Possible null pointer dereference: p [nullPointer]",
+      "[src/a.cpp:3]: (warning, inconclusive) Possible null pointer dereference: p",
+      "src/a.cpp:9:3: style: inconclusive: Variable 'x' is reassigned a value before the old one has been used. [redundantAssignment]",
+      "[src/a.cpp:9]: (style, inconclusive) Variable 'x' is reassigned a value before the old one has been used."]);
+    expect(inconclusive.map((i) => [i.path, i.severity, i.message])).toEqual([
+      ["src/a.cpp", "warning", "Possible null pointer dereference: p"], ["src/a.cpp", "warning", "Possible null pointer dereference: p"],
+      ["src/a.cpp", "warning", "Variable 'x' is reassigned a value before the old one has been used"],
+      ["src/a.cpp", "warning", "Variable 'x' is reassigned a value before the old one has been used"]]);
     expect(issues(["nofile:0:0: information: Active checkers: 106/592 (use --checkers-report=<filename> to see details) [checkersReport]"])).toEqual([]);
   });
 });

@@ -435,6 +435,12 @@ const CPPCHECK_LINE = new RegExp(String.raw`^${FILE}:(\d+):\d+:\s+(style|perform
 /** cppcheck's levels in its old default template, `[src/a.cpp:12]: (error) …` (`(warning, inconclusive)` too). */
 const CPPCHECK_OLD_LEVEL = /^\((error|warning|style|performance|portability|information)(?:, inconclusive)?\) (\S.*)$/;
 const cppcheckSeverity = (l: string): "error" | "warning" | "info" => l === "error" ? "error" : l === "information" ? "info" : "warning";
+/**
+ * cppcheck's default template marks an inconclusive finding after its level,
+ * `a.cpp:3:5: warning: inconclusive: Possible null pointer dereference: p [nullPointer]`, where
+ * the old one says `(warning, inconclusive)`: not part of the message (one finding, one identity).
+ */
+const cppcheckMessage = (m: string) => m.startsWith("inconclusive: ") ? m.slice("inconclusive: ".length).trimStart() : m;
 
 /**
  * FXC / D3DCompile names an in-memory source by no file: `memory(85,22)` (D3DX, after the
@@ -686,7 +692,9 @@ export const GRAMMAR: Recogniser[] = [
       // `x.cc:6: warning:   in call to …`, `error:   initializing argument 1 of …`)
       if (/^(note|remark)$/i.test(level) || gap.length >= 3) return [];
       const t = trailingCategory(cleanMessage(rest));
-      return [javac({ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message: t.message }, state)];
+      // (cppcheck's `warning: inconclusive: … [id]`: see cppcheckMessage)
+      const message = t.category && !t.category.startsWith("-") ? cppcheckMessage(t.message) : t.message;
+      return [javac({ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message }, state)];
     },
   },
   {
@@ -729,6 +737,7 @@ export const GRAMMAR: Recogniser[] = [
         const [, rawFile, ln, level, rest] = m;
         const t = trailingCategory(cleanMessage(rest));
         if (t.category === "checkersReport") return [];
+        t.message = cppcheckMessage(t.message);
         const file = fileOf(rawFile);
         return [file === "nofile" ? { where: "tool/cppcheck", severity: cppcheckSeverity(level), category: t.category ?? "cppcheck", message: t.message }
           : { file: inDir(file, state), line: Number(ln), severity: cppcheckSeverity(level), category: t.category ?? "cppcheck", message: t.message }];
