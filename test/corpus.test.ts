@@ -179,6 +179,9 @@ describe("identities that survive real builds", () => {
     const at = (base: string) => diagnosticsToIssues(parseLog(`ERROR: ${base}/external/curlpp/BUILD.bazel:3:1: C++ compilation of rule '@curlpp//:curlpp' failed: gcc failed: error executing command /usr/bin/gcc -MD`).diagnostics, {});
     expect(at("/home/jintian/.cache/bazel/_bazel_jintian/d1c80f2469ad0b5bc66edb51c88be305")).toEqual(at("/private/var/tmp/_bazel_ci/0123456789abcdef0123456789abcdef"));
     expect(placePath("/home/ci/.cache/bazel/_bazel_ci/0123456789abcdef0123456789abcdef/execroot/_main/src/BUILD")).toBe("src/BUILD");
+    // (on Windows the output base is a short name: C:/users/<user>/_bazel_<user>/<8 characters>/)
+    expect(at("C:/users/runneradmin/_bazel_runneradmin/t32zp6hb")).toEqual(at("/home/jintian/.cache/bazel/_bazel_jintian/d1c80f2469ad0b5bc66edb51c88be305"));
+    expect(placePath("C:\\users\\ci\\_bazel_ci\\2a_d8ear\\execroot\\__main__\\src\\BUILD")).toBe("src/BUILD");
   });
 });
 

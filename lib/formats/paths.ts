@@ -21,9 +21,10 @@ export const WORKSPACE_ROOTS: RegExp[] = [
   /^(?:[a-z]:)?\/(?:.*\/)?buildagent\/work\/[0-9a-f]{8,}\//i,  // TeamCity …/BuildAgent/work/<hash>/
   /^(?:[a-z]:)?\/(?:.*\/)?buildkite-agent\/builds\/[^/]+\/[^/]+\/[^/]+\//i, // Buildkite
   /^[a-z]:\/(?:h|horde)\/[^/]+\/sync\//i,                      // Horde / UGS workspaces D:\h\<stream>\Sync\
-  // Bazel's output base, ~/.cache/bazel/_bazel_<user>/<md5 of the workspace path>/: its
+  // Bazel's output base, ~/.cache/bazel/_bazel_<user>/<md5 of the workspace path>/ (on
+  // Windows a short name of 8, C:/users/<user>/_bazel_<user>/t32zp6hb/): its
   // execroot/<workspace>/ (or a sandbox's) is the workspace, its external/<repo>/ stays
-  /^(?:[a-z]:)?\/(?:.*\/)?_bazel_[^/]+\/[0-9a-f]{32}\/(?:(?:sandbox\/[^/]+\/\d+\/)?execroot\/[^/]+\/|(?=external\/))/i,
+  /^(?:[a-z]:)?\/(?:.*\/)?_bazel_[^/]+\/(?:[0-9a-f]{32}|[0-9a-z_]{8})\/(?:(?:sandbox\/[^/]+\/\d+\/)?execroot\/[^/]+\/|(?=external\/))/i,
 ];
 
 const UNREAL_TOP = new Set(["Engine", "Source", "Plugins", "Content", "Config"]);
