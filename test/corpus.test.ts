@@ -423,6 +423,11 @@ describe("context that is no issue, and what is one after it", () => {
       ["cmd/root.go", "errcheck", "Error return value of `cmd.Help` is not checked"],
       ["netcode/packet.go", "vet", "undeclared name: headerSize"],
     ]);
+    // go build -gcflags=-m: the compiler's notes on inlining and escape analysis are no errors
+    expect(issues(["# example.com/x", "./main.go:5:6: can inline add", "./main.go:9:13: inlining call to fmt.Println",
+      "./main.go:9:13: ... argument does not escape", "./main.go:8:2: moved to heap: x", "./main.go:7:10: &T{} escapes to heap",
+      "./main.go:3:10: leaking param: p", "./main.go:11:6: cannot inline run: function too complex: cost 95 exceeds budget 80",
+      "./main.go:12:2: undefined: y"]).map((i) => [i.path, i.message])).toEqual([["main.go", "undefined: y"]]);
     // golangci-lint without a column (the linter knows none); a test's own line stays none
     expect(issues([
       "pkg/a.go:1: File is not `gofmt`-ed with `-s` (gofmt)",

@@ -423,6 +423,12 @@ const RUST_AT = /^(.*\S):(\d+):\d+$/;   // (on the trimmed text after `-->`)
  * space (a drive's colon aside): split at its first colon, linear.
  */
 const GO_LINE = /^(vet: )?((?:[A-Za-z]:)?[^:\s]*\.go):(\d+):(?:(\d+):)? (\S.*)$/;
+/**
+ * The compiler's optimisation notes, printed in the diagnostics' shape under `-gcflags=-m` (and
+ * `-d=ssa/check_bce`): `./a.go:5:6: can inline add`, `./a.go:8:2: moved to heap: x`,
+ * `… does not escape`, `… escapes to heap`: reports of a build that went well, no issues.
+ */
+const GO_OPTIMISATION = /^(?:can inline |cannot inline |inlining call to |moved to heap: |leaking param(?: content)?: |devirtualizing |Found Is(?:Slice)?InBounds$)|(?:\bescapes to heap|\bdoes not escape):?$/;
 /** A trailing `(linter)` / `(SA4006)` of golangci-lint and staticcheck (found from the end). */
 const GO_LINTER = /^[a-z][a-z0-9-]*$|^[A-Z]{1,3}\d{3,5}$/;
 
@@ -707,7 +713,7 @@ export const GRAMMAR: Recogniser[] = [
       const m = GO_LINE.exec(line);
       if (!m) return undefined;
       const [, vet, file, ln, col, rest] = m;
-      if (/^too many errors$/.test(rest)) return [];
+      if (/^too many errors$/.test(rest) || GO_OPTIMISATION.test(rest)) return [];
       let message = cleanMessage(rest);
       let category = vet ? "vet" : "go";
       // (golangci-lint's and staticcheck's linter, found from the end: linear)
