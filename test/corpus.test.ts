@@ -483,6 +483,20 @@ describe("context that is no issue, and what is one after it", () => {
       ["src/a.cpp", "warning", "Variable 'x' is reassigned a value before the old one has been used"]]);
     expect(issues(["nofile:0:0: information: Active checkers: 106/592 (use --checkers-report=<filename> to see details) [checkersReport]"])).toEqual([]);
   });
+
+  it("a trailing [word] is a category only in a check's shape: cppcheck's ids yes, any lower-case word no", () => {
+    const got = issues(["src/cfg.h:3:2: error: #error bad config [x86]", "src/cfg.h:3:2: error: #error bad config [arm]",
+      "tools/pack.py:12: error: Incompatible types in assignment [assignment]",
+      "src/a.cpp:7:3: error: Array 'a[2]' accessed at index 2, which is out of bounds. [arrayIndexOutOfBounds]",
+      "src/a.cpp:8:3: error: Uninitialized variable: x [uninitvar]",
+      "src/a.cpp:9:3: warning: %d in format string (no. 1) requires 'int *' [invalidScanfArgType_int]"]);
+    expect(got.map((i) => [i.message, i.category])).toEqual([
+      ["#error bad config [x86]", "compiler"], ["#error bad config [arm]", "compiler"],
+      ["Incompatible types in assignment [assignment]", "compiler"],
+      ["Array 'a[2]' accessed at index 2, which is out of bounds", "arrayIndexOutOfBounds"],
+      ["Uninitialized variable: x", "uninitvar"],
+      ["%d in format string (no. 1) requires 'int *'", "invalidScanfArgType_int"]]);
+  });
 });
 
 describe("hostile lines", () => {
@@ -516,8 +530,8 @@ describe("hostile lines", () => {
     expect(go.map((d) => [d.category, d.message.length])).toEqual([["lint", 900_000 - 2]]);
     const bazel = parseLog(`ERROR: /w/BUILD:1:2: ${": error executing ".repeat(50_000)}\nERROR: ${"a/".repeat(500_000)}BUILD:1:x\n`).diagnostics;
     expect(bazel.map((d) => d.category)).toEqual(["bazel", "UnrealBuildTool"]);
-    const cpp = parseLog(`a.cpp:1:1: style: ${"x [".repeat(300_000)}id]\n`).diagnostics;
-    expect(cpp.map((d) => [d.category, d.message.length])).toEqual([["id", 900_000 - 2]]);
+    const cpp = parseLog(`a.cpp:1:1: style: ${"x [".repeat(300_000)}nullPointer]\n`).diagnostics;
+    expect(cpp.map((d) => [d.category, d.message.length])).toEqual([["nullPointer", 900_000 - 2]]);
   });
   it("a 1 MB line of \"[File:\" in an Unreal ensure (or any channel line) is one diagnostic, read in linear time", () => {
     // (the `[….vcxproj]` suffix was once looked for from every `[`)

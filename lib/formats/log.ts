@@ -211,6 +211,10 @@ function inDir(file: string, state: ParseState): string {
 }
 
 /** A category from a trailing `[-Wflag]`, `[-Werror,-Wflag]` or `[check-name]`. */
+/** cppcheck's ids that are one lower-case word (its others are camelCase). */
+const CPPCHECK_LOWER_IDS = new Set(["uninitvar", "uninitdata", "uninitstring", "memleak", "zerodiv", "zerodivcond",
+  "deallocret", "deallocuse", "toomanyconfigs", "moduloofone"]);
+
 function trailingCategory(m: string): { message: string; category: string | null } {
   // (gcc before 4.8 said `[enabled by default]` where later ones name no flag: the same
   // diagnostic across a compiler upgrade)
@@ -219,8 +223,11 @@ function trailingCategory(m: string): { message: string; category: string | null
   if (!b) return { message: m, category: null };
   const parts = b[1].split(",").filter((x) => x !== "-Werror");
   const cat = parts.find((x) => x.startsWith("-W") || x.startsWith("-f")) ?? parts[0];
-  // (cppcheck's ids are one camelCase or lower-case word: `[arrayIndexOutOfBounds]`, `[uninitvar]`)
-  if (!/^(?:-[Wf][\w+=#-]+|[a-z][\w.-]*(?:-[\w.]+)+|[a-z]+\.[\w.-]+|clang-diagnostic-[\w-]+|[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*)$/.test(cat)) return { message: m, category: null };
+  // (cppcheck's ids are one camelCase word, `[arrayIndexOutOfBounds]`, some with a `_type`
+  // suffix, or one of its few lower-case ones: any lower-case word is not taken, since
+  // `#error bad config [x86]` and `[arm]` are two issues, and mypy's `[assignment]` is text)
+  if (!/^(?:-[Wf][\w+=#-]+|[a-z][\w.-]*(?:-[\w.]+)+|[a-z]+\.[\w.-]+|clang-diagnostic-[\w-]+|[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+(?:_[A-Za-z0-9]+)*)$/.test(cat)
+      && !CPPCHECK_LOWER_IDS.has(cat)) return { message: m, category: null };
   // The flag or check is the category, an attribute: not part of the message (so the
   // same diagnostic from a log and from SARIF, which keeps it apart, is one issue).
   return { message: m.slice(0, b.index).trimEnd(), category: cat };
