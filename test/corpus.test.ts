@@ -183,6 +183,18 @@ describe("identities that survive real builds", () => {
     expect(at("C:/users/runneradmin/_bazel_runneradmin/t32zp6hb")).toEqual(at("/home/jintian/.cache/bazel/_bazel_jintian/d1c80f2469ad0b5bc66edb51c88be305"));
     expect(placePath("C:\\users\\ci\\_bazel_ci\\2a_d8ear\\execroot\\__main__\\src\\BUILD")).toBe("src/BUILD");
   });
+
+  it("a dev container's workspace and the Go and Cargo dependency caches are build roots: another agent's home is no part of the path", () => {
+    expect(placePath("/workspaces/atlas/src/net/packet.go")).toBe("src/net/packet.go");
+    const mod = "github.com/klauspost/compress@v1.17.4/zstd/decoder.go";
+    expect(placePath(`/home/runner/go/pkg/mod/${mod}`)).toBe(mod);
+    expect(placePath(`/root/go/pkg/mod/${mod}`)).toBe(mod);
+    expect(placePath(`C:\\Users\\builder\\go\\pkg\\mod\\${mod.replace(/\//g, "\\")}`)).toBe(mod);
+    expect(placePath("/home/ci/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.193/src/de/mod.rs")).toBe("serde-1.0.193/src/de/mod.rs");
+    expect(placePath("/var/lib/jenkins/.cargo/registry/src/github.com-1ecc6299db9ec823/serde-1.0.193/src/de/mod.rs")).toBe("serde-1.0.193/src/de/mod.rs");
+    // (a workspace's own folder named go/ is untouched)
+    expect(placePath("/home/runner/work/atlas/atlas/tools/go/pkg/x.go")).toBe("tools/go/pkg/x.go");
+  });
 });
 
 describe("context that is no issue, and what is one after it", () => {

@@ -21,6 +21,12 @@ export const WORKSPACE_ROOTS: RegExp[] = [
   /^(?:[a-z]:)?\/(?:.*\/)?buildagent\/work\/[0-9a-f]{8,}\//i,  // TeamCity …/BuildAgent/work/<hash>/
   /^(?:[a-z]:)?\/(?:.*\/)?buildkite-agent\/builds\/[^/]+\/[^/]+\/[^/]+\//i, // Buildkite
   /^[a-z]:\/(?:h|horde)\/[^/]+\/sync\//i,                      // Horde / UGS workspaces D:\h\<stream>\Sync\
+  /^\/workspaces\/[^/]+\//,                                   // dev containers and Codespaces /workspaces/<repo>/
+  // Dependency caches, whoever's home they are in: a file of a Go module or a Rust crate
+  // keeps the module@version or crate-version it belongs to (…/go/pkg/mod/github.com/x/y@v1.2.3/…,
+  // …/.cargo/registry/src/<index>/serde-1.0.1/…)
+  /^(?:[a-z]:)?\/(?:.*\/)?go\/pkg\/mod\//i,
+  /^(?:[a-z]:)?\/(?:.*\/)?\.cargo\/registry\/src\/[^/]+\//i,
   // Bazel's output base, ~/.cache/bazel/_bazel_<user>/<md5 of the workspace path>/ (on
   // Windows a short name of 8, C:/users/<user>/_bazel_<user>/t32zp6hb/): its
   // execroot/<workspace>/ (or a sandbox's) is the workspace, its external/<repo>/ stays
