@@ -496,6 +496,14 @@ describe("context that is no issue, and what is one after it", () => {
     expect(issues(["nofile:0:0: information: Active checkers: 106/592 (use --checkers-report=<filename> to see details) [checkersReport]"])).toEqual([]);
   });
 
+  it("a compiler driver that cannot start its compiler is an error of that driver", () => {
+    expect(issues(["gcc-12: error trying to exec 'cc1plus': execvp: No such file or directory",
+                   "x86_64-linux-gnu-gcc: error trying to exec 'as': execvp: No such file or directory"])
+      .map((i) => [i.path, i.severity, i.message])).toEqual([
+      ["tool/gcc", "error", "trying to exec 'cc1plus': execvp: No such file or directory"],
+      ["tool/x86_64-linux-gnu-gcc", "error", "trying to exec 'as': execvp: No such file or directory"]]);
+  });
+
   it("a trailing [word] is a category only in a check's shape: cppcheck's ids yes, any lower-case word no", () => {
     const got = issues(["src/cfg.h:3:2: error: #error bad config [x86]", "src/cfg.h:3:2: error: #error bad config [arm]",
       "tools/pack.py:12: error: Incompatible types in assignment [assignment]",

@@ -953,6 +953,10 @@ export const GRAMMAR: Recogniser[] = [
       // The editor's packaging summary repeats what UAT printed: an echo too.
       const pr = /^(PackagingResults|CookResults):\s+(Error|Warning):\s+(.*)$/.exec(line);
       if (pr) return crashLine(pr[1], pr[2], pr[3], true, state) ?? [channelDiagnostic(pr[1], pr[2], pr[3], true)];
+      // a compiler driver that cannot start its compiler or assembler: `gcc: error trying to
+      // exec 'cc1plus': execvp: No such file or directory` (no colon after its level)
+      const ex = /^([a-z][\w.+-]*?)(?:\.exe)?: (error|fatal error) (trying to exec '[^']*': .*)$/.exec(line);
+      if (ex) return [channelDiagnostic(toolName(ex[1]), ex[2], ex[3], false)];
       const m = /^([A-Za-z_][\w.+-]*?)(?:\.exe)?:\s+(Error|Warning|ERROR|WARNING|Fatal|Fatal error|fatal error|error|warning)\s*:\s+(.*)$/.exec(line);
       if (m) {
         // the driver's "ld returned 1 exit status" repeats the linker's errors above it
