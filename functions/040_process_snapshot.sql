@@ -676,6 +676,25 @@ begin
    order by d.path_node_id
   on conflict (timeline_id, path_node_id) do update set open_count = o.open_count + excluded.open_count;
 
+  -- 5c'. the open issues with what the API shows of them (ledger.open_issues_at and
+  --      ledger.diff at the head): an open run replaced loses its row, an open run
+  --      written gets one (an issue has at most one open run); by key, one probe each
+  delete from ledger_private.open_issue o
+   where o.timeline_id = v_tl
+     and o.issue_id = any (array(select x.issue_id from _bl_old_chg x where x.resolved_cl is null));
+  get diagnostics v_nrows = row_count;
+  if v_nrows <> (select count(*) from _bl_old_chg x where x.resolved_cl is null) then
+    raise exception 'timeline %: open issues disagree with the intervals (rebuild the timeline)', v_tl
+      using errcode = 'XX001';
+  end if;
+  insert into ledger_private.open_issue (timeline_id, issue_id, start_cl, hash, severity, category, message, path)
+  select v_tl, n.issue_id, n.start_cl, ii.hash, ii.severity, ii.category, ii.message, ii.path
+    from _bl_new_chg n
+   cross join lateral (select ii.hash, ii.severity, ii.category, ii.message, ii.path
+                         from ledger_private.issue_instance ii where ii.issue_id = n.issue_id offset 0) ii
+   where n.resolved_cl is null
+   order by n.issue_id;
+
   -- 5d. new runs per CL and team (ledger.team_heatmap): +1 at the start of a run
   --     written, -1 at the start of a run replaced; rows at 0 go
   with d as (

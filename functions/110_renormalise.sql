@@ -148,6 +148,11 @@ begin
   update ledger_private.issue_instance i set hash = k.new_hash, message = k.new_message, normaliser_version = 2
     from _bl_rk k where i.issue_id = k.issue_id and k.target = k.issue_id;
   get diagnostics v_rekeyed = row_count;
+  -- the open issues' copies follow (a merged issue's row goes; its timeline's rebuild
+  -- gives the survivor its open run)
+  delete from ledger_private.open_issue o using _bl_rk k where o.issue_id = k.issue_id and k.target <> k.issue_id;
+  update ledger_private.open_issue o set hash = k.new_hash, message = k.new_message
+    from _bl_rk k where o.issue_id = k.issue_id and k.target = k.issue_id;
   update ledger_private.renormalise_run r
      set chunks_done = r.chunks_done + 1, done_chunks = r.done_chunks || p_from,
          issues_rekeyed = r.issues_rekeyed + v_rekeyed,

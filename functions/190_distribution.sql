@@ -27,6 +27,7 @@ as $$
     ('ledger_private.changelist_metrics', 'distributed', 'timeline_id', 'per-CL totals'),
     ('ledger_private.issue_run_stats',    'distributed', 'timeline_id', 'per-issue run statistics (recurring issues)'),
     ('ledger_private.open_node_count',    'distributed', 'timeline_id', 'open issues per treemap node (the treemap)'),
+    ('ledger_private.open_issue',         'distributed', 'timeline_id', 'open issues with what the API shows (open_issues_at and diff at the head)'),
     ('ledger_private.cl_team_new',        'distributed', 'timeline_id', 'new runs per CL and team (the team heatmap)'),
     -- small, read by every timeline's queries: a copy on every node
     -- (in foreign-key order: a referenced table is made a reference table first)

@@ -6,6 +6,29 @@ returns table (issue_id bigint, hash bytea, severity text, category text, messag
                path text, start_cl bigint, last_seen_cl bigint)
 language sql stable
 as $$
+  -- the timeline once: its id, latest full build, whether a partial one followed, and
+  -- its latest build of any kind
+  with h as materialized (
+    select t.timeline_id, t.lf, t.simple,
+           (select max(s.cl) from ledger_private.snapshot s
+             where s.timeline_id = t.timeline_id and s.applied_seq is not null) as top
+      from ledger_private.timeline_head(open_issues_at.project, open_issues_at.stream) t
+  )
+  -- at or after the latest build (the usual question): the open runs are what is open,
+  -- kept with what is shown of their issues (ledger_private.open_issue): one index
+  -- range, in issue id order, no probe per issue
+  select * from (
+    select o.issue_id, o.hash, o.severity, o.category, o.message, o.path collate "default", o.start_cl,
+           case when (select h.simple from h) then (select h.lf from h)
+                else (select max(s.cl) from ledger_private.snapshot s
+                       where s.timeline_id = o.timeline_id and s.applied_seq is not null and s.cl >= o.start_cl
+                         and ledger.path_covered(o.path, s.applied_covered_paths)) end
+      from ledger_private.open_issue o
+     where o.timeline_id = (select h.timeline_id from h)
+       and open_issues_at.cl >= (select h.top from h)
+     order by o.issue_id) head
+  union all
+  -- before it: the runs that hold cl, each with its issue
   select i.issue_id, ii.hash, ii.severity, ii.category, ii.message, ii.path collate "default", i.start_cl, i.last_seen_cl
     -- (distinct: an issue has at most one run open at a CL. Saying so tells the planner
     -- that no issue id repeats, so it does not put a cache in front of the probes below
@@ -17,7 +40,8 @@ as $$
     -- (one probe per open issue, in id order so consecutive probes share pages: a join
     -- may be planned as a hash over every issue ever seen, which grows with the history)
    cross join lateral (select ii.* from ledger_private.issue_instance ii where ii.issue_id = i.issue_id offset 0) ii
-   where ledger_private.require_timeline(open_issues_at.project, open_issues_at.stream)
+   where not coalesce(open_issues_at.cl >= (select h.top from h), false)
+     and ledger_private.require_timeline(open_issues_at.project, open_issues_at.stream)
      and ledger_private.require_cl('cl', open_issues_at.cl)
 $$;
 comment on function ledger.open_issues_at(text, bigint, text) is

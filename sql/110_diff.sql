@@ -7,25 +7,40 @@ language sql stable   -- (no SET clause: inlined into the caller, so its filters
 as $$
   -- (the timeline id as a parameter of the index scans; ledger_private.open_at so the
   -- open runs come from their own index)
-  with a as (
+  with h as materialized (
+    select t.timeline_id,
+           (select max(s.cl) from ledger_private.snapshot s
+             where s.timeline_id = t.timeline_id and s.applied_seq is not null) as top
+      from ledger_private.timeline t where t.project = diff.project and t.stream = diff.stream
+  ), a as (
     select i.issue_id from ledger_private.presence_interval i
-     where i.timeline_id = (select ledger_private.timeline_id(diff.project, diff.stream))
+     where i.timeline_id = (select h.timeline_id from h)
        and ledger_private.open_at(i.start_cl, i.resolved_cl, diff.from_cl)
   ), b as (
-    select i.issue_id from ledger_private.presence_interval i
-     where i.timeline_id = (select ledger_private.timeline_id(diff.project, diff.stream))
+    -- at or after the latest build, what is open is kept with what is shown of it
+    -- (ledger_private.open_issue): no probe for those; before it, the runs that hold to_cl
+    select o.issue_id, o.severity, o.message, o.path from ledger_private.open_issue o
+     where o.timeline_id = (select h.timeline_id from h)
+       and diff.to_cl >= (select h.top from h)
+    union all
+    select i.issue_id, null, null, null from ledger_private.presence_interval i
+     where i.timeline_id = (select h.timeline_id from h)
        and ledger_private.open_at(i.start_cl, i.resolved_cl, diff.to_cl)
+       and not coalesce(diff.to_cl >= (select h.top from h), false)
   )
-  select x.issue_id, x.status, ii.severity, ii.message, ii.path collate "default"
+  select x.issue_id, x.status, coalesce(x.severity, ii.severity), coalesce(x.message, ii.message),
+         coalesce(x.path, ii.path) collate "default"
     from (select coalesce(a.issue_id, b.issue_id) as issue_id,
                  case when a.issue_id is null then 'new'
                       when b.issue_id is null then 'resolved'
-                      else 'unchanged' end as status
+                      else 'unchanged' end as status,
+                 b.severity, b.message, b.path
             from a full join b on a.issue_id = b.issue_id
            order by 1) x
-    -- (one probe per issue, in id order so consecutive probes share pages: a join may
-    -- be planned as a hash over every issue ever seen)
-   cross join lateral (select ii.* from ledger_private.issue_instance ii where ii.issue_id = x.issue_id offset 0) ii
+    -- (one probe per issue not shown by b, in id order so consecutive probes share pages:
+    -- a join may be planned as a hash over every issue ever seen)
+    left join lateral (select ii.severity, ii.message, ii.path from ledger_private.issue_instance ii
+                        where x.message is null and ii.issue_id = x.issue_id offset 0) ii on true
    where ledger_private.require_timeline(diff.project, diff.stream)
      and ledger_private.require_cl('from_cl', diff.from_cl)
      and ledger_private.require_cl('to_cl', diff.to_cl)

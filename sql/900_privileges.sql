@@ -38,7 +38,7 @@ grant select on all tables in schema ledger to buildledger_reader;
 grant select on ledger_private.project, ledger_private.timeline, ledger_private.timeline_progress,
   ledger_private.path_node, ledger_private.changelist, ledger_private.snapshot,
   ledger_private.issue_instance, ledger_private.issue_observation, ledger_private.presence_interval, ledger_private.issue_run_stats,
-  ledger_private.changelist_metrics, ledger_private.open_node_count, ledger_private.cl_team_new to buildledger_reader;
+  ledger_private.changelist_metrics, ledger_private.open_node_count, ledger_private.open_issue, ledger_private.cl_team_new to buildledger_reader;
 grant execute on function
   ledger.issue_instance_observations(ledger.issue_instance),
   ledger.open_issues_at(text, bigint, text),

@@ -172,6 +172,21 @@ describe("random histories", () => {
       }
       expect(Object.fromEntries(tm.map((r) => [r.node, r.n])), `${ctx}: treemap counts`)
         .toEqual(Object.fromEntries(refTree));
+      // the open issues kept with what is shown of them (open_issues_at and diff at the
+      // head read these) are the open runs, each with its issue's current fields
+      for (const project of [`h${h}a`, `h${h}b`]) {
+        const { rows: kept } = await client.query(
+          `select o.issue_id::int as id, o.start_cl::int as s, encode(o.hash, 'hex') || o.severity || coalesce(o.category, '') || o.message || o.path as f
+             from ledger_private.open_issue o join ledger_private.timeline t on t.timeline_id = o.timeline_id
+            where t.project = $1 order by 1`, [project]);
+        const { rows: runs } = await client.query(
+          `select i.issue_id::int as id, i.start_cl::int as s, encode(ii.hash, 'hex') || ii.severity || coalesce(ii.category, '') || ii.message || ii.path as f
+             from ledger_private.presence_interval i join ledger_private.timeline t on t.timeline_id = i.timeline_id
+             join ledger_private.issue_instance ii on ii.issue_id = i.issue_id
+            where t.project = $1 and i.resolved_cl is null order by 1`, [project]);
+        expect(kept, `${ctx}: open issues kept (${project})`).toEqual(runs);
+        expect(kept.length, `${ctx}: open issues kept (${project})`).toBe(ref.filter((i) => i.resolved === null).length);
+      }
       // new runs per CL and team (the team heatmap) are kept by processing: they agree
       // with the reference's interval starts
       const { rows: ct } = await client.query(
