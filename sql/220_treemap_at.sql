@@ -41,7 +41,12 @@ as $$
          nullif(split_part(c.path, '/', 7), ''), nullif(split_part(c.path, '/', 8), ''),
          c.n
     from counted c
-   where treemap_at.team is null or split_part(c.path, '/', 3) = treemap_at.team
+   where (treemap_at.team is null or split_part(c.path, '/', 3) = treemap_at.team)
+     -- (checked here too, as a condition of the whole query: PostgreSQL 18 plans a SQL
+     -- function with its arguments' values, folds h's "stream = NULL" to false and drops
+     -- h's checks with it, and an empty h no longer runs open_issues_at's)
+     and ledger_private.require_timeline(treemap_at.project, treemap_at.stream)
+     and ledger_private.require_cl('cl', treemap_at.cl)
    order by c.n desc
 $$;
 comment on function ledger.treemap_at(text, bigint, text, text) is
