@@ -669,6 +669,11 @@ begin
     raise exception 'timeline %: open issue counts per node disagree with the intervals (rebuild the timeline)', v_tl
       using errcode = 'XX001';
   end if;
+  insert into ledger_private.open_node_count as o (timeline_id, path_node_id, path, open_count)
+  select v_tl, d.path_node_id, d.path, d.delta from _bl_node_delta d where d.delta > 0
+   order by d.path_node_id
+  on conflict (timeline_id, path_node_id) do update set open_count = o.open_count + excluded.open_count;
+
   -- 5c'. the open issues with what the API shows of them (ledger.open_issues_at and
   --      ledger.diff at the head): an open run replaced loses its row, an open run
   --      written gets one (an issue has at most one open run); by key, one probe each
@@ -690,12 +695,6 @@ begin
     raise exception 'timeline %: open issues disagree with the intervals (rebuild the timeline)', v_tl
       using errcode = 'XX001';
   end if;
-  insert into ledger_private.open_node_count as o (timeline_id, path_node_id, path, open_count)
-  select v_tl, d.path_node_id, d.path, d.delta from _bl_node_delta d where d.delta > 0
-   order by d.path_node_id
-  on conflict (timeline_id, path_node_id) do update set open_count = o.open_count + excluded.open_count;
-
-  -- 5c'. (continued) each open run written gets its row
   insert into ledger_private.open_issue (timeline_id, issue_id, start_cl, hash, severity, category, message, path)
   select v_tl, n.issue_id, n.start_cl, ii.hash, ii.severity, ii.category, ii.message, ii.path
     from _bl_new_chg n

@@ -10,8 +10,7 @@ as $$
   -- its latest build of any kind
   with h as materialized (
     select t.timeline_id, t.lf, t.simple,
-           (select max(s.cl) from ledger_private.snapshot s
-             where s.timeline_id = t.timeline_id and s.applied_seq is not null) as top
+           ledger_private.head_cl(open_issues_at.project, open_issues_at.stream) as top
       from ledger_private.timeline_head(open_issues_at.project, open_issues_at.stream) t
   )
   -- at or after the latest build (the usual question): the open runs are what is open,

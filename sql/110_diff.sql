@@ -8,10 +8,8 @@ as $$
   -- (the timeline id as a parameter of the index scans; ledger_private.open_at so the
   -- open runs come from their own index)
   with h as materialized (
-    select t.timeline_id,
-           (select max(s.cl) from ledger_private.snapshot s
-             where s.timeline_id = t.timeline_id and s.applied_seq is not null) as top
-      from ledger_private.timeline t where t.project = diff.project and t.stream = diff.stream
+    select ledger_private.timeline_id(diff.project, diff.stream) as timeline_id,
+           ledger_private.head_cl(diff.project, diff.stream) as top
   ), a as (
     select i.issue_id from ledger_private.presence_interval i
      where i.timeline_id = (select h.timeline_id from h)
