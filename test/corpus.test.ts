@@ -496,6 +496,25 @@ describe("context that is no issue, and what is one after it", () => {
     expect(issues(["nofile:0:0: information: Active checkers: 106/592 (use --checkers-report=<filename> to see details) [checkersReport]"])).toEqual([]);
   });
 
+  it("cppcheck's findings about the run name no file (`nofile:0:0:`): at tool/cppcheck at any level, its checkers report none", () => {
+    // as Cppcheck 2.10 prints them here: information in the default template, `warning:` in
+    // --template=gcc (an unknown --library: failedToLoadCfg); an error-level line in the same shape
+    const got = issues([
+      "nofile:0:0: information: Cppcheck cannot find all the include files (use --check-config for details) [missingInclude]",
+      "nofile:0:0: warning: Failed to load the library nolib [failedToLoadCfg]",
+      "nofile:0:0: error: Failed to load the library nolib [failedToLoadCfg]",
+      "nofile:0:0: warning: Active checkers: 106/592 (use --checkers-report=<filename> to see details) [checkersReport]",
+      // (a file of that name that cppcheck did read has a line)
+      "src/nofile:3:1: warning: Uninitialized variable: x [uninitvar]",
+    ]).map((i) => [i.path, i.category, i.message]);
+    expect(got.filter((g) => g[0] === "nofile")).toEqual([]);
+    expect(got.slice(0, 3)).toEqual([
+      ["tool/cppcheck", "missingInclude", "Cppcheck cannot find all the include files (use --check-config for details)"],
+      ["tool/cppcheck", "failedToLoadCfg", "Failed to load the library nolib"],
+      ["tool/cppcheck", "failedToLoadCfg", "Failed to load the library nolib"]]);
+    expect(got.slice(3)).toEqual([["src/nofile", "uninitvar", "Uninitialized variable: x"]]);
+  });
+
   it("a compiler driver that cannot start its compiler is an error of that driver", () => {
     expect(issues(["gcc-12: error trying to exec 'cc1plus': execvp: No such file or directory",
                    "x86_64-linux-gnu-gcc: error trying to exec 'as': execvp: No such file or directory"])

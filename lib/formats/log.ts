@@ -707,6 +707,13 @@ export const GRAMMAR: Recogniser[] = [
       const t = trailingCategory(cleanMessage(rest));
       // (cppcheck's `warning: inconclusive: … [id]`: see cppcheckMessage)
       const message = t.category && !t.category.startsWith("-") ? cppcheckMessage(t.message) : t.message;
+      // cppcheck names no file for a finding about the run itself, at any level
+      // (`nofile:0:0: warning: Failed to load the library nolib [failedToLoadCfg]`): cppcheck's
+      // own, as its information lines are (see the cppcheck recogniser), not a file's
+      if (fileOf(rawFile) === "nofile" && ln === "0") {
+        if (t.category === "checkersReport") return [];
+        return [{ where: "tool/cppcheck", severity: sevOf(level), category: t.category ?? "cppcheck", message }];
+      }
       return [javac({ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message }, state)];
     },
   },
