@@ -496,6 +496,32 @@ describe("context that is no issue, and what is one after it", () => {
     expect(issues(["nofile:0:0: information: Active checkers: 106/592 (use --checkers-report=<filename> to see details) [checkersReport]"])).toEqual([]);
   });
 
+  it("cppcheck's --template=gcc prints every finding at warning: the echoed command gives back its errors, information is information", () => {
+    // test/corpus/cppcheck210-gcc-template-jenkins.log: one run with --template=gcc, then the
+    // same with the default template, which prints each finding's severity
+    const text = readFileSync(path.join(DIR, "cppcheck210-gcc-template-jenkins.log"), "utf8");
+    const at = text.indexOf("+ cppcheck --enable=");
+    const sev = (log: string) => issues([log]).map((i) => `${i.severity} ${i.category} ${i.message}`);
+    const gcc = sev(text.slice(0, at));
+    expect(gcc.length).toBe(8);
+    expect(gcc).toEqual(sev(text.slice(at)));
+    expect(gcc.filter((g) => g.startsWith("error ")).length).toBe(4);
+    // (the command as make echoes it, with a space, in a GitHub step, under env: the same)
+    const findings = text.slice(text.indexOf("Checking "), at);
+    for (const cmd of ["cppcheck --template gcc src/tools", "Run /usr/bin/cppcheck -q --template=gcc .", "+ env LANG=C cppcheck --template='gcc' src"])
+      expect(sev(`${cmd}\n${findings}`), cmd).toEqual(gcc);
+    // without the command the lines are what they say (the default template prints warnings so
+    // too), but for information; another command after it ends it
+    const plain = sev(findings);
+    expect(plain.filter((g) => g.startsWith("error ")).length).toBe(0);
+    expect(plain.filter((g) => g.startsWith("info ")).map((g) => g.split(" ")[1])).toEqual(["missingInclude"]);
+    expect(sev(`+ cppcheck --template=gcc src\n+ make\n${findings}`)).toEqual(plain);
+    expect(sev(`+ cppcheck --template=gcc src\n+ cd x\n${findings}`)).toEqual(plain);
+    // (--template=gcc's findings have no `Possible` word for an uninitialized variable: it stays what it says)
+    expect(sev("+ cppcheck --template=gcc src\nsrc/a.c:3:5: warning: Uninitialized variable: x [uninitvar]"))
+      .toEqual(["warning uninitvar Uninitialized variable: x"]);
+  });
+
   it("cppcheck's findings about the run name no file (`nofile:0:0:`): at tool/cppcheck at any level, its checkers report none", () => {
     // as Cppcheck 2.10 prints them here: information in the default template, `warning:` in
     // --template=gcc (an unknown --library: failedToLoadCfg); an error-level line in the same shape

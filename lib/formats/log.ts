@@ -151,6 +151,8 @@ export interface ParseState {
   javaSymbol?: Diagnostic;
   /** a rustc header read on the line before, waiting for its ` --> file:line:col` */
   rustPending?: { level: string; code?: string; message: string };
+  /** the last command the shell or CI echoed (see commandOf): the tool whose lines follow */
+  command?: { tool: string; args: string };
 }
 
 const sevOf = (s: string): "error" | "warning" | "info" => {
@@ -214,6 +216,78 @@ function inDir(file: string, state: ParseState): string {
 /** cppcheck's ids that are one lower-case word (its others are camelCase). */
 const CPPCHECK_LOWER_IDS = new Set(["uninitvar", "uninitdata", "uninitstring", "memleak", "zerodiv", "zerodivcond",
   "deallocret", "deallocuse", "toomanyconfigs", "moduloofone"]);
+
+/**
+ * cppcheck 2's `--template=gcc` is `{file}:{line}:{column}: warning: {message} [{id}]`: every
+ * finding says `warning:`, its severity is not in the line. An id that is only ever information
+ * (about the run: include files not found, a library not loaded, its checkers report) is read as
+ * information whatever its line says (in any template: only such a template prints it so). An
+ * error is read back only where the log shows the template (a cppcheck command with
+ * `--template=gcc` echoed before its lines, see commandOf), for the ids cppcheck 2.10's own
+ * `--errorlist` gives as errors, and syntaxError: ids whose findings it reports as errors,
+ * but at `warning` for a value that is only possible — said "Possible null pointer
+ * dereference" (read as a warning, as the default template prints it) or, for a few
+ * (arrayIndexOutOfBounds from a default argument), in words not told apart here: read as
+ * errors. Left out as the line cannot tell: uninitvar (`Uninitialized variable: x` is its
+ * text at both levels) and zerodivcond (a warning, though `--errorlist` says error). Without
+ * the command, a `warning:` line is a warning, as printed (the default template prints
+ * warnings so too).
+ */
+const CPPCHECK_INFORMATION_IDS = new Set(["missingInclude", "missingIncludeSystem", "toomanyconfigs", "purgedConfiguration",
+  "failedToLoadCfg", "unmatchedSuppression", "checkersReport", "normalCheckLevelMaxBranches"]);
+const CPPCHECK_ERROR_IDS = new Set([
+  "autoVariables", "returnReference", "danglingReference", "returnTempReference", "danglingTempReference",
+  "autovarInvalidDeallocation", "returnDanglingLifetime", "invalidLifetime", "danglingLifetime", "danglingTemporaryLifetime",
+  "assignBoolToPointer", "pointerArithBool", "boostForeachError", "arrayIndexOutOfBounds", "negativeIndex",
+  "bufferAccessOutOfBounds", "objectIndex", "negativeMemoryAllocationSize", "negativeArraySize", "invalidFunctionArg",
+  "invalidFunctionArgBool", "invalidFunctionArgStr", "missingReturn", "memsetClass", "memsetClassReference",
+  "mallocOnClassError", "virtualDestructor", "operatorEqMissingReturnStatement", "selfInitialization",
+  "throwInNoexceptFunction", "rethrowNoCurrentException", "coutCerrMisusage", "IOWithoutPositioning",
+  "readWriteOnlyFile", "writeReadOnlyFile", "useClosedFile", "wrongPrintfScanfArgNum", "invalidScanfFormatWidth",
+  "deallocret", "doubleFree", "leakNoVarFunctionCall", "leakReturnValNotUsed", "memleak", "resourceLeak", "deallocuse",
+  "mismatchAllocDealloc", "memleakOnRealloc", "nullPointer", "nullPointerArithmetic", "zerodiv", "shiftNegative",
+  "raceAfterInterlockedDecrement", "invalidFree", "overlappingWriteUnion", "overlappingWriteFunction",
+  "unknownEvaluationOrder", "comparePointers", "containerOutOfBounds", "invalidIterator1", "iterators1", "iterators2",
+  "iterators3", "invalidContainerLoop", "invalidContainer", "mismatchingContainerIterator", "mismatchingContainers",
+  "eraseDereference", "stlOutOfBounds", "negativeContainerIndex", "stlBoundaries", "stlcstr", "stlcstrthrow",
+  "stringLiteralWrite", "sprintfOverlappingData", "strPlusChar", "shiftTooManyBits", "shiftTooManyBitsSigned",
+  "integerOverflow", "floatConversionOverflow", "uninitdata", "uninitStructMember", "va_start_referencePassed",
+  "va_end_missing", "va_list_usedBeforeStarted", "va_start_subsequentCalls", "preprocessorErrorDirective", "syntaxError"]);
+/** The severity of a cppcheck finding printed at `warning:` (see CPPCHECK_ERROR_IDS). */
+function cppcheckWarning(id: string, message: string, state: ParseState): "error" | "warning" | "info" {
+  if (CPPCHECK_INFORMATION_IDS.has(id)) return "info";
+  const gcc = state.command?.tool === "cppcheck" && /(?:^|\s)--template[= ]["']?gcc["']?(?=\s|$)/.test(state.command.args);
+  return gcc && CPPCHECK_ERROR_IDS.has(id) && !message.startsWith("Possible ") ? "error" : "warning";
+}
+
+/** Words before a command that only run it (`sudo`, `env X=1`, `time`). */
+const COMMAND_PREFIX = new Set(["sudo", "env", "time", "nice", "nohup", "command", "exec"]);
+/** Commands that are the script's own steps, not a tool printing diagnostics. */
+const SHELL_BUILTIN = new Set(["cd", "pushd", "popd", "echo", "printf", "export", "set", "unset", "true", "false", "test", "[", "[[",
+  "exit", "source", ".", "mkdir", "rm", "cp", "mv", "ls", "cat", "pwd", "sleep", "chmod", "touch", "tee"]);
+/**
+ * A command the shell or CI echoed before running it: `+ cppcheck --template=gcc src` (set -x),
+ * `$ go vet ./...`, GitHub's `Run go vet ./...` step header (its `##[group]` peeled), or a
+ * `go …` / `cppcheck …` line make echoed. Its tool (the first word that is no prefix, without
+ * folder or version) is the one whose lines follow, up to the next command; a shell builtin
+ * names none. Found by position, a few words at most (linear).
+ */
+const ECHOED_COMMAND = /^(?:\++|\$|Run) +(?=\S)/;
+const MAKE_ECHOED = /^(?:\S*[\\/])?(?:go|cppcheck)(?:\.exe)? +\S/;
+function commandOf(line: string): { tool: string; args: string } | null | undefined {
+  const e = ECHOED_COMMAND.exec(line);
+  if (!e && !MAKE_ECHOED.test(line)) return undefined;
+  let rest = e ? line.slice(e[0].length) : line;
+  for (let guard = 0; guard < 8; guard++) {
+    const sp = rest.indexOf(" ");
+    const word = sp < 0 ? rest : rest.slice(0, sp);
+    const args = sp < 0 ? "" : rest.slice(sp + 1).trimStart();
+    if (COMMAND_PREFIX.has(word) || /^[A-Za-z_]\w*=/.test(word)) { rest = args; continue; }
+    const tool = toolName(word.replace(/^.*[\\/]/, ""));
+    return !tool || SHELL_BUILTIN.has(tool) ? null : { tool, args };
+  }
+  return null;
+}
 
 function trailingCategory(m: string): { message: string; category: string | null } {
   // (gcc before 4.8 said `[enabled by default]` where later ones name no flag: the same
@@ -525,6 +599,15 @@ export const GRAMMAR: Recogniser[] = [
     },
   },
   {
+    // (sees every line) a command echoed before its output: the tool whose lines follow (see commandOf)
+    name: "command",
+    match(line, state) {
+      const c = commandOf(line);
+      if (c !== undefined) state.command = c ?? undefined;
+      return undefined;
+    },
+  },
+  {
     // (sees every line) a shader named as the heading of FXC's errors about its in-memory
     // source is where they go, until a line that is no FXC diagnostic (see fxcPseudoFile)
     name: "fxc-context",
@@ -710,11 +793,13 @@ export const GRAMMAR: Recogniser[] = [
       // cppcheck names no file for a finding about the run itself, at any level
       // (`nofile:0:0: warning: Failed to load the library nolib [failedToLoadCfg]`): cppcheck's
       // own, as its information lines are (see the cppcheck recogniser), not a file's
+      // (cppcheck's --template=gcc says `warning:` whatever the severity: see CPPCHECK_ERROR_IDS)
+      const severity = t.category && sevOf(level) === "warning" ? cppcheckWarning(t.category, message, state) : sevOf(level);
       if (fileOf(rawFile) === "nofile" && ln === "0") {
         if (t.category === "checkersReport") return [];
-        return [{ where: "tool/cppcheck", severity: sevOf(level), category: t.category ?? "cppcheck", message }];
+        return [{ where: "tool/cppcheck", severity, category: t.category ?? "cppcheck", message }];
       }
-      return [javac({ file, line: Number(ln), severity: sevOf(level), category: t.category ?? "compiler", message }, state)];
+      return [javac({ file, line: Number(ln), severity, category: t.category ?? "compiler", message }, state)];
     },
   },
   {
