@@ -541,6 +541,42 @@ describe("context that is no issue, and what is one after it", () => {
     expect(got.slice(3)).toEqual([["src/nofile", "uninitvar", "Uninitialized variable: x"]]);
   });
 
+  it("Maven's failure summary repeats the errors of its own run only: under mvn -q, another run's or module's are their own", () => {
+    // the shapes of test/corpus/maven-javac21-openapi-generator-bug.log; mvn -q prints no [INFO]
+    // line, so no "Scanning for projects" between two runs
+    const compile = (module: string, file: string) => [
+      "[ERROR] COMPILATION ERROR : ",
+      `[ERROR] /w/${module}/src/main/java/com/x/${file}:[3,5] cannot find symbol`,
+      "  symbol:   class Foo",
+      "  location: class com.x.A",
+    ];
+    const summary = (module: string, file: string) => [
+      `[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project ${module}: Compilation failure: Compilation failure: `,
+      `[ERROR] /w/${module}/src/main/java/com/x/${file}:[3,5] cannot find symbol`,
+      "[ERROR]   symbol:   class Foo",
+      "[ERROR]   location: class com.x.A",
+      "[ERROR] -> [Help 1]",
+    ];
+    const help = ["[ERROR] ", "[ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.",
+      "[ERROR] [Help 1] http://cwiki.apache.org/confluence/display/MAVEN/MojoFailureException"];
+    const paths = (lines: string[]) => issues(lines).map((i) => `${i.path}|${i.message}`);
+    const a = "w/a/src/main/java/com/x/A.java|cannot find symbol: class Foo";
+    const b = "w/b/src/main/java/com/x/B.java|cannot find symbol: class Foo";
+    // one run: the summary repeats the compiler's error
+    expect(paths([...compile("a", "A.java"), ...summary("a", "A.java"), ...help])).toEqual([a]);
+    // two runs in one log (`mvn -q compile`, then `mvn -q verify`), the same error in each: one issue per run
+    const run = [...compile("a", "A.java"), ...summary("a", "A.java"), ...help];
+    expect(paths([...run, "+ mvn -q verify", ...run])).toEqual([a, a]);
+    expect(paths([...run, ...run])).toEqual([a, a]);
+    // two modules failing with the same message (mvn -fae): each summary repeats its module's error
+    expect(paths([...compile("a", "A.java"), ...compile("b", "B.java"), ...summary("a", "A.java"), ...summary("b", "B.java"), ...help]))
+      .toEqual([a, b]);
+    // a summary whose error its run did not print stands for it, also when a later run prints it
+    expect(paths([...summary("a", "A.java"), ...help, ...run])).toEqual([a, a]);
+    // (a summary on one line, `… Compilation failure -> [Help 1]`, repeats nothing: the run after it is its own)
+    expect(paths([...summary("a", "A.java").slice(0, 1).map((l) => `${l.trimEnd()} -> [Help 1]`), ...run])).toEqual([a]);
+  });
+
   it("a compiler driver that cannot start its compiler is an error of that driver", () => {
     expect(issues(["gcc-12: error trying to exec 'cc1plus': execvp: No such file or directory",
                    "x86_64-linux-gnu-gcc: error trying to exec 'as': execvp: No such file or directory"])

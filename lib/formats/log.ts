@@ -110,6 +110,8 @@ export interface Diagnostic {
   message: string;
   /** a summary echo of a primary line (counted only when the primary is absent) */
   echo?: boolean;
+  /** the Maven run a javac line is of: its summary's echoes repeat only that run's lines */
+  scope?: number;
 }
 
 export interface Recogniser {
@@ -137,8 +139,12 @@ export interface ParseState {
   tabbed?: boolean;
   /** a shader file a log line named before FXC's errors about its in-memory source (`Failed to compile "x.fx":`) */
   fxcShader?: string;
-  /** past Maven's "Failed to execute goal … Compilation failure": its `[ERROR] file:[l,c] …` lines repeat the compiler's */
-  mavenRepeat?: boolean;
+  /**
+   * Maven's failure summaries: repeat, in one ("Failed to execute goal … Compilation failure" to
+   * its "-> [Help 1]"), whose `[ERROR] file:[l,c] …` lines repeat the compiler's; scope, the run
+   * (or runs of modules) the summary closes; ended, a summary was read since that run's lines
+   */
+  maven?: { repeat: boolean; scope: number; ended: boolean };
   /** a CMake message block being read (`CMake Warning at CMakeLists.txt:12 (message):` + indented lines) */
   cmake?: CMakeBlock;
   /** the line before was a Unity shader error: its "Compiling … program" / "Platform defines:" lines are context */
@@ -551,6 +557,9 @@ function fxcHeading(line: string): string | undefined {
   return /\.(?:fx|fxh|hlsl|hlsli|usf|ush|vsh|psh|slang)$/i.test(name) ? name : undefined;
 }
 
+/** The end of a Maven failure summary, `… -> [Help 1]` (on the summary's first line when it lists nothing). */
+const MAVEN_HELP = /\s-> \[Help \d+\]$/;
+
 /**
  * Bazel's own lines about a rule, placed at its BUILD file (or .bzl, WORKSPACE, MODULE.bazel):
  * `ERROR: /…/src/BUILD.bazel:12:8: Compiling src/foo.cc failed: (Exit 1): gcc failed: error
@@ -604,6 +613,15 @@ export const GRAMMAR: Recogniser[] = [
     match(line, state) {
       const c = commandOf(line);
       if (c !== undefined) state.command = c ?? undefined;
+      return undefined;
+    },
+  },
+  {
+    // (sees every line) Maven's failure summary ends at its "-> [Help 1]", or at a line that is
+    // not Maven's `[ERROR]` (see the maven recogniser)
+    name: "maven-summary",
+    match(line, state) {
+      if (state.maven?.repeat && (!line.startsWith("[ERROR]") || MAVEN_HELP.test(line))) state.maven.repeat = false;
       return undefined;
     },
   },
@@ -927,15 +945,24 @@ export const GRAMMAR: Recogniser[] = [
     name: "maven",
     match(line, state) {
       // (after "Failed to execute goal … Compilation failure" Maven lists the compiler's errors
-      // again: echoes, counted once with the lines they repeat)
-      if (line.startsWith("[ERROR] Failed to execute goal ") && line.includes("Compilation failure")) { state.mavenRepeat = true; return []; }
-      if (line.startsWith("[INFO] Scanning for projects")) state.mavenRepeat = false;
+      // again, up to its "-> [Help 1]": echoes, counted once with the lines of the same run they
+      // repeat. With -fae each failed module has its summary, after all modules' lines; under
+      // mvn -q no [INFO] line tells one run from the next, so the run's lines after a summary
+      // are another run's: its own issues, even where the text is the same)
+      const mv = (state.maven ??= { repeat: false, scope: 0, ended: false });
+      if (line.startsWith("[ERROR] Failed to execute goal ") && line.includes("Compilation failure")) {
+        mv.repeat = !MAVEN_HELP.test(line);
+        mv.ended = true;
+        return [];
+      }
       // (the file starts at a non-space: `\s+(.+?…)` read a line of `[ERROR]` and a long run of
       // spaces in quadratic time, the spaces shared between the two)
       const m = /^\[(ERROR|WARNING|WARN)\]\s+(\S.*?\.\w+):\[(\d+)(?:,\d+)?\]\s+(.*)$/.exec(line);
       if (!m) return undefined;
       const d = javac({ file: m[2], line: Number(m[3]), severity: sevOf(m[1]), category: "javac", message: m[4].trim() }, state);
-      if (state.mavenRepeat) d.echo = true;
+      if (mv.repeat) d.echo = true;
+      else if (mv.ended) { mv.scope++; mv.ended = false; }
+      d.scope = mv.scope;
       return [d];
     },
   },
@@ -1414,7 +1441,8 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
     if (f && !/^\s/.test(raw)) state.stylishFile = f[1];
   }
   // An echo repeats a primary line's severity, file and text (its channel may differ).
-  const key = (d: Diagnostic) => `${d.severity}\u0000${d.file ?? ""}\u0000${d.message}`;
+  // (a Maven summary's echoes repeat their own run's lines: the run is part of the key)
+  const key = (d: Diagnostic) => `${d.severity}\u0000${d.file ?? ""}\u0000${d.message}\u0000${d.scope ?? ""}`;
   const seen = new Set(primaries.map(key));
   // (a crash report's primary may go on where its echo stopped: the echo is its start)
   // (only crash reports join lines, so only they are compared: never echoes x primaries)
