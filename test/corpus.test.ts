@@ -417,6 +417,24 @@ describe("context that is no issue, and what is one after it", () => {
     // POSIX paths are case-sensitive: a lower-case "engine" there is no Unreal tree
     expect(placePath("/home/ci/engine/src/a.cpp")).toBe("home/ci/engine/src/a.cpp");
   });
+  it("go vet's findings are vet's where the log shows the go vet command (or vet's own `vet:` prefix); the compiler's stay go's", () => {
+    // as Go 1.19.8 prints them here (a module with a printf mistake and an undefined name)
+    const vet = ["# example.com/spaced/vetme", "vetme/v.go:6:2: fmt.Printf format %d has arg s of wrong type string",
+                 "# example.com/spaced", "vet: ./main.go:6:14: undeclared name: x"];
+    const build = ["# example.com/spaced", "./main.go:6:14: undefined: x"];
+    const cats = (lines: string[]) => issues(lines).map((i) => `${i.category} ${i.path}`);
+    for (const cmd of ["+ go vet ./...", "$ go vet ./...", "Run go vet ./...", "go vet ./...", "++ /usr/lib/go-1.19/bin/go vet -tags x ./..."])
+      expect(cats([cmd, ...vet]), cmd).toEqual(["vet vetme/v.go", "vet main.go"]);
+    // the next command ends it: go build's errors, and go test's (its vet checks are not told
+    // apart from its build's), are go's
+    expect(cats(["+ go vet ./...", ...vet, "+ go build ./...", ...build])).toEqual(["vet vetme/v.go", "vet main.go", "go main.go"]);
+    expect(cats(["+ go vet ./...", ...vet, "+ go test ./...", ...vet.slice(0, 2)])).toEqual(["vet vetme/v.go", "vet main.go", "go vetme/v.go"]);
+    // without the command a finding is not told from a compiler error: go; the `vet:` prefix is vet's anyway
+    expect(cats(vet)).toEqual(["go vetme/v.go", "vet main.go"]);
+    // (golangci-lint's linter is its category under any command)
+    expect(cats(["+ go vet ./...", "main.go:11:2: should use for range instead of for { select {} } (S1000)"])).toEqual(["S1000 main.go"]);
+  });
+
   it("Go: a tab-indented line goes on with the diagnostic above, a test's own output and go test's FAIL lines are no issues", () => {
     expect(issues([
       "# example.com/atlas/tools/physics",

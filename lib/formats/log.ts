@@ -832,7 +832,14 @@ export const GRAMMAR: Recogniser[] = [
       const [, vet, file, ln, col, rest] = m;
       if (/^too many errors$/.test(rest) || GO_OPTIMISATION.test(rest)) return [];
       let message = cleanMessage(rest);
-      let category = vet ? "vet" : "go";
+      // (go vet prints its analyzers' findings in the compiler's shape, under the package's
+      // `# pkg` header: vet's where the log shows the go vet command, as a later command ends it
+      // (see commandOf). Under it, a dependency that does not compile is reported by the compiler
+      // in the same shape: read as vet's too, the line cannot tell. Without the command, and
+      // under go test, whose vet checks print as its build's errors do, they are go's. Type
+      // errors vet reports itself say so, `vet: `.)
+      const vetting = state.command?.tool === "go" && /^vet(?:\s|$)/.test(state.command.args);
+      let category = vet || vetting ? "vet" : "go";
       // (golangci-lint's and staticcheck's linter, found from the end: linear)
       let linter = false;
       if (message.endsWith(")")) {
