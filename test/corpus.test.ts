@@ -435,6 +435,33 @@ describe("context that is no issue, and what is one after it", () => {
     expect(cats(["+ go vet ./...", "main.go:11:2: should use for range instead of for { select {} } (S1000)"])).toEqual(["S1000 main.go"]);
   });
 
+  it("Go: a file in folders with spaces is placed there; a name with a space, or a colon before it, is no Go file", () => {
+    // as Go 1.19.8 prints them here for a module under /tmp/gox/my project (a relative path
+    // without ./ when shorter, else absolute; vet's own lines alike), and the brief's ./ form
+    const got = issues([
+      "# command-line-arguments",
+      "my dir/main.go:6:14: undefined: x",
+      "./my dir/main.go:5:2: undefined: x",
+      "gox/my project/m/cmd/c.go:3:23: undefined: y",
+      "/tmp/gox/my project/m/main.go:6:14: undefined: x",
+      "vet: /tmp/gox/my project/m/cmd/c.go:3:23: undeclared name: y",
+      "C:\\Users\\build agent\\src\\a.go:3:1: undefined: z",
+      "/home/u/my project/x.go:1: File is not `gofmt`-ed (gofmt)",
+    ]).map((i) => [i.path, i.category, i.message]);
+    expect(got).toEqual([
+      ["my dir/main.go", "go", "undefined: x"],
+      ["my dir/main.go", "go", "undefined: x"],
+      ["gox/my project/m/cmd/c.go", "go", "undefined: y"],
+      ["tmp/gox/my project/m/main.go", "go", "undefined: x"],
+      ["tmp/gox/my project/m/cmd/c.go", "vet", "undeclared name: y"],
+      ["Users/build agent/src/a.go", "go", "undefined: z"],
+      ["home/u/my project/x.go", "gofmt", "File is not `gofmt`-ed"],
+    ]);
+    // prose: a space in the name itself, a colon before the path, a test's own indented line
+    expect(issues(["In file main.go:3:4: something odd", "note: see ./my dir/main.go:5:2: undefined: x",
+                   "my file.go:1:2: undefined: q", "    my dir/mixer_test.go:8: Gain(0) = 1, want 0.5"])).toEqual([]);
+  });
+
   it("Go: a tab-indented line goes on with the diagnostic above, a test's own output and go test's FAIL lines are no issues", () => {
     expect(issues([
       "# example.com/atlas/tools/physics",
@@ -644,6 +671,16 @@ describe("hostile lines", () => {
       expect(parseLog(`${s}\n${s}\n`).diagnostics).toEqual([]);
     });
   }
+  it("200 KB lines of spaces, colons and separators before `.go:` return (a Go path's folders may hold spaces)", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time)
+    const lines = [" :".repeat(100_000), ": ".repeat(100_000), "a ".repeat(100_000) + ".go:1:1: x", " /".repeat(100_000) + "a.go:1",
+      "./" + " ".repeat(200_000) + "/a.go:1", "a b/".repeat(50_000) + "c d.go:1:2: x", "/ :".repeat(66_000) + ".go:1:2: x",
+      "a/".repeat(100_000) + ".go".repeat(30_000) + ":x", "vet: " + " /.go".repeat(40_000) + ":1"];
+    for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.filter((d) => d.category === "go" || d.category === "vet")).toEqual([]);
+    // (and one that is a Go line, with 200 KB of spaced folders)
+    const one = parseLog(`${"a b/".repeat(50_000)}c.go:1:2: undefined: x\n`).diagnostics;
+    expect(one.map((d) => [d.category, d.file?.length])).toEqual([["go", 200_004]]);
+  });
   it("1 MB Go, Bazel and cppcheck lines are one diagnostic each, read in linear time", () => {
     const go = parseLog(`a.go:1:2: ${"x (".repeat(300_000)}lint)\n`).diagnostics;
     expect(go.map((d) => [d.category, d.message.length])).toEqual([["lint", 900_000 - 2]]);

@@ -506,10 +506,12 @@ const RUST_AT = /^(.*\S):(\d+):\d+$/;   // (on the trimmed text after `-->`)
  * The Go toolchain's diagnostics (`go build`, `go vet`, `go test`'s build, gopls-based linters):
  * `netcode/packet.go:10:10: undefined: headerSize`, no level word (an error), after a
  * `# example.com/pkg` header (context); golangci-lint and staticcheck add the linter or check,
- * `… is not checked (errcheck)`, `… (SA4006)`: the category. The file has no colon or white
- * space (a drive's colon aside): split at its first colon, linear.
+ * `… is not checked (errcheck)`, `… (SA4006)`: the category. The path has no colon (a drive's
+ * aside); its folders may hold spaces (`my dir/main.go`, `/home/u/my project/x.go`: Go prints
+ * the folder as it is), its name none (`In file main.go:3:4: …` is prose). Split into segments
+ * at each separator, then at its first colon: linear.
  */
-const GO_LINE = /^(vet: )?((?:[A-Za-z]:)?[^:\s]*\.go):(\d+):(?:(\d+):)? (\S.*)$/;
+const GO_LINE = /^(vet: )?((?:[A-Za-z]:)?(?:[^:\\/]*[\\/])*[^:\s\\/]*\.go):(\d+):(?:(\d+):)? (\S.*)$/;
 /**
  * The compiler's optimisation notes, printed in the diagnostics' shape under `-gcflags=-m` (and
  * `-d=ssa/check_bce`): `./a.go:5:6: can inline add`, `./a.go:8:2: moved to heap: x`,
