@@ -366,13 +366,37 @@ describe("context that is no issue, and what is one after it", () => {
       "Warning: Permanently added 'github.com' (ED25519) to the list of known hosts.",
       "Error: Process completed with exit code 1.",
     ])).toEqual([]);
-    expect(issues(["ERROR: Unable to instantiate module 'OnlineSubsystemSteam': System.Exception: Unable to find file"])
+    // (in an Unreal log: here UnrealBuildTool's own invocation line as Build.bat prints it)
+    expect(issues(["Running UnrealBuildTool: dotnet \"..\\..\\Engine\\Binaries\\DotNET\\UnrealBuildTool\\UnrealBuildTool.dll\" MyGameEditor Win64 Development -WaitMutex",
+                   "ERROR: Unable to instantiate module 'OnlineSubsystemSteam': System.Exception: Unable to find file"])
       .map((i) => [i.category, i.severity])).toEqual([["UnrealBuildTool", "error"]]);
+  });
+
+  it("a bare ERROR: is UnrealBuildTool's in an Unreal log only; elsewhere the tool the log shows, or tool/unknown", () => {
+    const bare = "ERROR: something failed";
+    const at = (lines: string[]) => issues(lines).map((i) => [i.path, i.category, i.severity]);
+    expect(at([bare])).toEqual([["tool/unknown", null, "error"]]);
+    expect(at(["WARNING: something is odd"])).toEqual([["tool/unknown", null, "warning"]]);
+    // an Unreal log, whatever line says so, before or after it: a tool named, a channel, a timestamp, UAT's prefix
+    for (const sign of ["Running AutomationTool...", "LogInit: Display: Engine is initialized.", "[2024.12.04-03.59.55:123][  0]LogTemp: hello",
+                        "UATHelper: Packaging (Windows): Parsing command line: BuildCookRun -project=D:/G/G.uproject"]) {
+      expect(at([sign, bare]), sign).toEqual([["unreal/UnrealBuildTool", "UnrealBuildTool", "error"]]);
+      expect(at([bare, sign]), sign).toEqual([["unreal/UnrealBuildTool", "UnrealBuildTool", "error"]]);
+    }
+    // elsewhere, under the command the shell echoed, or after the lines of a tool that prints its own so
+    expect(at(["+ bazel build //src:app", bare])).toEqual([["tool/bazel", "bazel", "error"]]);
+    expect(at(["$ python3 -m pip install -r requirements.txt", "+ pip install foo==9.9", "ERROR: No matching distribution found for foo==9.9"]))
+      .toEqual([["tool/pip", "pip", "error"]]);
+    expect(at(["+ cd src", bare])).toEqual([["tool/unknown", null, "error"]]);
+    expect(at(["ERROR: /w/src/BUILD.bazel:3:1: Compiling src/a.cc failed: (Exit 1)", "ERROR: no such target '//src:b'"]).slice(1))
+      .toEqual([["tool/bazel", "bazel", "error"]]);
+    // (a file it names is still its place)
+    expect(at(["ERROR: /home/ci/src/main.cpp:12:1: something failed"])).toEqual([["home/ci/src/main.cpp", null, "error"]]);
   });
 
   it("glslang's pattern takes only shaders; a Kotlin file URI is not placed under make's or ninja's directory", () => {
     const other = issues(["WARNING: /usr/lib/python3/dist-packages/foo.py:12: DeprecationWarning: x", "ERROR: host:22: connection refused"]);
-    expect(other.map((i) => i.category)).toEqual(["UnrealBuildTool", "UnrealBuildTool"]);
+    expect(other.map((i) => [i.path, i.category])).toEqual([["tool/unknown", null], ["tool/unknown", null]]);
     expect(issues(["ERROR: shaders/water.frag:7: 'foamScale' : undeclared identifier"]).map((i) => [i.path, i.category]))
       .toEqual([["shaders/water.frag", "glslang"]]);
     const kt = issues(["ninja: Entering directory `/home/ci/app/.cxx/Debug/abc/arm64-v8a'",
@@ -521,7 +545,7 @@ describe("context that is no issue, and what is one after it", () => {
     expect(issues(["ERROR: /home/runner/work/atlas/atlas/src/BUILD.bazel:12:8: Compiling src/foo.cc failed: (Exit 1): gcc failed: error executing CppCompile command (from target //src:foo) /usr/bin/gcc -U_FORTIFY_SOURCE -c src/foo.cc"])
       .map((i) => [i.path, i.category, i.message]))
       .toEqual([["src/BUILD.bazel", "bazel", "Compiling src/foo.cc failed: (Exit 1): gcc failed: error executing CppCompile command (from target //src:foo)"]]);
-    expect(issues(["ERROR: /home/ci/src/main.cpp:12:1: not a Bazel file"]).map((i) => i.category)).toEqual(["UnrealBuildTool"]);
+    expect(issues(["ERROR: /home/ci/src/main.cpp:12:1: not a Bazel file"]).map((i) => [i.path, i.category])).toEqual([["home/ci/src/main.cpp", null]]);
   });
 
   it("cppcheck: the last place of an old-template chain is the finding's, also when CI peeled the first as a label", () => {
@@ -685,7 +709,7 @@ describe("hostile lines", () => {
     const go = parseLog(`a.go:1:2: ${"x (".repeat(300_000)}lint)\n`).diagnostics;
     expect(go.map((d) => [d.category, d.message.length])).toEqual([["lint", 900_000 - 2]]);
     const bazel = parseLog(`ERROR: /w/BUILD:1:2: ${": error executing ".repeat(50_000)}\nERROR: ${"a/".repeat(500_000)}BUILD:1:x\n`).diagnostics;
-    expect(bazel.map((d) => d.category)).toEqual(["bazel", "UnrealBuildTool"]);
+    expect(bazel.map((d) => d.category)).toEqual(["bazel", "bazel"]);
     const cpp = parseLog(`a.cpp:1:1: style: ${"x [".repeat(300_000)}nullPointer]\n`).diagnostics;
     expect(cpp.map((d) => [d.category, d.message.length])).toEqual([["nullPointer", 900_000 - 2]]);
   });
@@ -704,7 +728,7 @@ describe("hostile lines", () => {
   it("1 MB glslang and Unreal shader lines are one diagnostic each, read in linear time", () => {
     // (glslang's file ends at its first colon; a shader's place at the first `(`, `:` or tab)
     const glsl = parseLog(`ERROR: ${"a".repeat(1_000_000)}.frag:3: 'x' : y\nWARNING: 0:${"1".repeat(1_000_000)}\n`).diagnostics;
-    expect(glsl.map((d) => d.category)).toEqual(["glslang", "UnrealBuildTool"]);
+    expect(glsl.map((d) => d.category)).toEqual(["glslang", "glslang"]);
     const shader = `LogShaderCompilers: Error: ${"a.usf".repeat(200_000)}(1): Shader F, Permutation 1, VF None:\t${"/b.usf".repeat(150_000)}(2,3): error X3004: z`;
     const ds = parseLog(`${shader}\nLogShaderCompilers: Error: ${"a.usf(".repeat(160_000)}\n`).diagnostics;
     expect(ds.map((d) => [d.category, d.message])).toEqual([["LogShaderCompilers", "X3004: z"], ["LogShaderCompilers", "a.usf(".repeat(160_000)]]);

@@ -159,6 +159,12 @@ export interface ParseState {
   rustPending?: { level: string; code?: string; message: string };
   /** the last command the shell or CI echoed (see commandOf): the tool whose lines follow */
   command?: { tool: string; args: string };
+  /** the tool the last lines showed: the echoed command's, or that of lines read as Bazel's, glslang's or pip's */
+  tool?: string;
+  /** a line marked the log as Unreal's (see UNREAL_TOOLS) */
+  unreal?: boolean;
+  /** bare `ERROR:` / `WARNING:` lines, with the tool the lines before them showed (see the channel recogniser) */
+  bare?: { d: Diagnostic; tool?: string }[];
 }
 
 const sevOf = (s: string): "error" | "warning" | "info" => {
@@ -614,7 +620,7 @@ export const GRAMMAR: Recogniser[] = [
     name: "command",
     match(line, state) {
       const c = commandOf(line);
-      if (c !== undefined) state.command = c ?? undefined;
+      if (c !== undefined) { state.command = c ?? undefined; state.tool = c?.tool; }
       return undefined;
     },
   },
@@ -997,10 +1003,11 @@ export const GRAMMAR: Recogniser[] = [
     name: "bazel",
     match(line, state) {
       const c = /^(?:ERROR|FAILED): /.exec(line);
-      if (c && BAZEL_SUMMARY.test(line.slice(c[0].length))) return [];
+      if (c && BAZEL_SUMMARY.test(line.slice(c[0].length))) { state.tool = "bazel"; return []; }
       const m = BAZEL_LINE.exec(line);
       if (!m || !BAZEL_FILE.test(m[2])) return undefined;
       const [, level, file, ln, , rest] = m;
+      state.tool = "bazel";
       return [{ file: inDir(file, state), line: Number(ln), severity: sevOf(level), category: "bazel", message: bazelMessage(cleanMessage(rest)) }];
     },
   },
@@ -1016,10 +1023,14 @@ export const GRAMMAR: Recogniser[] = [
       const rest = line.slice(c[0].length);
       if (/^\d+ compilation errors?\.\s+No code generated\.?$/.test(rest)) return [];
       const link = /^Linking [\w ]{1,40} stages?: (.*)$/.exec(rest);
-      if (link) return [{ where: "tool/glslang", severity: sevOf(c[1]), category: "glslang", message: link[1].trim() }];
+      if (link) {
+        state.tool = "glslang";
+        return [{ where: "tool/glslang", severity: sevOf(c[1]), category: "glslang", message: link[1].trim() }];
+      }
       const m = GLSLANG.exec(rest);
       if (!m || !GLSL_SOURCE.test(m[1].trim())) return undefined;
       const [, src, ln, msg] = m;
+      state.tool = "glslang";
       if (/^''\s*:\s*compilation terminated$/.test(msg.trim())) return [];
       const file = /^\d+$/.test(src) ? state.stylishFile : inDir(src, state);
       return [{ file, where: file ? undefined : "tool/glslang", line: Number(ln), severity: sevOf(c[1]), category: "glslang", message: msg.trim() }];
@@ -1106,8 +1117,15 @@ export const GRAMMAR: Recogniser[] = [
       // anyone's (ssh's known-hosts notice, a CI runner's step status): not a build issue
       const bare = /^(ERROR|WARNING):\s+(.*)$/.exec(line);
       // (pip prints its notices in the same capitals: about itself, never about the build)
-      if (bare && PIP_NOTICE.test(bare[2])) return [];
-      if (bare) return [channelDiagnostic("UnrealBuildTool", bare[1], bare[2], false)];
+      if (bare && PIP_NOTICE.test(bare[2])) { state.tool = "pip"; return []; }
+      // (so do Bazel, pip and others: UnrealBuildTool's only in an Unreal log, else the tool
+      // the lines before it showed, or tool/unknown; settled when the whole log is read, see
+      // parseLog, as the line that shows a log is Unreal's may come after it)
+      if (bare) {
+        const d = channelDiagnostic("UnrealBuildTool", bare[1], bare[2], false);
+        (state.bare ??= []).push({ d, tool: state.tool });
+        return [d];
+      }
       return undefined;
     },
   },
@@ -1396,6 +1414,14 @@ const MSBUILD_END = /^(?:Time Elapsed \d|\d+ Error\(s\)\s*$|Build started\b|Micr
 const STYLISH_FILE = /^((?:[A-Za-z]:[\\/]|\/|\.{0,2}[\\/]?)[^\s:\\/]+(?:[\\/][^\\/]+)*\.[A-Za-z0-9]+)\s*$/;
 const UNREAL_SUMMARY = /(?:Success|Failure)\s*-\s*(\d+)\s+error\(s\),\s*(\d+)\s+warning\(s\)/;
 
+/**
+ * What marks a log as Unreal's (UnrealBuildTool, AutomationTool, the editor, a cook): its tools
+ * or a project file named anywhere in a line, its timestamps, a `LogX: Error:`-shaped channel
+ * line (see UNREAL_LINE). Then its bare `ERROR:` lines are UnrealBuildTool's.
+ */
+const UNREAL_TOOLS = /\b(?:UnrealBuildTool|AutomationTool|UnrealHeaderTool|UATHelper|RunUAT|BuildCookRun|UnrealEditor|UE4Editor|UnrealPak|ShaderCompileWorker)\b|\.u(?:project|plugin)\b/;
+const UNREAL_LINE = /^(?:\[\d{4}\.\d{2}\.\d{2}-\d{2}\.\d{2}\.\d{2}:\d{3}\]\[\s*\d+\]|(?:Log[A-Z]\w*|PackagingResults|CookResults):\s+(?:Error|Warning|Display|Log|Verbose|Fatal):)/;
+
 export interface LogSummary { reported_errors: number; reported_warnings: number; parsed_errors: number; parsed_warnings: number; mismatch: boolean }
 
 export interface ParsedLog { diagnostics: Diagnostic[]; summary?: LogSummary }
@@ -1421,6 +1447,7 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
     while (k > 0 && (trimmed[k - 1] === " " || trimmed[k - 1] === "\t")) k--;
     state.indent = start - k;
     state.tabbed = trimmed.slice(k, start).includes("\t");
+    if (!state.unreal && (UNREAL_LINE.test(trimmed) || UNREAL_LINE.test(line) || UNREAL_TOOLS.test(trimmed))) state.unreal = true;
     const s = UNREAL_SUMMARY.exec(line);
     if (s) { reported = { errors: Number(s[1]), warnings: Number(s[2]) }; continue; }
     const dir = ENTERING.exec(line);
@@ -1448,6 +1475,14 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
     }
     const f = STYLISH_FILE.exec(raw.trim());
     if (f && !/^\s/.test(raw)) state.stylishFile = f[1];
+  }
+  // A bare `ERROR:` outside an Unreal log is not UnrealBuildTool's: the tool the lines before it
+  // showed, or tool/unknown (a file or asset it names is still its place).
+  if (!state.unreal) {
+    for (const { d, tool } of state.bare ?? []) {
+      d.category = tool ?? null;
+      if (d.where === "unreal/UnrealBuildTool") d.where = `tool/${tool ?? "unknown"}`;
+    }
   }
   // An echo repeats a primary line's severity, file and text (its channel may differ).
   // (a Maven summary's echoes repeat their own run's lines: the run is part of the key)
