@@ -667,6 +667,26 @@ describe("context that is no issue, and what is one after it", () => {
       ["Uninitialized variable: x", "uninitvar"],
       ["%d in format string (no. 1) requires 'int *'", "invalidScanfArgType_int"]]);
   });
+  it("MSBuild: a multi-targeted project's `[….csproj::TargetFramework=…]` is no part of the message; the .NET SDK's and analyzers' longer codes are read", () => {
+    // (dotnet build prints a multi-targeted project's diagnostics once per target framework)
+    const got = issues([
+      "/w/src/Net/Packet.cs(14,12): error CS0246: The type 'Span' could not be found [/w/src/Net/Net.csproj::TargetFramework=netstandard2.0]",
+      "/w/src/Net/Packet.cs(14,12): error CS0246: The type 'Span' could not be found [/w/src/Net/Net.csproj::TargetFramework=net8.0]",
+      "C:\\w\\src\\Net\\Packet.cs(20,1): warning CA1822: Member 'Size' does not access instance data [C:\\w\\src\\Net\\Net.csproj::TargetFramework=net8.0;RuntimeIdentifier=win-x64] [C:\\w\\All.sln]",
+      "/w/src/Net/Http.cs(9,5): warning SYSLIB0014: 'WebRequest.Create(string)' is obsolete [/w/src/Net/Net.csproj]",
+      "/w/tests/Net.Tests/PacketTests.cs(30,9): warning xUnit2013: Do not use Assert.Equal() to check for collection size [/w/tests/Net.Tests/Net.Tests.csproj]",
+      "/w/tools/Gen/Gen.csproj : warning NETSDK1138: The target framework 'netcoreapp3.1' is out of support [/w/All.sln]",
+      // (a bracket that names no project stays)
+      "/w/src/Net/Packet.cs(3,1): error CS1503: cannot convert from 'int[]' to 'string[x::y]'"]);
+    expect(got.map((i) => [i.severity, i.category, i.message])).toEqual([
+      ["error", "CS0246", "CS0246: The type 'Span' could not be found"],
+      ["error", "CS0246", "CS0246: The type 'Span' could not be found"],
+      ["warning", "CA1822", "CA1822: Member 'Size' does not access instance data"],
+      ["warning", "SYSLIB0014", "SYSLIB0014: 'WebRequest.Create(string)' is obsolete"],
+      ["warning", "xUnit2013", "xUnit2013: Do not use Assert.Equal() to check for collection size"],
+      ["warning", "NETSDK1138", "NETSDK1138: The target framework 'netcoreapp3.1' is out of support"],
+      ["error", "CS1503", "CS1503: cannot convert from 'int[]' to 'string[x::y]'"]]);
+  });
 });
 
 describe("hostile lines", () => {
@@ -704,6 +724,13 @@ describe("hostile lines", () => {
     // (and one that is a Go line, with 200 KB of spaced folders)
     const one = parseLog(`${"a b/".repeat(50_000)}c.go:1:2: undefined: x\n`).diagnostics;
     expect(one.map((d) => [d.category, d.file?.length])).toEqual([["go", 200_004]]);
+  });
+  it("200 KB MSBuild lines of brackets, colons and project names return (the `[…proj::…]` suffix is found by position)", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time)
+    const lines = ["a.cs(1): error CS1: x " + "[a.csproj::".repeat(20_000) + "]", "a.cs(1): error CS1: x [" + ".csproj::]".repeat(20_000),
+      "a.cs(1): error CS1: x " + "[:".repeat(100_000) + "]", "a.cs(1): error CS1: x " + "] [a.sln".repeat(25_000) + "]",
+      "a.cs(1): error " + "A".repeat(200_000) + "1: x", "a : error " + ":".repeat(200_000) + "x"];
+    for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
   });
   it("1 MB Go, Bazel and cppcheck lines are one diagnostic each, read in linear time", () => {
     const go = parseLog(`a.go:1:2: ${"x (".repeat(300_000)}lint)\n`).diagnostics;

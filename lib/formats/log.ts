@@ -187,21 +187,27 @@ function dropCompiling(m: string): string {
   return at >= 0 && COMPILING.test(m.slice(at)) ? m.slice(0, at).trimEnd() : m;
 }
 
-const PROJECT_END = /\.(?:vcxproj|csproj|vbproj|fsproj|vcproj|proj|sln)\]\s*$/i;
+const PROJECT_FILE = /\.(?:vcxproj|csproj|vbproj|fsproj|vcproj|proj|sln)$/i;
 /**
  * Drops a trailing `[….vcxproj]`: its `[` is the first after the `]` before it. (Found by
  * position: a pattern `\[[^\]]*….vcxproj\]$` read a line of many `[` in quadratic time.)
+ * A project built for several targets is named with the one it was built for,
+ * `[…\x.csproj::TargetFramework=net8.0]`, and its diagnostics are printed once per target:
+ * the same diagnostic, so what follows `::` goes with the project.
  */
 function dropProject(m: string): string {
   // (a project built from another one's build — CMake's ExternalProject, a .sln's
   // nested build — is followed by its parent's: `… [C:\b\x.vcxproj] [C:\b\All.vcxproj]`)
   for (let guard = 0; guard < 8; guard++) {
-    const e = PROJECT_END.exec(m);
-    if (!e) return m;
-    const close = e.index + e[0].trimEnd().length - 1;
-    const open = m.indexOf("[", m.lastIndexOf("]", close - 1) + 1);
+    const t = m.trimEnd();
+    if (!t.endsWith("]")) return m;
+    const close = t.length - 1;
+    const open = t.indexOf("[", t.lastIndexOf("]", close - 1) + 1);
     if (!(open >= 0 && open < close)) return m;
-    m = m.slice(0, open).trimEnd();
+    const inner = t.slice(open + 1, close);
+    const props = inner.indexOf("::");
+    if (!PROJECT_FILE.test(props >= 0 ? inner.slice(0, props) : inner)) return m;
+    m = t.slice(0, open).trimEnd();
   }
   return m;
 }
@@ -212,6 +218,14 @@ function dropProject(m: string): string {
  * an unclosed bracket that starts like a path is that suffix, not message.
  */
 const cutProject = (m: string) => dropProject(m.replace(/\s\[(?:[A-Za-z](?::(?:[\\/][^\][]*)?)?|[\\/][^\][]*)$/, "")).trim();
+
+/**
+ * A diagnostic's code as MSVC-shaped tools print it: up to four letters for the compilers and
+ * linkers (C4996, LNK2019, CS0103, MSB3073), more for the .NET SDK and analyzers (NETSDK1138,
+ * SYSLIB0014, VSTHRD200, xUnit1004). Written in capitals when printed in lower case only (one
+ * code either way); a mixed-case code is kept as printed (as the analyzer's own SARIF names it).
+ */
+const codeOf = (c: string | undefined) => c && /^[a-z]+\d+$/.test(c) ? c.toUpperCase() : c;
 
 /** Tool names without their version (`ld.lld-15`, `clang-14`, `x86_64-linux-gnu-g++-12`): one tool across upgrades. */
 const toolName = (t: string) => t.replace(/(?:-\d+(?:\.\d+)*)+(?=$|\.exe$)/i, "").replace(/\.exe$/i, "");
@@ -322,10 +336,10 @@ function trailingCategory(m: string): { message: string; category: string | null
 const FILE = String.raw`((?:[A-Za-z]:)?[^\s:()<>"|?*][^:<>"|?*]*?)`;
 const GCC_LINE = new RegExp(String.raw`^${FILE}:(\d+)(?::(\d+))?:\s+(fatal error|error|warning|note|remark|Error|Warning)\s*:(\s+)(.*)$`);
 // The level is matched without case: C# and some MSBuild tasks print `Warning CS0168` / `Error`.
-const MSVC_LINE = new RegExp(String.raw`^${FILE}\s?\((\d+)(?:,\d+)?(?:-\d+)?\)\s*:\s*(fatal error|error|warning|note|Command line warning)\s*([A-Z]{1,4}\d{2,5})?\s*:\s*(.*)$`, "i");
+const MSVC_LINE = new RegExp(String.raw`^${FILE}\s?\((\d+)(?:,\d+)?(?:-\d+)?\)\s*:\s*(fatal error|error|warning|note|Command line warning)\s*([A-Z]{1,9}\d{2,5})?\s*:\s*(.*)$`, "i");
 
 // (folders may hold spaces, the name itself none; segments split at separators: linear)
-const MSVC_TOOL = /^((?:[A-Za-z]:)?(?:[^\\/:*?"<>|]*[\\/])*[A-Za-z0-9_.\-]+(?:\([^()]*\))?)\s+:\s*(fatal error|error|warning|command line warning|command line error)(?:\s+([A-Za-z]{1,4}\d{2,5}))?\s*:\s*(.*)$/i;
+const MSVC_TOOL = /^((?:[A-Za-z]:)?(?:[^\\/:*?"<>|]*[\\/])*[A-Za-z0-9_.\-]+(?:\([^()]*\))?)\s+:\s*(fatal error|error|warning|command line warning|command line error)(?:\s+([A-Za-z]{1,9}\d{2,5}))?\s*:\s*(.*)$/i;
 
 /** Files whose name a tool line gives without a line number, yet which are sources or projects (not a tool's output). */
 const SOURCE_OR_PROJECT = /\.(?:c|cc|cpp|cxx|c\+\+|h|hh|hpp|hxx|inl|ipp|tpp|cs|vb|fs|fsx|csproj|vcxproj|vbproj|fsproj|vcproj|proj|props|targets|sln|xaml|resx|rc|idl|def|asm|cmake|ispc|hlsl|usf|ush|py|java|kt|swift|m|mm|js|ts|json|xml|config|ini|uproject|uplugin)$/i;
@@ -760,7 +774,7 @@ export const GRAMMAR: Recogniser[] = [
       const [, rawFile, ln, level, rawCode, rest] = m;
       const file = inDir(fileOf(rawFile), state);
       if (/^note$/i.test(level)) return [];
-      const code = rawCode?.toUpperCase();
+      const code = codeOf(rawCode);
       const msg = cutProject(cleanMessage(rest));
       if (code && /^X\d{4}$/.test(code) && fxcPseudoFile(fileOf(rawFile))) {
         const shader = state.fxcShader;
@@ -788,7 +802,7 @@ export const GRAMMAR: Recogniser[] = [
       const [, tool, level, rawCode, rest] = m;
       const bare = tool.replace(/\(.*$/, "");
       const name = bare.replace(/^.*[\\/]/, "");
-      const code = rawCode?.toUpperCase();
+      const code = codeOf(rawCode);
       const msg = cutProject(cleanMessage(rest));
       // a source or project file named without a line (`C:\ws\src\util.h : warning : …`,
       // NuGet's `C:\src\Tests\Tests.csproj : warning NU1603: …`) is that file's issue,
