@@ -667,6 +667,19 @@ describe("context that is no issue, and what is one after it", () => {
       ["Uninitialized variable: x", "uninitvar"],
       ["%d in format string (no. 1) requires 'int *'", "invalidScanfArgType_int"]]);
   });
+  it("MSVC's LNK1120 counts the unresolved externals listed above it: no issue of its own, unless it is alone", () => {
+    const link = ['main.obj : error LNK2019: unresolved external symbol "void __cdecl Bar(void)" (?Bar@@YAXXZ) referenced in function main [C:\\b\\app.vcxproj]',
+      "main.obj : error LNK2001: unresolved external symbol __imp_GetCurrentThreadId [C:\\b\\app.vcxproj]",
+      "C:\\b\\Release\\app.exe : fatal error LNK1120: 2 unresolved externals [C:\\b\\app.vcxproj]"];
+    expect(issues(link).map((i) => i.category)).toEqual(["LNK2019", "LNK2001"]);
+    // (one symbol more is one issue more, not another count)
+    expect(issues([link[0], link[2].replace("2 unresolved", "1 unresolved")]).map((i) => i.category)).toEqual(["LNK2019"]);
+    // (alone, it is the only trace of the failure; NMAKE's U1077 after it still repeats it)
+    expect(issues([link[2], "NMAKE : fatal error U1077: 'link.exe' : return code '0x460'"]).map((i) => [i.path, i.category]))
+      .toEqual([["tool/app.exe", "LNK1120"]]);
+    expect(issues([...link, "NMAKE : fatal error U1077: 'link.exe' : return code '0x460'"]).map((i) => i.category)).toEqual(["LNK2019", "LNK2001"]);
+  });
+
   it("MSBuild: a multi-targeted project's `[….csproj::TargetFramework=…]` is no part of the message; the .NET SDK's and analyzers' longer codes are read", () => {
     // (dotnet build prints a multi-targeted project's diagnostics once per target framework)
     const got = issues([

@@ -813,7 +813,13 @@ export const GRAMMAR: Recogniser[] = [
       if (!code) return msg ? [{ where: `tool/${name}`, severity: sevOf(level), category: name, message: msg }] : undefined;
       const d: Diagnostic = { where: `tool/${name}`, severity: sevOf(level), category: code, message: `${code}: ${msg}` };
       // NMAKE's U1077 gives a failed command's return code: the command's own errors are above it
-      return EXIT_CODE.test(code) ? summary(state, d) : [d];
+      if (EXIT_CODE.test(code)) return summary(state, d);
+      // the linker's count of the unresolved symbols it listed above (`app.exe : fatal error
+      // LNK1120: 2 unresolved externals`): one more symbol would make it another issue. The
+      // link's failure is still the errors' (an NMAKE U1077 after it repeats them: the count
+      // goes on)
+      if (LINK_COUNT.test(code)) return (state.errorsSinceSummary ?? 0) > 0 ? [] : [d];
+      return [d];
     },
   },
   {
@@ -1253,6 +1259,8 @@ function linkDiagnostic(where: string, tool: string, level: string, rest: string
 const EXIT_SUMMARY = /^(?:ld returned \d+ exit status|(?:linker|clang frontend|assembler|dsymutil) command failed (?:with exit code \d+|due to signal))/i;
 /** Tool codes that report a sub-command's exit status (`NMAKE : fatal error U1077: 'cl.exe' : return code '0x2'`). */
 const EXIT_CODE = /^U1077$/;
+/** The MSVC linker's count of the unresolved externals it printed (LNK2019, LNK2001) above it. */
+const LINK_COUNT = /^LNK1120$/;
 
 /**
  * A line that only repeats a failed sub-command's status is a summary of the errors
