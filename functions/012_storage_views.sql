@@ -161,11 +161,6 @@ $$;
 comment on function ledger_private.timeline_head(text, text) is
   'A timeline''s id, latest applied full-coverage CL and whether no partial build was applied after it: what deriving last_seen_cl of open runs needs once per query.';
 
--- The intervals of one timeline with last_seen_cl derived for open runs, for the query
--- functions: when no partial build was applied after the latest full one (the usual
--- case), every open run was last seen at that full build, found once per query;
--- otherwise one backward index probe per open run. Inlined into its callers (one
--- SELECT, no SET clause), so their filters reach the indexes.
 create or replace function ledger_private.run_fork_node(p_cl bigint, p_level integer)
 returns bigint
 language sql immutable parallel safe   -- (not strict: inlined)
@@ -287,6 +282,11 @@ $$;
 comment on function ledger_private.open_at(bigint, bigint, bigint) is
   'Whether the run [p_start_cl, p_resolved_cl) holds CL p_cl (resolved_cl NULL: still open), in the form the partial indexes of presence_interval answer: open runs by their btree, closed ones by their fork (ledger_private.run_fork).';
 
+-- The intervals of one timeline with last_seen_cl derived for open runs, for the query
+-- functions: when no partial build was applied after the latest full one (the usual
+-- case), every open run was last seen at that full build, found once per query;
+-- otherwise one backward index probe per open run. Inlined into its callers (one
+-- SELECT, no SET clause), so their filters reach the indexes.
 create or replace function ledger_private.timeline_intervals(p_project text, p_stream text)
 returns table (timeline_id int, issue_id bigint, start_cl bigint, last_seen_cl bigint, resolved_cl bigint)
 language sql stable
