@@ -667,6 +667,20 @@ describe("context that is no issue, and what is one after it", () => {
       ["Uninitialized variable: x", "uninitvar"],
       ["%d in format string (no. 1) requires 'int *'", "invalidScanfArgType_int"]]);
   });
+  it("Apple ld's undefined symbols are one error each (ld64's list and Xcode 15's linker's); the list's closing line repeats them", () => {
+    const got = issues(["ld: Undefined symbols:", "  _kvm_enable_x2apic, referenced from:", "      _amdvi_sysbus_realize in hw_i386_amd_iommu.c.o",
+      "  Foo::bar(int, char const*), referenced from:", "      _main in main.o", "      ...", "     (maybe you meant: Foo::bar(int))",
+      "clang: error: linker command failed with exit code 1 (use -v to see invocation)",
+      "Undefined symbols for architecture x86_64:", '  "_OBJC_CLASS_$_JGProgressHUD", referenced from:', "      objc-class-ref in previewLayer.o",
+      "ld: symbol(s) not found for architecture x86_64", "src/a.cpp:3:1: warning: unused variable 'x' [-Wunused-variable]",
+      // (a closing line without the list before it is the only trace of the failure)
+      "ld: symbol(s) not found for architecture arm64"]);
+    expect(got.map((i) => [i.path, i.message])).toEqual([
+      ["tool/ld", "Undefined symbol: _kvm_enable_x2apic"], ["tool/ld", "Undefined symbol: Foo::bar(int, char const*)"],
+      ["tool/ld", "Undefined symbol: _OBJC_CLASS_$_JGProgressHUD"], ["src/a.cpp", "unused variable 'x'"],
+      ["tool/ld", "symbol(s) not found for architecture arm64"]]);
+  });
+
   it("MSVC's LNK1120 counts the unresolved externals listed above it: no issue of its own, unless it is alone", () => {
     const link = ['main.obj : error LNK2019: unresolved external symbol "void __cdecl Bar(void)" (?Bar@@YAXXZ) referenced in function main [C:\\b\\app.vcxproj]',
       "main.obj : error LNK2001: unresolved external symbol __imp_GetCurrentThreadId [C:\\b\\app.vcxproj]",
@@ -744,6 +758,13 @@ describe("hostile lines", () => {
       "a.cs(1): error CS1: x " + "[:".repeat(100_000) + "]", "a.cs(1): error CS1: x " + "] [a.sln".repeat(25_000) + "]",
       "a.cs(1): error " + "A".repeat(200_000) + "1: x", "a : error " + ":".repeat(200_000) + "x"];
     for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
+  });
+  it("200 KB lines of separators, quotes and commas after Apple ld's heading return", () => {
+    const lines = ["/".repeat(200_000) + "ld: Undefined symbols:", "  " + '"'.repeat(200_000) + ", referenced from:",
+      "  " + ", referenced from:".repeat(10_000), "/".repeat(200_000) + "ld: symbol(s) not found for architecture " + "a".repeat(100_000),
+      " ".repeat(200_000) + "x: y"];
+    const ds = parseLog(["Undefined symbols for architecture arm64:", ...lines, ...lines].join("\n")).diagnostics;
+    expect(ds.length).toBeLessThanOrEqual(8);
   });
   it("1 MB Go, Bazel and cppcheck lines are one diagnostic each, read in linear time", () => {
     const go = parseLog(`a.go:1:2: ${"x (".repeat(300_000)}lint)\n`).diagnostics;

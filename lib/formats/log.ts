@@ -163,6 +163,8 @@ export interface ParseState {
   tool?: string;
   /** a line marked the log as Unreal's (see UNREAL_TOOLS) */
   unreal?: boolean;
+  /** Apple ld's list of undefined symbols being read: its heading's indentation, the symbols read (see APPLE_UNDEFINED) */
+  appleLd?: { indent: number; symbols: number };
   /** bare `ERROR:` / `WARNING:` lines, with the tool the lines before them showed (see the channel recogniser) */
   bare?: { d: Diagnostic; tool?: string }[];
 }
@@ -579,6 +581,23 @@ function fxcHeading(line: string): string | undefined {
   return /\.(?:fx|fxh|hlsl|hlsli|usf|ush|vsh|psh|slang)$/i.test(name) ? name : undefined;
 }
 
+/**
+ * Apple's ld lists the symbols it could not resolve under one heading, `Undefined symbols for
+ * architecture arm64:` (ld64) or `ld: Undefined symbols:` (Xcode 15's linker), each indented
+ * under it, `  "_foo", referenced from:` (ld64 quotes it, the new linker does not), with the
+ * functions that reference it indented deeper (context); its closing `ld: symbol(s) not found
+ * for architecture arm64` repeats them.
+ */
+const APPLE_UNDEFINED = /^(?:(?:\S*[\\/])?ld: )?Undefined symbols(?: for architecture [\w-]+)?:$/;
+const APPLE_NOT_FOUND = /^(?:\S*[\\/])?ld: symbol\(s\) not found for architecture [\w-]+$/;
+/** A symbol line of that list (found by position: a C++ symbol holds commas and spaces). */
+function appleSymbol(line: string): string | undefined {
+  if (!line.endsWith(", referenced from:")) return undefined;
+  let sym = line.slice(0, -", referenced from:".length).trim();
+  if (sym.length > 1 && sym.startsWith('"') && sym.endsWith('"')) sym = sym.slice(1, -1);
+  return sym || undefined;
+}
+
 /** The end of a Maven failure summary, `… -> [Help 1]` (on the summary's first line when it lists nothing). */
 const MAVEN_HELP = /\s-> \[Help \d+\]$/;
 
@@ -703,6 +722,25 @@ export const GRAMMAR: Recogniser[] = [
       if (!ex) return undefined;
       return [tb.file ? { file: inDir(tb.file, state), line: tb.line, severity: "error", category: ex.type, message: ex.message }
         : { where: "tool/python", severity: "error", category: ex.type, message: ex.message }];
+    },
+  },
+  {
+    // Apple's ld (see APPLE_UNDEFINED): one error per undefined symbol at tool/ld, as GNU ld's
+    // and lld's lines are (one symbol more is one issue more); the list ends at a line no
+    // deeper than its heading, or at a tool's own line (`ld: …`, `clang: error: …`)
+    name: "apple-ld",
+    match(line, state) {
+      if (APPLE_UNDEFINED.test(line)) { state.appleLd = { indent: state.indent, symbols: 0 }; return []; }
+      const b = state.appleLd;
+      if (!b) return undefined;
+      if (state.indent > b.indent && !/^[\w.+-]+: /.test(line)) {
+        const sym = appleSymbol(line);
+        if (!sym) return []; // (the functions that reference it, `...`, `(maybe you meant: …)`)
+        b.symbols++;
+        return [{ where: "tool/ld", severity: "error", category: "ld", message: `Undefined symbol: ${sym}` }];
+      }
+      state.appleLd = undefined;
+      return b.symbols > 0 && APPLE_NOT_FOUND.test(line) ? [] : undefined;
     },
   },
   {
