@@ -681,6 +681,28 @@ describe("context that is no issue, and what is one after it", () => {
       ["tool/ld", "symbol(s) not found for architecture arm64"]]);
   });
 
+  it("AAPT2's errors are at their resource file (a library's in Gradle's transforms cache as that library's); its closing 'failed linking references' and its repeats without a place are summaries, alone at tool/aapt", () => {
+    const got = issues([
+      "ERROR:/home/runner/work/app/app/src/main/res/layout/x.xml:12: AAPT: error: '@string/foo' is incompatible with attribute text",
+      "/var/lib/jenkins/workspace/app-main/app/src/main/res/values/values.xml:5:5-40: AAPT: error: resource android:attr/lStar not found.",
+      "/home/ci/.gradle/caches/transforms-3/0123456789abcdef0123456789abcdef/transformed/core-1.7.0/res/values/values.xml:105:5-114:25: AAPT: error: resource android:attr/lStar not found.",
+      "C:\\Users\\ci\\.gradle\\caches\\8.9\\transforms\\fedcba9876543210fedcba9876543210\\transformed\\appcompat-1.6.1\\res\\values\\values.xml:7: AAPT: warning: x",
+      "error: resource android:attr/lStar not found.",
+      "error: failed linking references.",
+      // (alone, with no error at a file before them, they are the only trace of the failure)
+      "error: attribute android:layerType not found.",
+      "error: failed linking references.",
+    ]).map((i) => [i.severity, i.path, i.category, i.message]);
+    expect(got).toEqual([
+      ["error", "src/main/res/layout/x.xml", "aapt", "'@string/foo' is incompatible with attribute text"],
+      ["error", "app/src/main/res/values/values.xml", "aapt", "resource android:attr/lStar not found"],
+      ["error", "core-1.7.0/res/values/values.xml", "aapt", "resource android:attr/lStar not found"],
+      ["warning", "appcompat-1.6.1/res/values/values.xml", "aapt", "x"],
+      ["error", "tool/aapt", "aapt", "attribute android:layerType not found"],
+      ["error", "tool/aapt", "aapt", "failed linking references"],
+    ]);
+  });
+
   it("MSVC's LNK1120 counts the unresolved externals listed above it: no issue of its own, unless it is alone", () => {
     const link = ['main.obj : error LNK2019: unresolved external symbol "void __cdecl Bar(void)" (?Bar@@YAXXZ) referenced in function main [C:\\b\\app.vcxproj]',
       "main.obj : error LNK2001: unresolved external symbol __imp_GetCurrentThreadId [C:\\b\\app.vcxproj]",
@@ -765,6 +787,15 @@ describe("hostile lines", () => {
       " ".repeat(200_000) + "x: y"];
     const ds = parseLog(["Undefined symbols for architecture arm64:", ...lines, ...lines].join("\n")).diagnostics;
     expect(ds.length).toBeLessThanOrEqual(8);
+  });
+  it("200 KB lines of spaces, quotes, pipes, brackets and colons in AAPT2's shapes return", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time)
+    const lines = ["ERROR: " + " ".repeat(200_000) + ":1: AAPT: error: x", "ERROR:" + "a:".repeat(100_000) + "1: AAPT: error: x",
+      "/a.xml:1" + ":1-1".repeat(50_000) + ": AAPT: error: x", "'|[]".repeat(50_000) + ".xml:1: AAPT: error: " + " ".repeat(200_000),
+      "error: resource " + " ".repeat(200_000) + "x not found.", "error: style attribute '" + "'".repeat(200_000) + " not found",
+      "res/v/" + "a".repeat(200_000) + ".xm:1: error: x", "res/".repeat(50_000) + "v/a.xml:1: error: x",
+      "/h/.gradle/caches/" + "transforms-3/".repeat(15_000) + "x.xml:1: AAPT: error: x"];
+    for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
   });
   it("1 MB Go, Bazel and cppcheck lines are one diagnostic each, read in linear time", () => {
     const go = parseLog(`a.go:1:2: ${"x (".repeat(300_000)}lint)\n`).diagnostics;

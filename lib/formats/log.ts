@@ -167,6 +167,8 @@ export interface ParseState {
   appleLd?: { indent: number; symbols: number };
   /** bare `ERROR:` / `WARNING:` lines, with the tool the lines before them showed (see the channel recogniser) */
   bare?: { d: Diagnostic; tool?: string }[];
+  /** AAPT2's errors at a file since its last "failed linking" summary, and their messages (see AAPT_LINE) */
+  aapt?: { errors: number; messages: Set<string> };
 }
 
 const sevOf = (s: string): "error" | "warning" | "info" => {
@@ -598,6 +600,27 @@ function appleSymbol(line: string): string | undefined {
   return sym || undefined;
 }
 
+/**
+ * Android's resource compiler, AAPT2, as the Android Gradle plugin prints it under "Android
+ * resource linking failed": `ERROR:/…/res/layout/x.xml:12: AAPT: error: '@string/foo' is
+ * incompatible with attribute text`, `/…/res/values/values.xml:105:5-114:25: AAPT: error: resource
+ * android:attr/lStar not found.` (a line, or a range of lines and columns: context), with or
+ * without `ERROR:` before it. A file of a library's resources is in Gradle's transforms cache
+ * (`~/.gradle/caches/transforms-3/<hash>/transformed/core-1.7.0/res/…`), placed as that library's
+ * (see WORKSPACE_ROOTS). The file has no colon but a drive's: linear.
+ */
+const AAPT_LINE = /^(?:ERROR: ?)?((?:[A-Za-z]:)?[^:]+):(\d+)(?::\d+(?:-\d+(?::\d+)?)?)?: AAPT: (error|warning): (\S.*)$/;
+/**
+ * AAPT2's lines without a file: its closing `error: failed linking references.` (or `… file
+ * resources.`), a summary of the errors at files above it, and a message it repeats without its
+ * place (`error: resource android:attr/lStar not found.`). Only its own wording is read so: a bare
+ * `error: …` is also rustc's and xcodebuild's.
+ */
+const AAPT_SUMMARY = /^error: failed linking (?:references|file resources)\.?$/;
+const AAPT_BARE = /^error: ((?:resource|attribute) \S+ not found\.?|style attribute '[^']*' not found\.?)$/;
+/** A resource file of an Android build (AAPT2 before the Android Gradle plugin 3.2 printed no `AAPT:`). */
+const ANDROID_RESOURCE = /(?:^|[\\/])(?:res|merged\.dir|merged_res[\\/][^\\/]+)[\\/][\w-]+[\\/][\w.-]+\.xml$/;
+
 /** The end of a Maven failure summary, `… -> [Help 1]` (on the summary's first line when it lists nothing). */
 const MAVEN_HELP = /\s-> \[Help \d+\]$/;
 
@@ -621,6 +644,13 @@ function bazelMessage(m: string): string {
   const rest = m.slice(at + cmd[0].length);
   const target = /^ \(from target [^()\s]+\)/.exec(rest);
   return target ? head + target[0] : head;
+}
+
+/** An AAPT2 error at a file: its summary and its repeats without a place after it are no issues. */
+function aaptError(state: ParseState, message: string): void {
+  const a = (state.aapt ??= { errors: 0, messages: new Set() });
+  a.errors++;
+  if (a.messages.size < 1000) a.messages.add(message);
 }
 
 export const GRAMMAR: Recogniser[] = [
@@ -796,6 +826,30 @@ export const GRAMMAR: Recogniser[] = [
     match: cmakeLine,
   },
   {
+    // AAPT2 (see AAPT_LINE): an error at its resource file, category aapt; its closing "failed
+    // linking references" after them is a summary, and so is a message it repeats without its
+    // place; alone, either is an error at tool/aapt
+    name: "aapt",
+    match(line, state) {
+      const m = AAPT_LINE.exec(line);
+      if (m) {
+        const [, file, ln, level, rest] = m;
+        const message = cleanMessage(rest);
+        if (level === "error") aaptError(state, message);
+        return [{ file: inDir(file.trim(), state), line: Number(ln), severity: sevOf(level), category: "aapt", message }];
+      }
+      if (AAPT_SUMMARY.test(line)) {
+        const seen = (state.aapt?.errors ?? 0) > 0;
+        state.aapt = undefined;
+        return seen ? [] : [{ where: "tool/aapt", severity: "error", category: "aapt", message: line.slice("error: ".length) }];
+      }
+      const bare = AAPT_BARE.exec(line);
+      if (!bare) return undefined;
+      const message = cleanMessage(bare[1]);
+      return state.aapt?.messages.has(message) ? [] : [{ where: "tool/aapt", severity: "error", category: "aapt", message }];
+    },
+  },
+  {
     // FXC's own line about a run, with no place: `warning X4717: Effects deprecated for D3DCompiler_47`
     name: "fxc",
     match(line) {
@@ -882,6 +936,12 @@ export const GRAMMAR: Recogniser[] = [
       if (fileOf(rawFile) === "nofile" && ln === "0") {
         if (t.category === "checkersReport") return [];
         return [{ where: "tool/cppcheck", severity, category: t.category ?? "cppcheck", message }];
+      }
+      // (AAPT2 before the Android Gradle plugin 3.2 printed its errors at a resource file in
+      // this shape, without `AAPT:`: aapt's, see AAPT_LINE)
+      if (!t.category && ANDROID_RESOURCE.test(file)) {
+        if (severity === "error") aaptError(state, message);
+        return [{ file, line: Number(ln), severity, category: "aapt", message }];
       }
       return [javac({ file, line: Number(ln), severity, category: t.category ?? "compiler", message }, state)];
     },

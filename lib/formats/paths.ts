@@ -27,6 +27,11 @@ export const WORKSPACE_ROOTS: RegExp[] = [
   // …/.cargo/registry/src/<index>/serde-1.0.1/…)
   /^(?:[a-z]:)?\/(?:.*\/)?go\/pkg\/mod\//i,
   /^(?:[a-z]:)?\/(?:.*\/)?\.cargo\/registry\/src\/[^/]+\//i,
+  // and a file of an Android library's resources keeps the library it was unpacked from, out of
+  // Gradle's transforms cache (…/.gradle/caches/transforms-3/<hash>/transformed/core-1.7.0/res/…,
+  // transforms-2/files-2.1/<hash>/core-1.7.0/…, Gradle 8.8's caches/8.9/transforms/<hash>/…): the
+  // hash is of the transform, another with each Gradle version
+  /^(?:[a-z]:)?\/(?:.*\/)?\.gradle\/caches\/(?:\d+(?:\.\d+)*\/)?transforms(?:-\d+)?\/(?:files-\d+(?:\.\d+)*\/)?[0-9a-f]{32}\/(?:transformed\/)?(?=[^/]+\/)/i,
   // Bazel's output base, ~/.cache/bazel/_bazel_<user>/<md5 of the workspace path>/ (on
   // Windows a short name of 8, C:/users/<user>/_bazel_<user>/t32zp6hb/): its
   // execroot/<workspace>/ (or a sandbox's) is the workspace, its external/<repo>/ stays
