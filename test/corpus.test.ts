@@ -275,6 +275,32 @@ describe("context that is no issue, and what is one after it", () => {
     ]);
   });
 
+  it("TeamCity's service messages: a build problem and an ERROR or WARNING message at tool/teamcity (or the file of the diagnostic they repeat), an inspection at its file", () => {
+    // (shapes of TeamCity's "Build Script Interaction" documentation; escapes unescaped)
+    const got = issues([
+      "##teamcity[buildProblem description='Shader |'Water|' failed:|n  |[d3d11|] 2 errors |0x20AC || done' identity='shaders']",
+      "[10:23:45]E:\t [Step 2/3] ##teamcity[message text='Failed to build solution Atlas.sln' status='ERROR' errorDetails='at Build()|r|n  at Main()']",
+      "##teamcity[message text='Low disk space' status='WARNING']",
+      "##teamcity[message text='Compiling' status='NORMAL']",
+      "##teamcity[inspection typeId='CppUnusedIncludeDirective' message='Possibly unused #include directive' file='src/a.cpp' line='12' SEVERITY='ERROR']",
+      "##teamcity[inspection typeId='RedundantCast' message='Redundant cast' file='src/b.cpp' SEVERITY='WEAK WARNING']",
+      "##teamcity[testFailed name='t1' message='expected 1']",
+      // (a problem that repeats the compiler's own line is that line: one issue; alone, at its file)
+      "src/c.cpp(4): error C2065: 'y': undeclared identifier",
+      "##teamcity[buildProblem description='src/c.cpp(4): error C2065: |'y|': undeclared identifier' identity='c2065']",
+      "##teamcity[message text='src/d.cpp:3:1: warning: unused variable |'x|' |[-Wunused-variable|]' status='WARNING']",
+    ]).map((i) => [i.severity, i.path, i.category, i.message]);
+    expect(got).toEqual([
+      ["error", "tool/teamcity", "teamcity", "Shader 'Water' failed: [d3d11] 2 errors \u20ac | done"],
+      ["error", "tool/teamcity", "teamcity", "Failed to build solution Atlas.sln"],
+      ["warning", "tool/teamcity", "teamcity", "Low disk space"],
+      ["error", "src/a.cpp", "CppUnusedIncludeDirective", "Possibly unused #include directive"],
+      ["warning", "src/b.cpp", "RedundantCast", "Redundant cast"],
+      ["error", "src/c.cpp", "C2065", "C2065: 'y': undeclared identifier"],
+      ["warning", "src/d.cpp", "-Wunused-variable", "unused variable 'x'"],
+    ]);
+  });
+
   it("a workspace path quoted in a message is taken relative to its root: the agent is no part of the identity", () => {
     const at = (root: string, sep: string) => issues([
       `LINK : fatal error LNK1104: cannot open file '${root}${sep}Libs${sep}fmod${sep}fmod_vc.lib'`,
@@ -795,6 +821,15 @@ describe("hostile lines", () => {
       "error: resource " + " ".repeat(200_000) + "x not found.", "error: style attribute '" + "'".repeat(200_000) + " not found",
       "res/v/" + "a".repeat(200_000) + ".xm:1: error: x", "res/".repeat(50_000) + "v/a.xml:1: error: x",
       "/h/.gradle/caches/" + "transforms-3/".repeat(15_000) + "x.xml:1: AAPT: error: x"];
+    for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
+  });
+  it("200 KB TeamCity service messages of spaces, quotes, pipes and brackets return", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time)
+    const lines = ["##teamcity[buildProblem description='" + "|".repeat(200_000) + "']", "##teamcity[message text='" + "|'".repeat(100_000),
+      "##teamcity[message " + "a='' ".repeat(40_000) + "status='ERROR' text='x']", "##teamcity[inspection " + " ".repeat(200_000) + "x",
+      "##teamcity[buildProblem description='" + "[]|[|]".repeat(30_000) + "']", "##teamcity[message text='" + "'".repeat(200_000) + "']",
+      "##teamcity[buildProblem description='" + "a(".repeat(100_000) + "']", "##teamcity[message text='" + " ".repeat(200_000) + "x' status='ERROR']",
+      "##teamcity[inspection typeId='x' file='" + "a/".repeat(100_000) + "' message='" + "|0x".repeat(50_000) + "']"];
     for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
   });
   it("1 MB Go, Bazel and cppcheck lines are one diagnostic each, read in linear time", () => {

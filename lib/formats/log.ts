@@ -9,8 +9,8 @@
 //      `ProcessResult.StdOut:`, Jenkins `[Pipeline]`, GitHub Actions `##[error]`, Docker
 //      BuildKit `#10 184.3` …;
 //   3. recognisers, first match wins (GRAMMAR below): CI annotations (GitHub's `::error …::`,
-//      Azure's `##vso[task.logissue …]`), rustc (a header, then its place on the next line),
-//      CMake's blocks (a header, the message
+//      Azure's `##vso[task.logissue …]`, TeamCity's `##teamcity[buildProblem …]`), rustc (a
+//      header, then its place on the next line), CMake's blocks (a header, the message
 //      indented under it), compilers and linkers (MSVC with or
 //      without a code, clang-cl `(line,col)`, FXC, gcc/clang/clang-tidy, the Go toolchain and
 //      golangci-lint, cppcheck, javac/Maven, ESLint and stylelint stylish, unix and compact
@@ -424,6 +424,83 @@ function ciDiagnostic(tool: string, level: string, file: string | undefined, lin
 }
 
 /**
+ * TeamCity's service messages, as a build script prints them for the agent:
+ * `##teamcity[buildProblem description='…' identity='…']` (an error), `##teamcity[message
+ * text='…' status='ERROR' errorDetails='…']` (ERROR or FAILURE an error, WARNING a warning, NORMAL
+ * none; the details, a stack trace, are context) and `##teamcity[inspection typeId='…' message='…'
+ * file='src/a.cpp' line='12' SEVERITY='ERROR']` (at its file, the type its category; WARNING and
+ * WEAK WARNING warnings, INFO information). A problem's or message's text is at tool/teamcity,
+ * unless it is itself a diagnostic another recogniser reads at a file (`src/a.cpp(12): error
+ * C2065: …`): then it is that one, an echo of the tool's own line (one issue with it). TeamCity's
+ * identity is its own (a hash, often) and not taken. Other service messages are no issues.
+ * Values are escaped with `|` (`|'`, `|n`, `|r`, `||`, `|[`, `|]`, `|0x20AC`); the
+ * attributes are read by position (linear).
+ */
+const TEAMCITY = /^##teamcity\[([A-Za-z][\w.-]*)(?=[\s\]])/;
+function teamcityValue(v: string): string {
+  return v.replace(/\|(0x[0-9A-Fa-f]{4}|.)/g, (_, c: string) => c.length > 1 ? String.fromCharCode(parseInt(c.slice(2), 16))
+    : c === "n" ? "\n" : c === "r" ? "\r" : c);
+}
+/** A service message's attributes (`name='value'`, escaped values kept as printed), or undefined when it is not one. */
+function teamcityAttributes(line: string, from: number): Map<string, string> | undefined {
+  const attrs = new Map<string, string>();
+  let i = from;
+  for (;;) {
+    while (line[i] === " " || line[i] === "\t") i++;
+    if (line[i] === "]") return attrs;
+    const eq = line.indexOf("='", i);
+    if (eq < 0 || !/^[A-Za-z][\w.-]*$/.test(line.slice(i, eq))) return undefined;
+    let j = eq + 2;
+    while (j < line.length && line[j] !== "'") j += line[j] === "|" ? 2 : 1;
+    if (j >= line.length) return undefined;
+    attrs.set(line.slice(i, eq).toLowerCase(), line.slice(eq + 2, j));
+    i = j + 1;
+  }
+}
+function teamcityLine(line: string, state: ParseState): Diagnostic[] | undefined {
+  const m = TEAMCITY.exec(line);
+  if (!m) return undefined;
+  const a = teamcityAttributes(line, m[0].length);
+  if (!a) return [];
+  // (lines joined by splitting: a pattern `\s*[\r\n]+` read a long run of spaces in quadratic time)
+  const text = (k: string) => teamcityValue(a.get(k) ?? "").split(/[\r\n]+/).map((x) => x.trim()).filter(Boolean).join(" ");
+  const kind = m[1];
+  if (kind === "inspection") {
+    const type = text("typeid");
+    const sev = text("severity").toUpperCase();
+    const message = cleanMessage(text("message")) || type;
+    const file = text("file");
+    if (!message) return [];
+    const severity = sev === "ERROR" ? "error" : sev === "INFO" ? "info" : "warning";
+    const ln = text("line");
+    return [file ? { file: inDir(file, state), line: /^\d+$/.test(ln) ? Number(ln) : undefined, severity, category: type || "teamcity", message }
+      : { where: "tool/teamcity", severity, category: type || "teamcity", message }];
+  }
+  let level: "error" | "warning";
+  let body: string;
+  if (kind === "buildProblem") { level = "error"; body = text("description"); }
+  else if (kind === "message") {
+    const status = text("status").toUpperCase();
+    if (status !== "ERROR" && status !== "FAILURE" && status !== "WARNING") return [];
+    level = status === "WARNING" ? "warning" : "error";
+    body = text("text");
+  } else return [];
+  const message = cleanMessage(body);
+  if (!message) return [];
+  // (a text that is itself a tool's diagnostic at a file is that diagnostic, repeated)
+  const scratch: ParseState = { dirs: state.dirs, indent: 0, unreal: state.unreal };
+  for (const r of GRAMMAR) {
+    if (r.name === "teamcity") continue;
+    const found = r.match(message, scratch);
+    if (!found) continue;
+    const at = found.filter((d) => d.file);
+    if (at.length) return at.map((d) => ({ ...d, severity: level, echo: true }));
+    break;
+  }
+  return [{ where: "tool/teamcity", severity: level, category: "teamcity", message }];
+}
+
+/**
  * One Unity shader compiler line: `Shader error|warning in '<shader>': <message> at <where>
  * (on <platform>)`, where is `line N` (the shader's own source: placed at
  * `unity-shader/<shader>`), or a file with its line, after `kernel K at` for a compute
@@ -817,6 +894,11 @@ export const GRAMMAR: Recogniser[] = [
       }
       return undefined;
     },
+  },
+  {
+    // TeamCity's service messages (see TEAMCITY)
+    name: "teamcity",
+    match: teamcityLine,
   },
   {
     // CMake: `CMake Warning at CMakeLists.txt:12 (message):`, `CMake Warning (dev) at …`,
