@@ -301,6 +301,30 @@ describe("context that is no issue, and what is one after it", () => {
     ]);
   });
 
+  it("a job log's ##[error] / ##[warning] whose text no recogniser reads is what ::error:: is: one issue at tool/github-actions; a text that is read stays one issue", () => {
+    const got = issues([
+      "2026-01-12T10:22:31.1234567Z ##[error]Unity license activation failed",
+      "2026-01-12T10:22:31.2234567Z ##[warning]Cache save failed.",
+      "2026-01-12T10:22:32.1234567Z ##[error]src/a.c:1:2: error: 'x' undeclared",
+      "2026-01-12T10:22:32.2234567Z ##[error]src/core/render.cpp(40,3): error C2065: 'y': undeclared identifier",
+      // (context a recogniser reads is still none; a notice, the runner's own status and a group are none)
+      "2026-01-12T10:22:32.3234567Z ##[error]src/a.c:1:2: note: declared here",
+      "2026-01-12T10:22:32.4234567Z ##[notice]Deploying to staging",
+      "2026-01-12T10:22:33.0000000Z ##[error]The operation was canceled.",
+      "2026-01-12T10:22:33.1000000Z ##[error]Process completed with exit code 1.",
+      "2026-01-12T10:22:33.2000000Z ##[group]Run make -j4",
+      "2026-01-12T10:22:33.3000000Z make: Nothing to be done for 'all'.",
+      "::error::Unity license activation failed",
+    ]).map((i) => [i.severity, i.path, i.category, i.message]);
+    expect(got).toEqual([
+      ["error", "tool/github-actions", "github-actions", "Unity license activation failed"],
+      ["warning", "tool/github-actions", "github-actions", "Cache save failed"],
+      ["error", "src/a.c", "compiler", "'x' undeclared"],
+      ["error", "src/core/render.cpp", "C2065", "C2065: 'y': undeclared identifier"],
+      ["error", "tool/github-actions", "github-actions", "Unity license activation failed"],
+    ]);
+  });
+
   it("a workspace path quoted in a message is taken relative to its root: the agent is no part of the identity", () => {
     const at = (root: string, sep: string) => issues([
       `LINK : fatal error LNK1104: cannot open file '${root}${sep}Libs${sep}fmod${sep}fmod_vc.lib'`,
@@ -830,6 +854,15 @@ describe("hostile lines", () => {
       "##teamcity[buildProblem description='" + "[]|[|]".repeat(30_000) + "']", "##teamcity[message text='" + "'".repeat(200_000) + "']",
       "##teamcity[buildProblem description='" + "a(".repeat(100_000) + "']", "##teamcity[message text='" + " ".repeat(200_000) + "x' status='ERROR']",
       "##teamcity[inspection typeId='x' file='" + "a/".repeat(100_000) + "' message='" + "|0x".repeat(50_000) + "']"];
+    for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
+  });
+  it("200 KB job-log annotations of spaces, quotes, pipes and brackets return", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time)
+    const lines = ["##[error]" + " ".repeat(200_000) + "x", "##[error]" + "'\"".repeat(100_000), "##[warning]" + "|".repeat(200_000),
+      "##[error]" + "[]".repeat(100_000), "##[error]##[warning]".repeat(10_000) + "x", "##[error]" + "%0A ".repeat(50_000) + "x",
+      "##[error]" + "\r ".repeat(100_000) + "x", "##[error]Process completed with exit code " + "1".repeat(200_000),
+      // (the text's lines were joined by a pattern that read a run of spaces in quadratic time, `::error::` too)
+      "##[error]a" + " ".repeat(200_000) + "b", "::error::a" + " ".repeat(200_000) + "b", "##[warning]a" + "'| [".repeat(50_000) + "b"];
     for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
   });
   it("1 MB Go, Bazel and cppcheck lines are one diagnostic each, read in linear time", () => {

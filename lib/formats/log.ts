@@ -81,13 +81,18 @@ function isBare(line: string): boolean {
   return WRAPPERS.some((re) => { const m = re.exec(line); return m !== null && m[0].length === line.length; });
 }
 
-function peel(line: string): string {
+/** A job log's `##[error]` / `##[warning]` / `##[notice]`: GitHub's annotation, its text the line (see GH_JOB_LOG). */
+const GH_JOB_LEVEL = /^##\[(error|warning|notice)\]/;
+
+/** The line without its wrappers; `annotation` is set to the level of a GitHub annotation peeled off it. */
+function peel(line: string, out?: { annotation?: string }): string {
   let s = line;
   for (let guard = 0; guard < 16; guard++) {
     let changed = false;
     for (const re of WRAPPERS) {
       const m = re.exec(s);
       if (m && m[0].length > 0 && m[0].length < s.length) {
+        if (out) { const gh = GH_JOB_LEVEL.exec(m[0]); if (gh) out.annotation = gh[1]; }
         s = s.slice(m[0].length);
         changed = true;
       }
@@ -165,6 +170,8 @@ export interface ParseState {
   unreal?: boolean;
   /** Apple ld's list of undefined symbols being read: its heading's indentation, the symbols read (see APPLE_UNDEFINED) */
   appleLd?: { indent: number; symbols: number };
+  /** the line was shown as a GitHub annotation in a job log, `##[error]text`: its level (see GH_JOB_LOG) */
+  annotation?: string;
   /** bare `ERROR:` / `WARNING:` lines, with the tool the lines before them showed (see the channel recogniser) */
   bare?: { d: Diagnostic; tool?: string }[];
   /** AAPT2's errors at a file since its last "failed linking" summary, and their messages (see AAPT_LINE) */
@@ -396,13 +403,20 @@ function xcodeTarget(line: string): { file?: string; level: string; text: string
  * Their fields are escaped (`%0A`, `%2C`, `%3A`, `%3B`, `%25`, …); Azure's code is the category
  * and starts the message, as in MSVC's own line, so both give one issue; GitHub's title is
  * the category. A job log shows a GitHub annotation as `##[error]text`: a wrapper, peeled
- * (the text is read as any line: the runner's own "Process completed with exit code 1." is
- * no issue).
+ * (the text is read as any line; see GH_JOB_LOG for a text no recogniser reads). The runner's
+ * own "Process completed with exit code 1." and "The operation was canceled." are no issues.
  */
 const GH_COMMAND = /^::(error|warning|notice)(?=[\s:])/;
+/**
+ * GH_JOB_LOG: a job log's `##[error]text` / `##[warning]text` is an annotation as the runner shows
+ * it (the command `::error::text` consumed): when no recogniser reads its text (`##[error]src/a.c:1:2:
+ * error: x` is gcc's, one issue), it is what `::error::text` is, an issue at tool/github-actions;
+ * `##[notice]` is none, as `::notice` is. (Its text goes through the command's unescaping too,
+ * though the runner printed it unescaped: only a literal `%2C`-like sequence reads otherwise.)
+ */
 const AZ_LOGISSUE = /^##vso\[task\.logissue(?=[\s\]])/i;
 /** The runner's own closing status, also as a raw command: no issue. */
-const CI_STATUS = /^Process completed with exit code \d+\.?$/;
+const CI_STATUS = /^(?:Process completed with exit code \d+|The operation was canceled)\.?$/;
 const unescapeCi = (x: string) => x.replace(/%(0D|0A|25|2C|3A|3B|5D)/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
   .replace(/%AZP25/g, "%");
 function ciFields(list: string, sep: string): Map<string, string> {
@@ -415,7 +429,8 @@ function ciFields(list: string, sep: string): Map<string, string> {
 }
 function ciDiagnostic(tool: string, level: string, file: string | undefined, line: string | undefined, code: string | undefined,
                       text: string, state: ParseState): Diagnostic[] {
-  const body = cleanMessage(unescapeCi(text).replace(/\s*[\r\n]+\s*/g, " "));
+  // (lines joined by splitting: a pattern `\s*[\r\n]+` read a long run of spaces in quadratic time)
+  const body = cleanMessage(unescapeCi(text).split(/[\r\n]+/).map((x) => x.trim()).filter(Boolean).join(" "));
   if (!body) return [];
   const message = code ? `${code}: ${body}` : body;
   const d: Diagnostic = { severity: sevOf(level), category: code ?? tool, message };
@@ -1329,6 +1344,15 @@ export const GRAMMAR: Recogniser[] = [
       return undefined;
     },
   },
+  {
+    // (last) a job log's annotation whose text no recogniser read (see GH_JOB_LOG)
+    name: "github-job-annotation",
+    match(line, state) {
+      const level = state.annotation;
+      if (level !== "error" && level !== "warning") return level === "notice" ? [] : undefined;
+      return CI_STATUS.test(line) ? [] : ciDiagnostic("github-actions", level, undefined, undefined, undefined, line, state);
+    },
+  },
 ];
 
 // ---- CMake ----------------------------------------------------------------------------
@@ -1637,7 +1661,9 @@ export function parseLog(text: string, grammar: Recogniser[] = GRAMMAR): ParsedL
   for (const raw of text.split(/\r\n|\n|\r/)) {
     const plain = raw.includes("\x1b") ? raw.replace(CONTROL, "") : raw;
     const trimmed = plain.trimEnd();
-    const line = trimmed ? peel(trimmed) : "";
+    const wrapped: { annotation?: string } = {};
+    const line = trimmed ? peel(trimmed, wrapped) : "";
+    state.annotation = wrapped.annotation;
     if (!line || isBare(line)) { // (a line of nothing but a CI prefix is blank too)
       state.stylishFile = undefined;
       state.fxcShader = undefined;
