@@ -161,107 +161,49 @@ $$;
 comment on function ledger_private.timeline_head(text, text) is
   'A timeline''s id, latest applied full-coverage CL and whether no partial build was applied after it: what deriving last_seen_cl of open runs needs once per query.';
 
-create or replace function ledger_private.run_fork_node(p_cl bigint, p_level integer)
-returns bigint
-language sql immutable parallel safe   -- (not strict: inlined)
-as $$
-  /* The node at level p_level on p_cl's path in the binary tree over CL numbers
-     (ledger_private.run_fork): the middle of the aligned block of 2^(p_level + 1) CLs
-     that holds p_cl. 0 (no node) for p_cl <= 0. */
-  select case when p_cl > 0 then ((p_cl >> (p_level + 1)) << (p_level + 1)) + (1::bigint << p_level) else 0 end
-$$;
-comment on function ledger_private.run_fork_node(bigint, integer) is
-  'The node at a level of a CL''s path in the binary tree over CL numbers (ledger_private.run_fork).';
+-- (helpers of an earlier draft of the fork lists, and the open_at that computed them
+-- itself: inlined, their 63-element arrays cost 15 ms of planning per query)
+drop function if exists ledger_private.run_forks_on_side(bigint, boolean);
+drop function if exists ledger_private.run_fork_on_side(bigint, integer, boolean);
+drop function if exists ledger_private.run_fork_after_at(bigint, integer);
+drop function if exists ledger_private.run_fork_upto_at(bigint, integer);
+drop function if exists ledger_private.run_fork_node(bigint, integer);
+drop function if exists ledger_private.open_at(bigint, bigint, bigint);
 
-create or replace function ledger_private.run_fork_after_at(p_cl bigint, p_level integer)
-returns bigint
-language sql immutable parallel safe   -- (not strict: inlined)
-as $$
-  select case when ledger_private.run_fork_node(p_cl, p_level) > p_cl
-              then ledger_private.run_fork_node(p_cl, p_level) else 0 end
-$$;
-comment on function ledger_private.run_fork_after_at(bigint, integer) is
-  'The node at a level of a CL''s path when it is greater than the CL, else 0 (no run''s fork): an element of ledger_private.run_forks_after.';
-
-create or replace function ledger_private.run_fork_upto_at(p_cl bigint, p_level integer)
-returns bigint
-language sql immutable parallel safe   -- (not strict: inlined)
-as $$
-  select case when ledger_private.run_fork_node(p_cl, p_level) <= p_cl
-              then ledger_private.run_fork_node(p_cl, p_level) else 0 end
-$$;
-comment on function ledger_private.run_fork_upto_at(bigint, integer) is
-  'The node at a level of a CL''s path when it is at most the CL, else 0 (no run''s fork): an element of ledger_private.run_forks_upto.';
-
--- (each list is one array expression, 0 where a level's node is on the other side:
--- inlined, it costs no function call where a generic plan evaluates it per row)
 create or replace function ledger_private.run_forks_after(p_cl bigint)
 returns bigint[]
-language sql immutable parallel safe   -- (not strict: inlined)
+language sql immutable parallel safe strict
 as $$
   /* The nodes above p_cl on its path from the root of the binary tree over CL numbers
-     (ledger_private.run_fork), 0 in place of the others: a closed run whose fork is one
-     of them holds p_cl when it starts at or before p_cl. */
-  select array[
-    ledger_private.run_fork_after_at(p_cl, 0), ledger_private.run_fork_after_at(p_cl, 1), ledger_private.run_fork_after_at(p_cl, 2),
-    ledger_private.run_fork_after_at(p_cl, 3), ledger_private.run_fork_after_at(p_cl, 4), ledger_private.run_fork_after_at(p_cl, 5),
-    ledger_private.run_fork_after_at(p_cl, 6), ledger_private.run_fork_after_at(p_cl, 7), ledger_private.run_fork_after_at(p_cl, 8),
-    ledger_private.run_fork_after_at(p_cl, 9), ledger_private.run_fork_after_at(p_cl, 10), ledger_private.run_fork_after_at(p_cl, 11),
-    ledger_private.run_fork_after_at(p_cl, 12), ledger_private.run_fork_after_at(p_cl, 13), ledger_private.run_fork_after_at(p_cl, 14),
-    ledger_private.run_fork_after_at(p_cl, 15), ledger_private.run_fork_after_at(p_cl, 16), ledger_private.run_fork_after_at(p_cl, 17),
-    ledger_private.run_fork_after_at(p_cl, 18), ledger_private.run_fork_after_at(p_cl, 19), ledger_private.run_fork_after_at(p_cl, 20),
-    ledger_private.run_fork_after_at(p_cl, 21), ledger_private.run_fork_after_at(p_cl, 22), ledger_private.run_fork_after_at(p_cl, 23),
-    ledger_private.run_fork_after_at(p_cl, 24), ledger_private.run_fork_after_at(p_cl, 25), ledger_private.run_fork_after_at(p_cl, 26),
-    ledger_private.run_fork_after_at(p_cl, 27), ledger_private.run_fork_after_at(p_cl, 28), ledger_private.run_fork_after_at(p_cl, 29),
-    ledger_private.run_fork_after_at(p_cl, 30), ledger_private.run_fork_after_at(p_cl, 31), ledger_private.run_fork_after_at(p_cl, 32),
-    ledger_private.run_fork_after_at(p_cl, 33), ledger_private.run_fork_after_at(p_cl, 34), ledger_private.run_fork_after_at(p_cl, 35),
-    ledger_private.run_fork_after_at(p_cl, 36), ledger_private.run_fork_after_at(p_cl, 37), ledger_private.run_fork_after_at(p_cl, 38),
-    ledger_private.run_fork_after_at(p_cl, 39), ledger_private.run_fork_after_at(p_cl, 40), ledger_private.run_fork_after_at(p_cl, 41),
-    ledger_private.run_fork_after_at(p_cl, 42), ledger_private.run_fork_after_at(p_cl, 43), ledger_private.run_fork_after_at(p_cl, 44),
-    ledger_private.run_fork_after_at(p_cl, 45), ledger_private.run_fork_after_at(p_cl, 46), ledger_private.run_fork_after_at(p_cl, 47),
-    ledger_private.run_fork_after_at(p_cl, 48), ledger_private.run_fork_after_at(p_cl, 49), ledger_private.run_fork_after_at(p_cl, 50),
-    ledger_private.run_fork_after_at(p_cl, 51), ledger_private.run_fork_after_at(p_cl, 52), ledger_private.run_fork_after_at(p_cl, 53),
-    ledger_private.run_fork_after_at(p_cl, 54), ledger_private.run_fork_after_at(p_cl, 55), ledger_private.run_fork_after_at(p_cl, 56),
-    ledger_private.run_fork_after_at(p_cl, 57), ledger_private.run_fork_after_at(p_cl, 58), ledger_private.run_fork_after_at(p_cl, 59),
-    ledger_private.run_fork_after_at(p_cl, 60), ledger_private.run_fork_after_at(p_cl, 61), ledger_private.run_fork_after_at(p_cl, 62)]
+     (ledger_private.run_fork): the middle of each aligned block of 2^(h+1) CLs that
+     holds p_cl, where it is greater than p_cl. A closed run whose fork is one of them
+     holds p_cl when it starts at or before p_cl. None for p_cl <= 0 (no run holds it).
+     Computed once per query by the callers of ledger_private.open_at (not inlined: a
+     query that evaluates it per row is a bug). */
+  select coalesce(array_agg(f.f order by f.f), '{}')
+    from (select ((p_cl >> (h + 1)) << (h + 1)) + (1::bigint << h) as f
+            from generate_series(0, 62) h where p_cl > 0) f
+   where f.f > p_cl
 $$;
 comment on function ledger_private.run_forks_after(bigint) is
-  'The fork nodes greater than a CL on its path in the binary tree over CL numbers (0 in place of the others): closed runs forked there hold the CL when they start at or before it (ledger_private.open_at).';
+  'The fork nodes greater than a CL on its path in the binary tree over CL numbers: closed runs forked there hold the CL when they start at or before it (ledger_private.open_at).';
 
 create or replace function ledger_private.run_forks_upto(p_cl bigint)
 returns bigint[]
-language sql immutable parallel safe   -- (not strict: inlined)
+language sql immutable parallel safe strict
 as $$
-  /* The nodes at or below p_cl on its path from the root (p_cl itself among them), 0
-     in place of the others: a closed run whose fork is one of them holds p_cl when it
-     is resolved after p_cl. */
-  select array[
-    ledger_private.run_fork_upto_at(p_cl, 0), ledger_private.run_fork_upto_at(p_cl, 1), ledger_private.run_fork_upto_at(p_cl, 2),
-    ledger_private.run_fork_upto_at(p_cl, 3), ledger_private.run_fork_upto_at(p_cl, 4), ledger_private.run_fork_upto_at(p_cl, 5),
-    ledger_private.run_fork_upto_at(p_cl, 6), ledger_private.run_fork_upto_at(p_cl, 7), ledger_private.run_fork_upto_at(p_cl, 8),
-    ledger_private.run_fork_upto_at(p_cl, 9), ledger_private.run_fork_upto_at(p_cl, 10), ledger_private.run_fork_upto_at(p_cl, 11),
-    ledger_private.run_fork_upto_at(p_cl, 12), ledger_private.run_fork_upto_at(p_cl, 13), ledger_private.run_fork_upto_at(p_cl, 14),
-    ledger_private.run_fork_upto_at(p_cl, 15), ledger_private.run_fork_upto_at(p_cl, 16), ledger_private.run_fork_upto_at(p_cl, 17),
-    ledger_private.run_fork_upto_at(p_cl, 18), ledger_private.run_fork_upto_at(p_cl, 19), ledger_private.run_fork_upto_at(p_cl, 20),
-    ledger_private.run_fork_upto_at(p_cl, 21), ledger_private.run_fork_upto_at(p_cl, 22), ledger_private.run_fork_upto_at(p_cl, 23),
-    ledger_private.run_fork_upto_at(p_cl, 24), ledger_private.run_fork_upto_at(p_cl, 25), ledger_private.run_fork_upto_at(p_cl, 26),
-    ledger_private.run_fork_upto_at(p_cl, 27), ledger_private.run_fork_upto_at(p_cl, 28), ledger_private.run_fork_upto_at(p_cl, 29),
-    ledger_private.run_fork_upto_at(p_cl, 30), ledger_private.run_fork_upto_at(p_cl, 31), ledger_private.run_fork_upto_at(p_cl, 32),
-    ledger_private.run_fork_upto_at(p_cl, 33), ledger_private.run_fork_upto_at(p_cl, 34), ledger_private.run_fork_upto_at(p_cl, 35),
-    ledger_private.run_fork_upto_at(p_cl, 36), ledger_private.run_fork_upto_at(p_cl, 37), ledger_private.run_fork_upto_at(p_cl, 38),
-    ledger_private.run_fork_upto_at(p_cl, 39), ledger_private.run_fork_upto_at(p_cl, 40), ledger_private.run_fork_upto_at(p_cl, 41),
-    ledger_private.run_fork_upto_at(p_cl, 42), ledger_private.run_fork_upto_at(p_cl, 43), ledger_private.run_fork_upto_at(p_cl, 44),
-    ledger_private.run_fork_upto_at(p_cl, 45), ledger_private.run_fork_upto_at(p_cl, 46), ledger_private.run_fork_upto_at(p_cl, 47),
-    ledger_private.run_fork_upto_at(p_cl, 48), ledger_private.run_fork_upto_at(p_cl, 49), ledger_private.run_fork_upto_at(p_cl, 50),
-    ledger_private.run_fork_upto_at(p_cl, 51), ledger_private.run_fork_upto_at(p_cl, 52), ledger_private.run_fork_upto_at(p_cl, 53),
-    ledger_private.run_fork_upto_at(p_cl, 54), ledger_private.run_fork_upto_at(p_cl, 55), ledger_private.run_fork_upto_at(p_cl, 56),
-    ledger_private.run_fork_upto_at(p_cl, 57), ledger_private.run_fork_upto_at(p_cl, 58), ledger_private.run_fork_upto_at(p_cl, 59),
-    ledger_private.run_fork_upto_at(p_cl, 60), ledger_private.run_fork_upto_at(p_cl, 61), ledger_private.run_fork_upto_at(p_cl, 62)]
+  /* The nodes at or below p_cl on its path from the root (p_cl itself among them): a
+     closed run whose fork is one of them holds p_cl when it is resolved after p_cl. */
+  select coalesce(array_agg(f.f order by f.f), '{}')
+    from (select ((p_cl >> (h + 1)) << (h + 1)) + (1::bigint << h) as f
+            from generate_series(0, 62) h where p_cl > 0) f
+   where f.f <= p_cl
 $$;
 comment on function ledger_private.run_forks_upto(bigint) is
-  'The fork nodes at or below a CL on its path in the binary tree over CL numbers (0 in place of the others): closed runs forked there hold the CL when they are resolved after it (ledger_private.open_at).';
+  'The fork nodes at or below a CL on its path in the binary tree over CL numbers: closed runs forked there hold the CL when they are resolved after it (ledger_private.open_at).';
 
-create or replace function ledger_private.open_at(p_start_cl bigint, p_resolved_cl bigint, p_cl bigint)
+create or replace function ledger_private.open_at(p_start_cl bigint, p_resolved_cl bigint, p_cl bigint,
+                                                  p_forks_after bigint[], p_forks_upto bigint[])
 returns boolean
 language sql immutable parallel safe   -- (not strict: inlined into the caller)
 as $$
@@ -270,17 +212,20 @@ as $$
      btree index and only the closed ones from their fork indexes (migration 000029):
      at the head of a timeline, no walk of its history. A closed run holds cl exactly
      when its fork is on cl's path in the tree over CL numbers and, for a fork after
-     cl, it starts by cl, for one at or before cl, it is resolved after cl. */
+     cl, it starts by cl, for one at or before cl, it is resolved after cl.
+     p_forks_after and p_forks_upto are ledger_private.run_forks_after(p_cl) and
+     run_forks_upto(p_cl), computed once by the caller (a parameter, a materialized
+     CTE's column, a variable), never per row. */
   select (p_resolved_cl is null and p_start_cl <= p_cl)
       or (p_resolved_cl is not null
-          and ledger_private.run_fork(p_start_cl, p_resolved_cl) = any (ledger_private.run_forks_after(p_cl))
+          and ledger_private.run_fork(p_start_cl, p_resolved_cl) = any (p_forks_after)
           and p_start_cl <= p_cl)
       or (p_resolved_cl is not null
-          and ledger_private.run_fork(p_start_cl, p_resolved_cl) = any (ledger_private.run_forks_upto(p_cl))
+          and ledger_private.run_fork(p_start_cl, p_resolved_cl) = any (p_forks_upto)
           and p_resolved_cl > p_cl)
 $$;
-comment on function ledger_private.open_at(bigint, bigint, bigint) is
-  'Whether the run [p_start_cl, p_resolved_cl) holds CL p_cl (resolved_cl NULL: still open), in the form the partial indexes of presence_interval answer: open runs by their btree, closed ones by their fork (ledger_private.run_fork).';
+comment on function ledger_private.open_at(bigint, bigint, bigint, bigint[], bigint[]) is
+  'Whether the run [p_start_cl, p_resolved_cl) holds CL p_cl (resolved_cl NULL: still open), given the CL''s fork lists (ledger_private.run_forks_after and run_forks_upto), in the form the partial indexes of presence_interval answer: open runs by their btree, closed ones by their fork (ledger_private.run_fork).';
 
 -- The intervals of one timeline with last_seen_cl derived for open runs, for the query
 -- functions: when no partial build was applied after the latest full one (the usual

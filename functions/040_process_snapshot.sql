@@ -59,6 +59,8 @@ set jit to off
 set client_min_messages to warning
 as $$
 declare
+  v_forks bigint[];   -- (fork lists of a CL, for ledger_private.open_at: computed once, never per row)
+  v_forks_upto bigint[];
   v_id constant bigint := p_snapshot_id;
   v_t0 constant timestamptz := clock_timestamp();
   v_s ledger_private.snapshot;
@@ -361,15 +363,19 @@ begin
     -- presence at p and at n: the observation row of the CL's only applied snapshot
     -- (the full build), sorted ids in one fetch; else (the CL has other builds, or
     -- retention removed its row) the runs that hold the CL
+    v_forks := ledger_private.run_forks_after(v_p_full);
+    v_forks_upto := ledger_private.run_forks_upto(v_p_full);
     v_p_ids := coalesce(ledger_private.only_build_ids(v_tl, v_p_full),
                         array(select i.issue_id from ledger_private.presence_interval i
                                where v_p_full is not null and i.timeline_id = v_tl
-                                 and ledger_private.open_at(i.start_cl, i.resolved_cl, v_p_full)));
+                                 and ledger_private.open_at(i.start_cl, i.resolved_cl, v_p_full, v_forks, v_forks_upto)));
     if v_n_full is not null then
+      v_forks := ledger_private.run_forks_after(v_n_full);
+      v_forks_upto := ledger_private.run_forks_upto(v_n_full);
       v_n_ids := coalesce(ledger_private.only_build_ids(v_tl, v_n_full),
                           array(select i.issue_id from ledger_private.presence_interval i
                                  where i.timeline_id = v_tl
-                                   and ledger_private.open_at(i.start_cl, i.resolved_cl, v_n_full)));
+                                   and ledger_private.open_at(i.start_cl, i.resolved_cl, v_n_full, v_forks, v_forks_upto)));
     end if;
   end if;
   if v_fast and v_n_full is null then
@@ -399,6 +405,8 @@ begin
       join ledger_private.issue_observation o on o.timeline_id = v_tl and o.snapshot_id = s.snapshot_id
      cross join lateral unnest(o.issue_ids) as u(issue_id);
     analyze _bl_snap_obs;
+    v_forks := ledger_private.run_forks_after(v_c);
+    v_forks_upto := ledger_private.run_forks_upto(v_c);
     insert into _bl_aff (issue_id, path)
     select a.issue_id, (select ii.path from ledger_private.issue_instance ii where ii.issue_id = a.issue_id) from (
     select o.issue_id from _bl_snap_obs o
@@ -408,7 +416,7 @@ begin
     union
     select i.issue_id from ledger_private.presence_interval i
      where not v_head and i.timeline_id = v_tl
-       and ledger_private.open_at(i.start_cl, i.resolved_cl, v_c)
+       and ledger_private.open_at(i.start_cl, i.resolved_cl, v_c, v_forks, v_forks_upto)
     union
     select i.issue_id from ledger_private.presence_interval i
      where i.timeline_id = v_tl and i.resolved_cl = v_c) a;

@@ -97,13 +97,15 @@ begin
   insert into ledger_private.changelist_metrics (timeline_id, cl, total, new, resolved)
   select v_tl, c.cl,
          (select count(*) from ledger_private.presence_interval i
-           where i.timeline_id = v_tl and ledger_private.open_at(i.start_cl, i.resolved_cl, c.cl)),
+           where i.timeline_id = v_tl and ledger_private.open_at(i.start_cl, i.resolved_cl, c.cl, c.fa, c.fu)),
          (select count(*) from ledger_private.presence_interval i
            where i.timeline_id = v_tl and i.start_cl = c.cl),
          (select count(*) from ledger_private.presence_interval i
            where i.timeline_id = v_tl and i.resolved_cl = c.cl)
-    from (select distinct s.cl from ledger_private.snapshot s
-           where s.timeline_id = v_tl and s.applied_seq is not null) c;
+    from (select d.cl, ledger_private.run_forks_after(d.cl) as fa, ledger_private.run_forks_upto(d.cl) as fu
+            from (select distinct s.cl from ledger_private.snapshot s
+                   where s.timeline_id = v_tl and s.applied_seq is not null) d
+          offset 0) c;   -- (offset 0: the fork lists once per CL, see ledger_private.open_at)
 end
 $$;
 comment on function ledger_private.rebuild_timeline(text, text) is

@@ -10,7 +10,10 @@ as $$
   -- its latest build of any kind
   with h as materialized (
     select t.timeline_id, t.lf, t.simple,
-           ledger_private.head_cl(open_issues_at.project, open_issues_at.stream) as top
+           ledger_private.head_cl(open_issues_at.project, open_issues_at.stream) as top,
+           -- (cl's fork lists, once: see ledger_private.open_at)
+           ledger_private.run_forks_after(open_issues_at.cl) as fa,
+           ledger_private.run_forks_upto(open_issues_at.cl) as fu
       from ledger_private.timeline_head(open_issues_at.project, open_issues_at.stream) t
   )
   -- at or after the latest build (the usual question): the open runs are what is open,
@@ -34,7 +37,8 @@ as $$
     -- that never hits: 8% of the query at 10k open issues)
     from (select distinct on (i.issue_id) i.*
             from ledger_private.timeline_intervals(open_issues_at.project, open_issues_at.stream) i
-           where ledger_private.open_at(i.start_cl, i.resolved_cl, open_issues_at.cl)
+           where ledger_private.open_at(i.start_cl, i.resolved_cl, open_issues_at.cl,
+                                       (select h.fa from h), (select h.fu from h))
            order by i.issue_id) i
     -- (one probe per open issue, in id order so consecutive probes share pages: a join
     -- may be planned as a hash over every issue ever seen, which grows with the history)

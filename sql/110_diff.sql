@@ -9,11 +9,15 @@ as $$
   -- open runs come from their own index)
   with h as materialized (
     select ledger_private.timeline_id(diff.project, diff.stream) as timeline_id,
-           ledger_private.head_cl(diff.project, diff.stream) as top
+           ledger_private.head_cl(diff.project, diff.stream) as top,
+           -- (the fork lists of from_cl and to_cl, once: see ledger_private.open_at)
+           ledger_private.run_forks_after(diff.from_cl) as fa_from, ledger_private.run_forks_upto(diff.from_cl) as fu_from,
+           ledger_private.run_forks_after(diff.to_cl) as fa_to, ledger_private.run_forks_upto(diff.to_cl) as fu_to
   ), a as (
     select i.issue_id from ledger_private.presence_interval i
      where i.timeline_id = (select h.timeline_id from h)
-       and ledger_private.open_at(i.start_cl, i.resolved_cl, diff.from_cl)
+       and ledger_private.open_at(i.start_cl, i.resolved_cl, diff.from_cl,
+                                  (select h.fa_from from h), (select h.fu_from from h))
   ), b as (
     -- at or after the latest build, what is open is kept with what is shown of it
     -- (ledger_private.open_issue): no probe for those; before it, the runs that hold to_cl
@@ -23,7 +27,8 @@ as $$
     union all
     select i.issue_id, null, null, null from ledger_private.presence_interval i
      where i.timeline_id = (select h.timeline_id from h)
-       and ledger_private.open_at(i.start_cl, i.resolved_cl, diff.to_cl)
+       and ledger_private.open_at(i.start_cl, i.resolved_cl, diff.to_cl,
+                                  (select h.fa_to from h), (select h.fu_to from h))
        and not coalesce(diff.to_cl >= (select h.top from h), false)
   )
   select x.issue_id, x.status, coalesce(x.severity, ii.severity), coalesce(x.message, ii.message),

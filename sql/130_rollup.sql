@@ -47,7 +47,9 @@ as $$
     select t.timeline_id, u.under,
            rollup.depth <= 8
              and coalesce(length(u.under) - length(replace(u.under, '/', '')) + 1, 0) <= 8
-             and rollup.cl >= coalesce(ledger_private.head_cl(rollup.project, rollup.stream), rollup.cl) as at_head
+             and rollup.cl >= coalesce(ledger_private.head_cl(rollup.project, rollup.stream), rollup.cl) as at_head,
+           -- (cl's fork lists, once: see ledger_private.open_at)
+           ledger_private.run_forks_after(rollup.cl) as fa, ledger_private.run_forks_upto(rollup.cl) as fu
       from ledger_private.timeline t
      cross join lateral (select ledger.normalise_path(rollup.under) as under) u
      where t.timeline_id = ledger_private.timeline_id(rollup.project, rollup.stream)
@@ -81,7 +83,8 @@ as $$
       -- (the timeline id as a parameter of the index scans, never joined by hash)
       join ledger_private.presence_interval iv
         on iv.timeline_id = (select tl2.timeline_id from tl tl2)
-       and (ledger_private.open_at(iv.start_cl, iv.resolved_cl, rollup.cl) or iv.resolved_cl = rollup.cl)
+       and (ledger_private.open_at(iv.start_cl, iv.resolved_cl, rollup.cl,
+                                   (select tl2.fa from tl tl2), (select tl2.fu from tl tl2)) or iv.resolved_cl = rollup.cl)
      cross join lateral ledger_private.issue_node_under(iv.issue_id, tl.under) ii
      cross join lateral ledger_private.ancestor_at(ii.path_node_id, rollup.depth) n
      where not tl.at_head

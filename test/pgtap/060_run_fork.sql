@@ -7,7 +7,7 @@ select plan(6);
 select is(
   (select count(*)::int from generate_series(1, 69) s, generate_series(2, 70) r, generate_series(0, 72) c
     where s < r
-      and ledger_private.open_at(s, r, c) is distinct from (int8range(s, r, '[)') @> c::bigint)),
+      and ledger_private.open_at(s, r, c, ledger_private.run_forks_after(c), ledger_private.run_forks_upto(c)) is distinct from (int8range(s, r, '[)') @> c::bigint)),
   0, 'small runs: open_at equals range containment at every CL');
 
 -- runs and CLs of every magnitude up to 2^62, near powers of two and at random
@@ -19,12 +19,12 @@ create temp table v as
 select is(
   (select count(*)::int from v a, v b, (select x from v order by random() limit 10) c(c)
     where a.x < b.x
-      and ledger_private.open_at(a.x, b.x, c.c) is distinct from (int8range(a.x, b.x, '[)') @> c.c)),
+      and ledger_private.open_at(a.x, b.x, c.c, ledger_private.run_forks_after(c.c), ledger_private.run_forks_upto(c.c)) is distinct from (int8range(a.x, b.x, '[)') @> c.c)),
   0, 'runs of any magnitude: open_at equals range containment');
 select is(
   (select count(*)::int from v a, v b, lateral (select a.x - 1 union all select a.x union all select b.x - 1 union all select b.x) c(c)
     where a.x < b.x
-      and ledger_private.open_at(a.x, b.x, c.c) is distinct from (int8range(a.x, b.x, '[)') @> c.c)),
+      and ledger_private.open_at(a.x, b.x, c.c, ledger_private.run_forks_after(c.c), ledger_private.run_forks_upto(c.c)) is distinct from (int8range(a.x, b.x, '[)') @> c.c)),
   0, 'at the edges of runs of any magnitude: open_at equals range containment');
 
 -- the fork is a CL of the run, and on the path of every CL of the run (what makes
