@@ -8,7 +8,8 @@
 //   one 100k-issue and one 500k-issue CL, last, after the summary (BENCH_SKIP_500K=1
 //   skips the latter);
 //   latency of open_issues_at, diff, the treemap view, rollup and recurring_issues at
-//   the latest CL, as a client round trip and server-side (EXPLAIN ANALYZE), and the
+//   the latest CL, as a client round trip and server-side (EXPLAIN ANALYZE);
+//   open_issues_at, diff and treemap_at at a CL in the middle (server-side); the
 //   panels' queries (treemap_at, presence_timeline, team_heatmap, v_team) server-side;
 //   the gate at the latest CL, flaky_issues, the refresh of one day of daily team
 //   metrics and team_trends windows.
@@ -127,6 +128,11 @@ async function main() {
   const rec = await q("select * from ledger.recurring_issues($1, 'main', 200)", [PROJECT]);
   const recAll = await q("select * from ledger.recurring_issues($1)", [PROJECT]);
   const sTreeAt = await srv("select * from ledger.treemap_at($1, $2)", [PROJECT, latest]);
+  // the same questions at a CL in the middle of the history (the runs that hold it)
+  const mid = 1000 + 2 * Math.floor(CLS / 2);
+  const sOiaMid = await srv("select * from ledger.open_issues_at($1, $2)", [PROJECT, mid]);
+  const sDiffMid = await srv("select * from ledger.diff($1, $2, $3)", [PROJECT, mid - 20, mid]);
+  const sTreeAtMid = await srv("select * from ledger.treemap_at($1, $2)", [PROJECT, mid]);
   const sPresence = await srv("select * from ledger.presence_timeline($1)", [PROJECT]);
   const sHeat = await srv("select * from ledger.team_heatmap($1)", [PROJECT]);
   const sTeams = await srv("select * from ledger.v_team where project = $1", [PROJECT]);
@@ -196,6 +202,9 @@ bench:core — ${CLS} CLs x ${ISSUES} issues, ${CHURN * 100}% churn, depth-8 pat
   recurring_issues top 200  median ms ${fmt(rec.ms)}   server ${fmt(sRec)}   (${rec.rows} rows; target < 50)
   recurring_issues, all     median ms ${fmt(recAll.ms)}   (${recAll.rows} rows)
   treemap_at(latest)                  server ${fmt(sTreeAt)}   (the treemap panel's query)
+  open_issues_at(middle CL)           server ${fmt(sOiaMid)}   (a CL halfway through the history)
+  diff(middle-20, middle)             server ${fmt(sDiffMid)}
+  treemap_at(middle CL)               server ${fmt(sTreeAtMid)}
   presence_timeline (top 25)          server ${fmt(sPresence)}   (the Gantt panel's query)
   team_heatmap (last 60 CLs)          server ${fmt(sHeat)}   (the heatmap panel's query)
   v_team (one project)                server ${fmt(sTeams)}   (the team variable)
