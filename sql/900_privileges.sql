@@ -6,10 +6,10 @@
 revoke all on schema ledger_private from public;
 revoke execute on all functions in schema ledger from public;
 revoke execute on all functions in schema ledger_private from public;
--- Anything the owner adds to the ledger's schemas later is not PUBLIC either (scoped to
--- these schemas: extensions installed elsewhere, such as pgTAP, keep their defaults).
-alter default privileges in schema ledger revoke execute on functions from public;
-alter default privileges in schema ledger_private revoke execute on functions from public;
+-- (a function a later migration creates is PUBLIC until this file runs again, which
+-- every migrate does: PostgreSQL adds per-schema default privileges to the global ones
+-- and cannot take PUBLIC's EXECUTE away per schema, so the "alter default privileges
+-- in schema … revoke execute … from public" this file used to run did nothing)
 
 -- Nothing outside the ledger's own grants may write: no temporary tables, no large
 -- objects, no advisory locks (the migration lock is the owner's) for other roles.
@@ -60,6 +60,9 @@ grant execute on function
   ledger_private.timeline_intervals(text, text),
   ledger_private.timeline_head(text, text),
   ledger_private.open_at(bigint, bigint, bigint, bigint[], bigint[]),
+  -- (the fork is in presence_interval's index expressions: a role that reads the table
+  -- must be able to execute it, or its session plans them without inlining them and
+  -- can no longer match the fork indexes; every role that reads is a reader)
   ledger_private.run_fork(bigint, bigint),
   ledger_private.run_fork_bit(bigint),
   ledger_private.run_forks_after(bigint),

@@ -1,5 +1,5 @@
 --! Previous: sha1:1633472761aecbd4148e2fd1c0fdb577f2fd28fd
---! Hash: sha1:43a89176b646ab5696a0bdc69952516b0c4313e0
+--! Hash: sha1:3602af0a58684d2734c590239bb934f4a07d0f19
 --! Message: closed runs indexed by their fork node instead of a GiST over their ranges; open runs indexed with their start
 
 -- Closed runs indexed by their fork node (a relational interval tree) instead of a GiST
@@ -20,7 +20,7 @@
 -- in the run, and it is on the path from the root of every CL of the run. So the runs
 -- that hold c have their fork on c's path: a fork f > c holds c when s <= c (its run
 -- reaches f > c), a fork f <= c when r > c (its run starts at or before f <= c). Two
--- btree indexes answer it, one probe per level of the path (63 at most):
+-- btree indexes answer it, one probe per level of the path (63 levels):
 -- (timeline_id, fork, start_cl) and (timeline_id, fork, resolved_cl). Btree inserts
 -- cost a few µs whatever the size; the two indexes are a fifth of the GiST's size;
 -- the 10k-run scan takes 3-4 ms.
@@ -60,7 +60,9 @@ $$;
 comment on function ledger_private.run_fork(bigint, bigint) is
   'The fork node of a closed run [start_cl, resolved_cl) in the binary tree over CL numbers (relational interval tree): the key of presence_interval''s closed-run indexes; see ledger_private.open_at. Indexes depend on it: never replaced.';
 
-drop index if exists ledger_private.presence_interval_closed_range_idx;
+-- (the new indexes are built first, under a lock that lets reads go on; the steps that
+-- lock the table against reads until the migration commits, the check and the drops,
+-- come last)
 create index if not exists presence_interval_closed_fork_start_idx on ledger_private.presence_interval
   (timeline_id, ledger_private.run_fork(start_cl, resolved_cl), start_cl) where resolved_cl is not null;
 create index if not exists presence_interval_closed_fork_resolved_idx on ledger_private.presence_interval
@@ -71,6 +73,15 @@ create index if not exists presence_interval_closed_fork_resolved_idx on ledger_
 -- from the rows the bitmap finds. Kept as a filter, it evaluated the fork lists per
 -- row wherever cl is a parameter (a function's generic plan): treemap_at at a past
 -- CL took 250 ms instead of 47.
-drop index if exists ledger_private.presence_interval_open_idx;
-create index if not exists presence_interval_open_idx on ledger_private.presence_interval
+create index if not exists presence_interval_open_start_idx on ledger_private.presence_interval
   (timeline_id, issue_id, start_cl) where resolved_cl is null;
+
+-- The fork of a run is defined for CLs > 0 (every CL is: snapshot.cl > 0); said here
+-- too, so that no run can reach the fork indexes with a start they cannot place.
+alter table ledger_private.presence_interval drop constraint if exists presence_interval_start_cl_positive;
+alter table ledger_private.presence_interval
+  add constraint presence_interval_start_cl_positive check (start_cl > 0) not valid;
+alter table ledger_private.presence_interval validate constraint presence_interval_start_cl_positive;
+
+drop index if exists ledger_private.presence_interval_closed_range_idx;
+drop index if exists ledger_private.presence_interval_open_idx;
