@@ -786,6 +786,38 @@ describe("context that is no issue, and what is one after it", () => {
       ["warning", "NETSDK1138", "NETSDK1138: The target framework 'netcoreapp3.1' is out of support"],
       ["error", "CS1503", "CS1503: cannot convert from 'int[]' to 'string[x::y]'"]]);
   });
+
+  it("MSBuild: a diagnostic raised in a toolset file (Visual Studio's MSBuild, the .NET SDK) is the project's of its suffix, else at tool/msbuild: one issue across editions and toolset versions", () => {
+    const vs = (year: string, edition: string, v: string, project: string) =>
+      `C:\\Program Files\\Microsoft Visual Studio\\${year}\\${edition}\\MSBuild\\Microsoft\\VC\\${v}\\Microsoft.MakeFile.Targets(44,5): error MSB3073: The command "..\\..\\Build\\BatchFiles\\Build.bat -Target="MyGameEditor Win64 Development" -WaitMutex -FromMsBuild" exited with code 6. [${project}]`;
+    const game = "C:\\b\\MyGame\\Intermediate\\ProjectFiles\\MyGame.vcxproj";
+    const make = (ls: string[]) => issues(ls).map((i) => [i.path, i.category, i.message]);
+    const mk = ["b/MyGame/Intermediate/ProjectFiles/MyGame.vcxproj", "MSB3073",
+      "Microsoft.MakeFile.Targets: MSB3073: The command \"..\\..\\Build\\BatchFiles\\Build.bat -Target=\"MyGameEditor Win64 Development\" -WaitMutex -FromMsBuild\" exited with code 6"];
+    // (Enterprise, Professional, BuildTools, 2019 and 2022: the same failure of the same project)
+    for (const l of [vs("2022", "Enterprise", "v170", game), vs("2022", "Professional", "v170", game), vs("2019", "BuildTools", "v160", game)])
+      expect(make([l])).toEqual([mk]);
+    // (two projects failing the same way are two issues)
+    expect(make([vs("2022", "Enterprise", "v170", "C:\\b\\Other\\Intermediate\\ProjectFiles\\Other.vcxproj")]).map((x) => x[0]))
+      .toEqual(["b/Other/Intermediate/ProjectFiles/Other.vcxproj"]);
+    // (the project built, not the solution after it; build roots stripped as for any file)
+    expect(make(["C:\\Program Files (x86)\\Microsoft Visual Studio\\2019\\BuildTools\\MSBuild\\Microsoft\\VC\\v160\\Microsoft.CppCommon.targets(241,5): error MSB8066: Custom build for 'x.rule' exited with code 1. [D:\\a\\1\\s\\src\\x.vcxproj] [D:\\a\\1\\s\\All.sln]"]))
+      .toEqual([["src/x.vcxproj", "MSB8066", "Microsoft.CppCommon.targets: MSB8066: Custom build for 'x.rule' exited with code 1"]]);
+    const eol = (sdk: string) => `${sdk}/Sdks/Microsoft.NET.Sdk/targets/Microsoft.NET.EolTargetFrameworks.targets(32,5): warning NETSDK1138: The target framework 'net5.0' is out of support [/home/runner/work/app/app/src/App.csproj::TargetFramework=net5.0]`;
+    for (const sdk of ["/usr/share/dotnet/sdk/8.0.100", "/home/runner/.dotnet/sdk/9.0.100-rc.1.24452.12", "/w/tools/dotnet/x64/sdk/8.0.100-preview.4.23260.5"])
+      expect(make([eol(sdk)])).toEqual([["src/App.csproj", "NETSDK1138", "Microsoft.NET.EolTargetFrameworks.targets: NETSDK1138: The target framework 'net5.0' is out of support"]]);
+    const common = (dir: string, suffix: string) => `${dir}\\Microsoft.Common.CurrentVersion.targets(2352,5): warning MSB3277: Found conflicts between different versions of "System.Net.Http"${suffix}`;
+    expect(make([common("C:\\Program Files\\dotnet\\sdk\\7.0.401", " [D:\\a\\x\\x\\src\\Lib.csproj]")]))
+      .toEqual([["src/Lib.csproj", "MSB3277", "Microsoft.Common.CurrentVersion.targets: MSB3277: Found conflicts between different versions of \"System.Net.Http\""]]);
+    // (no project, or one cut short by the console's width: MSBuild's, without the toolset's folder)
+    const bare = ["tool/msbuild", "MSB3277", "Microsoft.Common.CurrentVersion.targets: MSB3277: Found conflicts between different versions of \"System.Net.Http\""];
+    expect(make([common("C:\\Program Files\\Microsoft Visual Studio\\2022\\Professional\\MSBuild\\Current\\Bin\\amd64", ""),
+      common("C:\\BuildTools\\MSBuild\\Current\\Bin", " [C:\\b\\sr"), common("C:\\Program Files\\dotnet\\sdk\\8.0.204", "")])).toEqual([bare, bare, bare]);
+    // (a project's own .targets, and a .props not under a toolset, stay where they are)
+    expect(make(["C:\\b\\build\\Common.targets(12,5): error MSB4018: The task failed [C:\\b\\src\\x.vcxproj]",
+      "/w/sdk/8.0.100/Directory.Build.props(3,5): warning MSB4011: imported twice [/w/src/App.csproj]"]).map((x) => x[0]))
+      .toEqual(["b/build/Common.targets", "w/sdk/8.0.100/Directory.Build.props"]);
+  });
 });
 
 describe("hostile lines", () => {
@@ -829,6 +861,14 @@ describe("hostile lines", () => {
     const lines = ["a.cs(1): error CS1: x " + "[a.csproj::".repeat(20_000) + "]", "a.cs(1): error CS1: x [" + ".csproj::]".repeat(20_000),
       "a.cs(1): error CS1: x " + "[:".repeat(100_000) + "]", "a.cs(1): error CS1: x " + "] [a.sln".repeat(25_000) + "]",
       "a.cs(1): error " + "A".repeat(200_000) + "1: x", "a : error " + ":".repeat(200_000) + "x"];
+    for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
+  });
+  it("200 KB MSBuild lines in toolset folders return (a toolset file is read by segments)", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time)
+    const lines = ["/dotnet/sdk".repeat(20_000) + "/x.targets(1,1): error MSB1: x [a.csproj]",
+      "C:\\Microsoft Visual Studio\\2022".repeat(7_000) + "\\MSBuild\\x.targets(1,1): error MSB1: x",
+      "/MSBuild/Current".repeat(12_000) + "/Bin/x.targets(1,1): warning MSB1: x " + "[a.csproj] ".repeat(100),
+      "/dotnet/x64/sdk/1.2.3" + ".4".repeat(100_000) + "/x.props(1,1): error MSB1: x [" + " ".repeat(100_000) + "a.csproj]"];
     for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
   });
   it("200 KB lines of separators, quotes and commas after Apple ld's heading return", () => {

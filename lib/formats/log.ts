@@ -26,7 +26,8 @@
 //      (`LogInit: Display: LogCook: Warning: …`) count once with their primary line and
 //      stand in for it when it is absent.
 // Line numbers are dropped from identity (they stay out of the path), and
-// `(compiling source file …)` / `[….vcxproj]` suffixes are context, not message.
+// `(compiling source file …)` / `[….vcxproj]` suffixes are context, not message (a
+// diagnostic raised in an MSBuild toolset file is placed at that project, see toolsetFile).
 // To read an in-house tool's lines, add a Recogniser to GRAMMAR (see the README).
 import { placeMessagePaths, placePath, prefixed } from "./paths.js";
 import type { ReportIssue, ReportMeta } from "./types.js";
@@ -206,9 +207,10 @@ const PROJECT_FILE = /\.(?:vcxproj|csproj|vbproj|fsproj|vcproj|proj|sln)$/i;
  * `[…\x.csproj::TargetFramework=net8.0]`, and its diagnostics are printed once per target:
  * the same diagnostic, so what follows `::` goes with the project.
  */
-function dropProject(m: string): string {
+function dropProject(m: string, found?: { project?: string }): string {
   // (a project built from another one's build — CMake's ExternalProject, a .sln's
-  // nested build — is followed by its parent's: `… [C:\b\x.vcxproj] [C:\b\All.vcxproj]`)
+  // nested build — is followed by its parent's: `… [C:\b\x.vcxproj] [C:\b\All.vcxproj]`;
+  // the first is the project built, given in `found`)
   for (let guard = 0; guard < 8; guard++) {
     const t = m.trimEnd();
     if (!t.endsWith("]")) return m;
@@ -217,10 +219,38 @@ function dropProject(m: string): string {
     if (!(open >= 0 && open < close)) return m;
     const inner = t.slice(open + 1, close);
     const props = inner.indexOf("::");
-    if (!PROJECT_FILE.test(props >= 0 ? inner.slice(0, props) : inner)) return m;
+    const project = props >= 0 ? inner.slice(0, props) : inner;
+    if (!PROJECT_FILE.test(project)) return m;
+    if (found) found.project = project.trim();
     m = t.slice(0, open).trimEnd();
   }
   return m;
+}
+
+/**
+ * A file of the MSBuild toolset, whose path holds the Visual Studio edition and version or
+ * the .NET SDK's version (`C:\Program Files\Microsoft Visual Studio\2022\Enterprise\MSBuild\
+ * Microsoft\VC\v170\Microsoft.MakeFile.Targets`, `…\MSBuild\Current\Bin\Microsoft.Common.
+ * CurrentVersion.targets`, `/usr/share/dotnet/sdk/8.0.100/Sdks/…/Microsoft.NET.EolTargetFrameworks.
+ * targets`, a local install's `…/dotnet/x64/sdk/<version>/…`): its name, or undefined. Read by
+ * segments (linear).
+ */
+const SDK_VERSION = /^\d+\.\d+\.\d+(?:[-+.][\w.+-]*)?$/;
+function toolsetFile(file: string): string | undefined {
+  const segs = file.split(/[\\/]/);
+  const name = segs[segs.length - 1];
+  if (!/\.(?:targets|props)$/i.test(name)) return undefined;
+  const low = segs.map((x) => x.toLowerCase());
+  for (let i = 0; i < low.length - 1; i++) {
+    const x = low[i];
+    if (x === "microsoft visual studio" && /^\d{4}$/.test(low[i + 1] ?? "") && low[i + 3] === "msbuild" && i + 3 < low.length - 1) return name;
+    if (x === "msbuild" && (low[i + 1] === "current" || /^\d+(?:\.\d+)*$/.test(low[i + 1] ?? "")) && low[i + 2] === "bin" && i + 2 < low.length - 1) return name;
+    if (x === "dotnet" || x === ".dotnet") {
+      const at = low[i + 1] === "sdk" ? i + 2 : /^(?:x64|x86|arm64|arm)$/.test(low[i + 1] ?? "") && low[i + 2] === "sdk" ? i + 3 : -1;
+      if (at > 0 && at < low.length - 1 && SDK_VERSION.test(low[at])) return name;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -969,6 +999,17 @@ export const GRAMMAR: Recogniser[] = [
         const shader = state.fxcShader;
         return [{ file: shader, where: shader ? undefined : "tool/fxc", line: shader ? Number(ln) : undefined,
                   severity: sevOf(level), category: code, message: `${code}: ${msg}` }];
+      }
+      // a diagnostic raised in a toolset file (an MSBuild task's, the .NET SDK's targets) is the
+      // project's it names in its suffix, its file's name before the message; without a project,
+      // MSBuild's: the file's folder is the agent's edition and the toolset's version
+      const toolset = toolsetFile(file);
+      if (toolset) {
+        const found: { project?: string } = {};
+        dropProject(dropCompiling(rest), found);
+        const text = code ? `${toolset}: ${code}: ${msg}` : `${toolset}: ${msg}`;
+        return [{ file: found.project ? inDir(found.project, state) : undefined, where: found.project ? undefined : "tool/msbuild",
+                  severity: sevOf(level), category: code ?? "msbuild", message: text }];
       }
       if (code) return [{ file, line: Number(ln), severity: sevOf(level), category: code, message: `${code}: ${msg}` }];
       const t = trailingCategory(msg);
