@@ -192,6 +192,10 @@ describe("identities that survive real builds", () => {
     expect(placePath(`C:\\Users\\builder\\go\\pkg\\mod\\${mod.replace(/\//g, "\\")}`)).toBe(mod);
     expect(placePath("/home/ci/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.193/src/de/mod.rs")).toBe("serde-1.0.193/src/de/mod.rs");
     expect(placePath("/var/lib/jenkins/.cargo/registry/src/github.com-1ecc6299db9ec823/serde-1.0.193/src/de/mod.rs")).toBe("serde-1.0.193/src/de/mod.rs");
+    // an Azure Pipelines self-hosted agent's default work folder is _work (hosted ones: D:\a\1\s, /home/vsts/work/1/s)
+    expect(placePath("C:\\agent\\_work\\1\\s\\src\\x.vcxproj")).toBe("src/x.vcxproj");
+    expect(placePath("/opt/azagent/_work/12/s/Source/Game/Foo.cpp")).toBe("Source/Game/Foo.cpp");
+    expect(placePath("D:\\a\\1\\s\\src\\x.cpp")).toBe(placePath("/home/vsts/work/1/s/src/x.cpp"));
     // (a workspace's own folder named go/ is untouched)
     expect(placePath("/home/runner/work/atlas/atlas/tools/go/pkg/x.go")).toBe("tools/go/pkg/x.go");
   });

@@ -16,7 +16,7 @@ export const WORKSPACE_ROOTS: RegExp[] = [
   /^\/Users\/runner\/work\/[^/]+\/[^/]+\//,                    // GitHub Actions (macOS)
   /^[a-z]:\/a\/\d+\/s\//i,                                   // Azure Pipelines (Windows) D:\a\1\s\
   /^[a-z]:\/a\/[^/]+\/[^/]+\//i,                               // GitHub Actions (Windows) D:\a\<repo>\<repo>\
-  /^(?:[a-z]:)?\/(?:.*\/)?work\/\d+\/s\//i,                   // Azure Pipelines agents …/work/1/s/
+  /^(?:[a-z]:)?\/(?:.*\/)?_?work\/\d+\/s\//i,                 // Azure Pipelines agents …/work/1/s/, self-hosted …/_work/1/s/
   /^\/builds\/[^/]+\/[^/]+\//,                                 // GitLab runner /builds/<group>/<project>/
   /^(?:[a-z]:)?\/(?:.*\/)?buildagent\/work\/[0-9a-f]{8,}\//i,  // TeamCity …/BuildAgent/work/<hash>/
   /^(?:[a-z]:)?\/(?:.*\/)?buildkite-agent\/builds\/[^/]+\/[^/]+\/[^/]+\//i, // Buildkite
