@@ -457,10 +457,14 @@ function ciFields(list: string, sep: string): Map<string, string> {
   }
   return f;
 }
+/**
+ * A value's lines as one, each trimmed, blank ones dropped. (Joined by splitting: a pattern
+ * `\s*[\r\n]+\s*` read a long run of spaces in quadratic time.)
+ */
+const joinLines = (x: string) => x.split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean).join(" ");
 function ciDiagnostic(tool: string, level: string, file: string | undefined, line: string | undefined, code: string | undefined,
                       text: string, state: ParseState): Diagnostic[] {
-  // (lines joined by splitting: a pattern `\s*[\r\n]+` read a long run of spaces in quadratic time)
-  const body = cleanMessage(unescapeCi(text).split(/[\r\n]+/).map((x) => x.trim()).filter(Boolean).join(" "));
+  const body = cleanMessage(joinLines(unescapeCi(text)));
   if (!body) return [];
   const message = code ? `${code}: ${body}` : body;
   const d: Diagnostic = { severity: sevOf(level), category: code ?? tool, message };
@@ -507,8 +511,7 @@ function teamcityLine(line: string, state: ParseState): Diagnostic[] | undefined
   if (!m) return undefined;
   const a = teamcityAttributes(line, m[0].length);
   if (!a) return [];
-  // (lines joined by splitting: a pattern `\s*[\r\n]+` read a long run of spaces in quadratic time)
-  const text = (k: string) => teamcityValue(a.get(k) ?? "").split(/[\r\n]+/).map((x) => x.trim()).filter(Boolean).join(" ");
+  const text = (k: string) => joinLines(teamcityValue(a.get(k) ?? ""));
   const kind = m[1];
   if (kind === "inspection") {
     const type = text("typeid");
