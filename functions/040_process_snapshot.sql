@@ -79,7 +79,8 @@ declare
   v_n_full bigint;
   v_partial_neighbours boolean;
   v_version smallint;
-  v_day int := (current_date - date '2000-01-01');
+  v_day int := ledger_private.cache_day();
+  v_stale int := ledger_private.cache_day() - ledger_private.cache_restamp_days() + 1;   -- (a stamp before it is old: stamp again)
   v_nrows int;
   v_fast boolean;
   v_p_ids bigint[];
@@ -204,7 +205,7 @@ begin
                    -- (only a text the cache does not know goes through the normaliser)
                    case when r.known_id is null then ledger.normalise_message_as(t.message, v_version) end as nm
               from r join _bl_stage_issue t on t.ctid = r.tid
-             where r.known_id is null or r.used_day < v_day
+             where r.known_id is null or r.used_day < v_stale
             offset 0) k   -- (offset 0: normalised once per row)
     returning rk, hash, cached
   ), found as (
@@ -257,8 +258,9 @@ begin
       using errcode = 'XX001';
   end if;
 
-  -- the cache: new raw texts are added; a text seen again is stamped with today (once a
-  -- day), so ledger_private.prune_raw_identity can drop what is no longer reported
+  -- the cache: new raw texts are added; a text seen again is stamped with today once its
+  -- stamp is ledger_private.cache_restamp_days() old, so ledger_private.prune_raw_identity
+  -- can drop what is no longer reported
   insert into ledger_private.raw_identity (raw_key, issue_id, used_day)
   select distinct on (x.rk) x.rk, r.issue_id, v_day
     from _bl_row x join _bl_hash r on r.hash = x.hash
@@ -293,9 +295,9 @@ begin
    where ri.raw_key in (select r.raw_key
                           from _bl_row x
                          cross join lateral (select c.raw_key from ledger_private.raw_identity c
-                                              where c.raw_key = x.rk and c.used_day < v_day
+                                              where c.raw_key = x.rk and c.used_day < v_stale
                                               for update skip locked) r
-                         where x.cached and x.used_day < v_day);
+                         where x.cached and x.used_day < v_stale);
 
   -- (only a snapshot processed before has observations: processing is one transaction.
   -- No existence probe for a new one: with a generic plan it can become a scan)

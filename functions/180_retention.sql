@@ -161,17 +161,49 @@ $$;
 comment on function ledger_private.drop_empty_observation_partitions() is
   'Drops observation partitions of old snapshot-id blocks that retention emptied; returns how many.';
 
+create or replace function ledger_private.cache_day()
+returns integer
+language sql stable
+set search_path to pg_catalog, pg_temp
+as $$
+  /* Today as the raw identity cache counts days (days since 2000-01-01): the date in
+     the setting buildledger.cache_today when a session sets one (bench:core replays a
+     calendar of builds with it, so the cache is stamped and pruned as on the days the
+     builds were made), else current_date. The cache only saves normaliser work: a day
+     set wrongly costs a text a normaliser pass, never its identity. */
+  select (coalesce(nullif(current_setting('buildledger.cache_today', true), '')::date, current_date)
+          - date '2000-01-01')
+$$;
+comment on function ledger_private.cache_day() is
+  'Today for the raw identity cache''s stamps and pruning, in days since 2000-01-01 (the setting buildledger.cache_today when set, else current_date).';
+
+create or replace function ledger_private.cache_restamp_days()
+returns integer
+language sql immutable
+set search_path to pg_catalog, pg_temp
+as $$
+  /* A cached text still reported is stamped again once its stamp is this many days
+     old, not every day: each stamp rewrites the entry (its day is in the index), so
+     a 10k-issue build a day would rewrite 10k entries daily. A text reported every day
+     keeps a stamp at most 2 days old, so it is never near the 7 days prune_raw_identity
+     keeps by default; a text no longer reported goes 6 to 8 days after its last use. */
+  select 3
+$$;
+comment on function ledger_private.cache_restamp_days() is
+  'How old (in days) a raw identity cache entry''s stamp gets before processing stamps it again (3).';
+
 create or replace function ledger_private.prune_raw_identity(p_keep_days integer default 7)
 returns bigint
 language sql volatile
 set search_path to pg_catalog, pg_temp
 as $$
   /* Entries not used for p_keep_days days go (processing stamps a used entry with the
-     day, once a day): the cache holds the raw texts still reported, not every noisy
+     day once its stamp is ledger_private.cache_restamp_days() old, so p_keep_days must
+     be larger): the cache holds the raw texts still reported, not every noisy
      message ever seen. */
   with d as (
     delete from ledger_private.raw_identity r
-     where r.used_day < (current_date - date '2000-01-01') - p_keep_days
+     where r.used_day < ledger_private.cache_day() - p_keep_days
     returning 1)
   select count(*) from d
 $$;

@@ -1,7 +1,9 @@
 // npm run bench:core — the ledger core at studio scale. Builds one timeline of
 // BENCH_CLS changelists with BENCH_ISSUES issues each (~5% churn per CL, some of it
 // recurring, paths of depth 8) through ledger.ingest_report, then prints:
-//   head ingest (median ms) early and late in the history, and their ratio;
+//   head ingest (median ms) early and late in the history, and their ratio (the head
+//   series replays a calendar of ten CLs a day with the worker's daily maintenance
+//   pass: see CALENDAR);
 //   middle inserts (late builds of skipped CLs); observations per second;
 //   the same rows through a bare COPY into an indexed table, and the ratio;
 //   bytes and dead tuples per CL, retention and the bytes kept per CL after it;
@@ -24,6 +26,12 @@ const URL_ = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:54
 const CLS = Number(process.env.BENCH_CLS ?? 1000);
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 10000);
 const CHURN = 0.05;
+// The head series replays its calendar (ten CLs a day): on each new day the worker's
+// maintenance pass runs with the raw identity cache's clock set to that day, as it runs
+// every day in production, so the cache holds about a week of texts. BENCH_CALENDAR=0
+// builds every CL on the one real day instead: nothing is pruned and the cache holds
+// every text of the history.
+const CALENDAR = process.env.BENCH_CALENDAR !== "0";
 const PROJECT = "atlas";
 
 let seed = 42;
@@ -49,9 +57,13 @@ async function main() {
   let open: Issue[] = Array.from({ length: ISSUES }, newIssue);
   const gone: Issue[] = [];
   const history = new Map<number, Issue[]>();
+  // about ten built CLs a day, so daily team metrics have days to work with
+  const submittedAt = (cl: number) => new Date(Date.UTC(2026, 0, 1) + (cl - 1000) * 72 * 60_000);
+  const dayOf = (cl: number) => submittedAt(cl).toISOString().slice(0, 10);
+  let today = "";
+  const maint: number[] = [];
   const ingest = async (cl: number, issues: Issue[]) => {
-    // about ten built CLs a day, so daily team metrics have days to work with
-    const submitted = new Date(Date.UTC(2026, 0, 1) + (cl - 1000) * 72 * 60_000).toISOString();
+    const submitted = submittedAt(cl).toISOString();
     const report = JSON.stringify({ project: PROJECT, changelist: cl, submitted_at: submitted, build: { id: `ci-${cl}` }, issues });
     const t = performance.now();
     await c.query("select ledger.ingest_report($1::jsonb)", [report]);
@@ -70,6 +82,18 @@ async function main() {
       }
     }
     history.set(cl, [...open]);
+    if (CALENDAR) {
+      // a new day of the calendar: the worker's maintenance pass as it runs on that day
+      // (retention, partitions, the raw identity cache's pruning), the clock set to it
+      const day = dayOf(cl);
+      if (day !== today) {
+        today = day;
+        await c.query("select set_config('buildledger.cache_today', $1, false)", [day]);
+        const t = performance.now();
+        await c.query("select ledger_private.storage_maintenance()");
+        maint.push(performance.now() - t);
+      }
+    }
     head.push(await ingest(cl, open));
     if ((i + 1) % 50 === 0 || i === CLS - 1) {
       process.stdout.write(`\rbuilt ${i + 1}/${CLS} CLs (${((performance.now() - t0) / 1000).toFixed(0)} s)   `);
@@ -82,6 +106,7 @@ async function main() {
     `select pg_database_size(current_database())::float8 as bytes,
             (select coalesce(sum(n_dead_tup), 0) from pg_stat_user_tables where schemaname in ('ledger', 'ledger_private'))::float8 as dead,
             (select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) from pg_stat_user_tables where schemaname in ('ledger', 'ledger_private'))::float8 as written`);
+  const { rows: [cache] } = await c.query("select count(*)::int as n from ledger_private.raw_identity");
   await c.query("vacuum analyze");
   // late builds of skipped CLs in the middle: the neighbour's content with 5% changed
   const middle: number[] = [];
@@ -186,6 +211,7 @@ bench:core — ${CLS} CLs x ${ISSUES} issues, ${CHURN * 100}% churn, depth-8 pat
   head ingest, CLs 2-21     median ms ${fmt(early)}
   head ingest, last 20 CLs  median ms ${fmt(late)}   (target < 250)
   late/early ratio                    ${late / early > 0 ? (late / early).toFixed(2).padStart(8) : "n/a"}   (target <= 1.1)
+  ${CALENDAR ? `calendar: ${maint.length} days, maintenance pass median ms ${fmt(median(maint))}` : "calendar: off (BENCH_CALENDAR=0), every CL on one day"}; raw identity cache ${cache.n} entries after the head series
   middle insert             median ms ${fmt(median(middle))}   (target < 500)
   observations per second (head)      ${fmt(ISSUES / (late / 1000))}
   bare COPY of ${ISSUES} rows    median ms ${fmt(median(copies))}

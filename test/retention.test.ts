@@ -124,4 +124,39 @@ describe("storage upkeep", () => {
     const { rows } = await c.query("select count(*)::int as n from ledger.issue_presence_interval where project = 'cache'");
     expect(rows[0].n).toBe(1);                             // same identity: one open interval
   });
+
+  it("a cached text still reported is stamped again once its stamp is 3 days old, and pruned a week after its last stamp", async () => {
+    const rep = (cl: number) => ({ project: "stamps", changelist: cl, issues: [{ path: "srv/s/a", severity: "error", message: "Stamped thing (took 1.5s)" }] });
+    const on = (day: string) => c.query("select set_config('buildledger.cache_today', $1, false)", [day]);
+    const stamp = async () => (await c.query(
+      `select r.used_day - (date '2026-03-01' - date '2000-01-01') as d
+         from ledger_private.raw_identity r
+         join ledger_private.issue_instance i on i.issue_id = r.issue_id
+        where i.path = 'srv/s/a'`)).rows.map((r) => r.d);
+    const prune = async () => Number((await c.query("select ledger_private.prune_raw_identity() as n")).rows[0].n);
+    try {
+      await on("2026-03-01");
+      await c.query("select ledger.ingest_report($1)", [rep(1)]);
+      expect(await stamp()).toEqual([0]);
+      await on("2026-03-03");                              // 2 days: the stamp stands
+      await c.query("select ledger.ingest_report($1)", [rep(2)]);
+      expect(await stamp()).toEqual([0]);
+      await on("2026-03-04");                              // 3 days old: stamped again
+      await c.query("select ledger.ingest_report($1)", [rep(3)]);
+      expect(await stamp()).toEqual([3]);
+      await on("2026-03-11");                              // 7 days after the stamp: kept
+      await prune();
+      expect(await stamp()).toEqual([3]);
+      await on("2026-03-12");                              // 8 days: pruned
+      await prune();
+      expect(await stamp()).toEqual([]);
+      await c.query("select ledger.ingest_report($1)", [rep(4)]);
+      const { rows } = await c.query(
+        "select count(*)::int as n, count(*) filter (where resolved_cl is null)::int as open from ledger.issue_presence_interval where project = 'stamps'");
+      expect(rows[0]).toEqual({ n: 1, open: 1 });           // the same identity after the prune
+      expect(await stamp()).toEqual([11]);
+    } finally {
+      await c.query("reset buildledger.cache_today");
+    }
+  });
 });
