@@ -144,11 +144,14 @@ begin
     on commit delete rows;
   create temp table if not exists _bl_node_delta (
     path_node_id bigint, path text collate "C", delta int) on commit delete rows;
+  create temp table if not exists _bl_chg_issue (
+    issue_id bigint primary key, hash bytea, severity text, category text, message text,
+    path text collate "C", node_id bigint, node_path text collate "C") on commit delete rows;
   if current_setting('buildledger.process_xact', true) is not distinct from txid_current()::text then
     delete from _bl_row; delete from _bl_found; delete from _bl_hash; delete from _bl_snaps; delete from _bl_aff;
     delete from _bl_win; delete from _bl_new; delete from _bl_old_chg; delete from _bl_new_chg;
     delete from _bl_node_delta; delete from _bl_new_issue; delete from _bl_win_tid;
-    delete from _bl_del; delete from _bl_upd; delete from _bl_snap_obs;
+    delete from _bl_del; delete from _bl_upd; delete from _bl_snap_obs; delete from _bl_chg_issue;
   end if;
   perform set_config('buildledger.process_xact', txid_current()::text, true);
 
@@ -633,23 +636,60 @@ begin
          is distinct from (excluded.interval_count, excluded.first_start_cl, excluded.open_start_cl,
                            excluded.closed_last_seen, excluded.closed_span);
 
-  -- 5c. open issues per treemap node (the issue's path node, or its depth-8 ancestor):
+  -- 5c. what the writes below need of each issue whose runs changed, read once per
+  --     issue. An open run replaced hands over its open_issue row, which goes (an issue
+  --     has at most one open run; a run written open gets a row again below): at the
+  --     head these are the runs a build closes, of issues from anywhere in the history,
+  --     and no probe of issue_instance or path_node goes to them. The other issues (new
+  --     or reopened ones, and the closed runs a late build moves) are probed in
+  --     issue_instance, with their treemap node.
+  perform set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+          set_config('enable_seqscan', 'off', true);
+  -- (by key, one probe each, then removed by tid: for a new timeline, a filter
+  -- "= any(array)" was planned as a scan of its rows, a join as a loop over them: 1.2 s
+  -- and 32 s for the 5k runs a 100k-issue CL closes)
+  with d as materialized (
+    select o.tid
+      from _bl_old_chg x
+     cross join lateral (select o.ctid as tid from ledger_private.open_issue o
+                          where o.timeline_id = v_tl and o.issue_id = x.issue_id offset 0) o
+     where x.resolved_cl is null
+  ), gone as (
+    delete from ledger_private.open_issue o using d where o.ctid = d.tid
+    returning o.issue_id, o.hash, o.severity, o.category, o.message, o.path, o.node_id
+  )
+  insert into _bl_chg_issue (issue_id, hash, severity, category, message, path, node_id)
+  select g.issue_id, g.hash, g.severity, g.category, g.message, g.path, g.node_id from gone g;
+  get diagnostics v_nrows = row_count;
+  perform set_config('enable_hashjoin', v_hashjoin, true), set_config('enable_mergejoin', v_mergejoin, true),
+          set_config('enable_seqscan', v_seqscan, true);
+  if v_nrows <> (select count(*) from _bl_old_chg x where x.resolved_cl is null) then
+    raise exception 'timeline %: open issues disagree with the intervals (rebuild the timeline)', v_tl
+      using errcode = 'XX001';
+  end if;
+  insert into _bl_chg_issue (issue_id, hash, severity, category, message, path, node_id, node_path)
+  select c.issue_id, ii.hash, ii.severity, ii.category, ii.message, ii.path, t.path_node_id, t.path
+    from (select x.issue_id from _bl_old_chg x
+          union select n.issue_id from _bl_new_chg n
+          except select k.issue_id from _bl_chg_issue k) c
+   cross join lateral (select ii.hash, ii.severity, ii.category, ii.message, ii.path, ii.path_node_id
+                         from ledger_private.issue_instance ii where ii.issue_id = c.issue_id offset 0) ii
+   cross join lateral ledger_private.treemap_node(ii.path_node_id) t;   -- (probes per issue)
+
+  -- 5c'. open issues per treemap node (the issue's path node, or its depth-8 ancestor):
   --     +1 for a run that is open now, -1 for one that was; ledger.v_treemap_cl_levels8_latest
   --     reads these counts instead of every open interval
+  -- (a node's path comes with the issues probed above: a node whose count rises has
+  -- one, an issue opened, which had no open run to hand its row over)
   insert into _bl_node_delta
-  select t.path_node_id, t.path, sum(d.delta)::int
+  select k.node_id, max(k.node_path), sum(d.delta)::int
     from (select x.issue_id, sum(x.sgn)::int as delta
             from (select n.issue_id, 1 as sgn from _bl_new_chg n where n.resolved_cl is null
                   union all
                   select o.issue_id, -1 from _bl_old_chg o where o.resolved_cl is null) x
            group by x.issue_id having sum(x.sgn) <> 0) d
-   cross join lateral (
-     select t.path_node_id, t.path
-       from ledger_private.issue_instance ii
-      cross join lateral ledger_private.treemap_node(ii.path_node_id) t
-      where ii.issue_id = d.issue_id
-     offset 0) t   -- (probes per changed issue, never a hash over the big tables)
-   group by 1, 2;
+    join _bl_chg_issue k on k.issue_id = d.issue_id
+   group by k.node_id;
   -- (a node that loses open issues has its row: the counts are the open runs; a count
   -- never goes below 0, and a node at 0 loses its row)
   -- (each row written once: lowered, or removed when it reaches 0; by key, one probe
@@ -684,32 +724,13 @@ begin
    order by d.path_node_id
   on conflict (timeline_id, path_node_id) do update set open_count = o.open_count + excluded.open_count;
 
-  -- 5c'. the open issues with what the API shows of them (ledger.open_issues_at and
-  --      ledger.diff at the head): an open run replaced loses its row, an open run
-  --      written gets one (an issue has at most one open run); by key, one probe each
-  --      then written by tid, as above (for a new timeline, a filter "= any(array)"
-  --      was planned as a scan of its rows, a join as a loop over them: 1.2 s and 32 s
-  --      for the 5k runs a 100k-issue CL closes)
-  with d as materialized (
-    select o.tid
-      from _bl_old_chg x
-     cross join lateral (select o.ctid as tid from ledger_private.open_issue o
-                          where o.timeline_id = v_tl and o.issue_id = x.issue_id offset 0) o
-     where x.resolved_cl is null
-  )
-  delete from ledger_private.open_issue o using d where o.ctid = d.tid;
-  get diagnostics v_nrows = row_count;
-  perform set_config('enable_hashjoin', v_hashjoin, true), set_config('enable_mergejoin', v_mergejoin, true),
-          set_config('enable_seqscan', v_seqscan, true);
-  if v_nrows <> (select count(*) from _bl_old_chg x where x.resolved_cl is null) then
-    raise exception 'timeline %: open issues disagree with the intervals (rebuild the timeline)', v_tl
-      using errcode = 'XX001';
-  end if;
-  insert into ledger_private.open_issue (timeline_id, issue_id, start_cl, hash, severity, category, message, path)
-  select v_tl, n.issue_id, n.start_cl, ii.hash, ii.severity, ii.category, ii.message, ii.path
+  -- 5c''. the open issues with what the API shows of them (ledger.open_issues_at and
+  --      ledger.diff at the head): a run written open gets a row (its issue's old row
+  --      went in 5c)
+  insert into ledger_private.open_issue (timeline_id, issue_id, start_cl, hash, severity, category, message, path, node_id)
+  select v_tl, n.issue_id, n.start_cl, k.hash, k.severity, k.category, k.message, k.path, k.node_id
     from _bl_new_chg n
-   cross join lateral (select ii.hash, ii.severity, ii.category, ii.message, ii.path
-                         from ledger_private.issue_instance ii where ii.issue_id = n.issue_id offset 0) ii
+    join _bl_chg_issue k on k.issue_id = n.issue_id
    where n.resolved_cl is null
    order by n.issue_id;
 
@@ -720,8 +741,7 @@ begin
       from (select n.issue_id, n.start_cl, 1 as sgn from _bl_new_chg n
             union all
             select o.issue_id, o.start_cl, -1 from _bl_old_chg o) x
-     cross join lateral (select ii.path from ledger_private.issue_instance ii
-                          where ii.issue_id = x.issue_id offset 0) ii
+      join _bl_chg_issue ii on ii.issue_id = x.issue_id
      group by 1, 2
     having sum(x.sgn) <> 0
   )

@@ -80,10 +80,11 @@ begin
    where i.timeline_id = v_tl and i.resolved_cl is null
    group by 2, 3;
   delete from ledger_private.open_issue o where o.timeline_id = v_tl;
-  insert into ledger_private.open_issue (timeline_id, issue_id, start_cl, hash, severity, category, message, path)
-  select v_tl, i.issue_id, i.start_cl, ii.hash, ii.severity, ii.category, ii.message, ii.path
+  insert into ledger_private.open_issue (timeline_id, issue_id, start_cl, hash, severity, category, message, path, node_id)
+  select v_tl, i.issue_id, i.start_cl, ii.hash, ii.severity, ii.category, ii.message, ii.path, t.path_node_id
     from ledger_private.presence_interval i
     join ledger_private.issue_instance ii on ii.issue_id = i.issue_id
+   cross join lateral ledger_private.treemap_node(ii.path_node_id) t
    where i.timeline_id = v_tl and i.resolved_cl is null
    order by i.issue_id;
   delete from ledger_private.cl_team_new t where t.timeline_id = v_tl;

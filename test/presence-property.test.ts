@@ -173,14 +173,17 @@ describe("random histories", () => {
       expect(Object.fromEntries(tm.map((r) => [r.node, r.n])), `${ctx}: treemap counts`)
         .toEqual(Object.fromEntries(refTree));
       // the open issues kept with what is shown of them (open_issues_at and diff at the
-      // head read these) are the open runs, each with its issue's current fields
+      // head read these) are the open runs, each with its issue's current fields and
+      // its treemap node
       for (const project of [`h${h}a`, `h${h}b`]) {
         const { rows: kept } = await client.query(
-          `select o.issue_id::int as id, o.start_cl::int as s, encode(o.hash, 'hex') || o.severity || coalesce(o.category, '') || o.message || o.path as f
+          `select o.issue_id::int as id, o.start_cl::int as s, encode(o.hash, 'hex') || o.severity || coalesce(o.category, '') || o.message || o.path as f,
+                  o.node_id::int as node
              from ledger_private.open_issue o join ledger_private.timeline t on t.timeline_id = o.timeline_id
             where t.project = $1 order by 1`, [project]);
         const { rows: runs } = await client.query(
-          `select i.issue_id::int as id, i.start_cl::int as s, encode(ii.hash, 'hex') || ii.severity || coalesce(ii.category, '') || ii.message || ii.path as f
+          `select i.issue_id::int as id, i.start_cl::int as s, encode(ii.hash, 'hex') || ii.severity || coalesce(ii.category, '') || ii.message || ii.path as f,
+                  (select t.path_node_id::int from ledger_private.treemap_node(ii.path_node_id) t) as node
              from ledger_private.presence_interval i join ledger_private.timeline t on t.timeline_id = i.timeline_id
              join ledger_private.issue_instance ii on ii.issue_id = i.issue_id
             where t.project = $1 and i.resolved_cl is null order by 1`, [project]);

@@ -1,0 +1,26 @@
+--! Previous: sha1:3602af0a58684d2734c590239bb934f4a07d0f19
+--! Hash: sha1:9382d367197f95a1b049e6c422125733222100c6
+--! Message: open issues carry their treemap node
+
+-- Each open issue carries its treemap node (its path node, or that node's ancestor at
+-- depth 8: the key of ledger_private.open_node_count), so processing closes an open
+-- run with what its open_issue row holds: the run's issue, its path and its node
+-- leave with the row, instead of a probe of issue_instance and one of path_node per
+-- closed run (rows of old issues, spread over the history: the probes that grew the
+-- head ingest's time with the history). Filled here for the open issues there are.
+alter table ledger_private.open_issue add column if not exists node_id bigint;
+
+update ledger_private.open_issue o
+   set node_id = coalesce(a.path_node_id, n.path_node_id)
+  from ledger_private.issue_instance ii
+  join ledger_private.path_node n on n.path_node_id = ii.path_node_id
+  left join ledger_private.path_node a on n.depth > 8 and a.path_node_id = n.ancestors[8]
+ where ii.issue_id = o.issue_id and o.node_id is null;
+
+alter table ledger_private.open_issue alter column node_id set not null;
+
+comment on column ledger_private.open_issue.node_id is
+  'The issue''s treemap node: its path node, or that node''s ancestor at depth 8 (ledger_private.treemap_node); the node whose open_node_count the open run counts in.';
+
+comment on table ledger_private.open_issue is
+  'Per timeline, each issue with an open run (resolved_cl NULL) and the run''s start_cl, with copies of the issue''s hash, severity, category, message and path and its treemap node: what ledger.open_issues_at and ledger.diff show at the head without a probe per issue, and what processing needs of a run it closes. Maintained by ledger_private.apply_snapshot from the interval changes; recomputed by ledger_private.rebuild_timeline; kept in step by the identity migration''s re-key.';
