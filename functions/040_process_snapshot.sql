@@ -609,15 +609,51 @@ begin
       on x.issue_id = n.issue_id and x.start_cl = n.start_cl;
 
   -- 5b. run statistics of the issues whose runs changed (ledger.recurring_issues reads
-  --     them instead of scanning the timeline's intervals)
-  with chg as (select issue_id from _bl_old_chg union select issue_id from _bl_new_chg),
-  agg as (
-    select c.issue_id, count(i.issue_id)::int as n, min(i.start_cl) as f,
-           max(i.start_cl) filter (where i.resolved_cl is null) as os, max(i.last_seen_cl) as cls,
-           coalesce(sum(i.last_seen_cl - i.start_cl + 1), 0) as sp
-      from chg c
+  --     them instead of scanning the timeline's intervals): the issue's row, minus the
+  --     runs replaced, plus the runs written. Counts and spans add up; the first start
+  --     and the latest last-seen CL are recounted from the issue's intervals only when a
+  --     run replaced held them and no run written reaches them (a late build that
+  --     shortens a first or last run; at the head a run closed keeps its start and only
+  --     pushes the last-seen CL forward). An issue with runs replaced but no row is
+  --     recounted too. (Read from all of an issue's intervals every time, the
+  --     statistics of the old issues a head build closes were a probe of the history's
+  --     rows each, a cost that grew with it.)
+  with od as (
+    select o.issue_id, count(*)::int as n, coalesce(sum(o.last_seen_cl - o.start_cl + 1), 0) as sp,
+           min(o.start_cl) as f, max(o.last_seen_cl) as cls, bool_or(o.resolved_cl is null) as had_open
+      from _bl_old_chg o group by o.issue_id
+  ), nd as (
+    select n.issue_id, count(*)::int as n, coalesce(sum(n.last_seen_cl - n.start_cl + 1), 0) as sp,
+           min(n.start_cl) as f, max(n.last_seen_cl) as cls,
+           max(n.start_cl) filter (where n.resolved_cl is null) as os
+      from _bl_new_chg n group by n.issue_id
+  ), inc as (
+    select x.issue_id,
+           (od.issue_id is not null and r.issue_id is null)
+           or coalesce(od.f = r.first_start_cl and coalesce(nd.f, 9223372036854775807) > r.first_start_cl, false)
+           or coalesce(od.cls = r.closed_last_seen and coalesce(nd.cls, -1) < r.closed_last_seen, false) as recount,
+           coalesce(r.interval_count, 0) - coalesce(od.n, 0) + coalesce(nd.n, 0) as n,
+           least(r.first_start_cl, nd.f) as f,
+           case when nd.os is not null then nd.os when od.had_open then null else r.open_start_cl end as os,
+           greatest(r.closed_last_seen, nd.cls) as cls,
+           coalesce(r.closed_span, 0) - coalesce(od.sp, 0) + coalesce(nd.sp, 0) as sp
+      from (select od.issue_id from od union select nd.issue_id from nd) x
+      left join od on od.issue_id = x.issue_id
+      left join nd on nd.issue_id = x.issue_id
+      left join lateral (select r.issue_id, r.interval_count, r.first_start_cl, r.open_start_cl,
+                                r.closed_last_seen, r.closed_span
+                           from ledger_private.issue_run_stats r
+                          where r.timeline_id = v_tl and r.issue_id = x.issue_id offset 0) r on true
+  ), agg as (
+    select c.issue_id, c.n, c.f, c.os, c.cls, c.sp from inc c where not c.recount
+    union all
+    select c.issue_id, count(i.issue_id)::int, min(i.start_cl),
+           max(i.start_cl) filter (where i.resolved_cl is null), max(i.last_seen_cl),
+           coalesce(sum(i.last_seen_cl - i.start_cl + 1), 0)
+      from inc c
       left join lateral (select i.* from ledger_private.presence_interval i
                           where i.timeline_id = v_tl and i.issue_id = c.issue_id offset 0) i on true
+     where c.recount
      group by c.issue_id
   ), gone as (
     -- (by key, as an array: joined to agg, a timeline whose statistics predate it made
