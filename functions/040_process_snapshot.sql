@@ -751,6 +751,8 @@ begin
     returning 1
   )
   select (select count(*) from lowered) + (select count(*) from removed) into v_nrows;
+  perform set_config('enable_hashjoin', v_hashjoin, true), set_config('enable_mergejoin', v_mergejoin, true),
+          set_config('enable_seqscan', v_seqscan, true);
   if v_nrows <> (select count(*) from _bl_node_delta d where d.delta < 0) then
     raise exception 'timeline %: open issue counts per node disagree with the intervals (rebuild the timeline)', v_tl
       using errcode = 'XX001';

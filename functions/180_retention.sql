@@ -203,7 +203,7 @@ as $$
      message ever seen. */
   with d as (
     delete from ledger_private.raw_identity r
-     where r.used_day < ledger_private.cache_day() - p_keep_days
+     where r.used_day < (select ledger_private.cache_day() - p_keep_days)   -- (once, not per row)
     returning 1)
   select count(*) from d
 $$;
