@@ -817,6 +817,14 @@ describe("context that is no issue, and what is one after it", () => {
     const bare = ["tool/msbuild", "MSB3277", "Microsoft.Common.CurrentVersion.targets: MSB3277: Found conflicts between different versions of \"System.Net.Http\""];
     expect(make([common("C:\\Program Files\\Microsoft Visual Studio\\2022\\Professional\\MSBuild\\Current\\Bin\\amd64", ""),
       common("C:\\BuildTools\\MSBuild\\Current\\Bin", " [C:\\b\\sr"), common("C:\\Program Files\\dotnet\\sdk\\8.0.204", "")])).toEqual([bare, bare, bare]);
+    // (Visual Studio 2010 to 2015's layout in the machine's MSBuild folder, …\MSBuild\Microsoft.Cpp\v4.0\[V110|V120|V140\],
+    // and Visual Studio 2017's …\Common7\IDE\VC\VCTargets\: the same failure of the same project, one issue with the newer layouts;
+    // lines made here from the newer one, the real ones are in test/corpus/msbuild-vs2015-vs2017-toolsets.log)
+    const older = (dir: string) => vs("2022", "Enterprise", "v170", game).replace(/^.*\\(?=Microsoft\.MakeFile\.Targets)/, `${dir}\\`);
+    for (const dir of ["C:\\Program Files (x86)\\MSBuild\\Microsoft.Cpp\\v4.0\\V140", "C:\\Program Files (x86)\\MSBuild\\Microsoft.Cpp\\v4.0\\V120",
+                       "D:\\Tools\\MSBuild\\Microsoft.Cpp\\v4.0\\V110", "C:\\Program Files (x86)\\MSBuild\\Microsoft.Cpp\\v4.0",
+                       "C:\\Program Files (x86)\\Microsoft Visual Studio\\2017\\Professional\\Common7\\IDE\\VC\\VCTargets"])
+      expect(make([older(dir)]), dir).toEqual([mk]);
     // (a project's own .targets, and a .props not under a toolset, stay where they are)
     expect(make(["C:\\b\\build\\Common.targets(12,5): error MSB4018: The task failed [C:\\b\\src\\x.vcxproj]",
       "/w/sdk/8.0.100/Directory.Build.props(3,5): warning MSB4011: imported twice [/w/src/App.csproj]"]).map((x) => x[0]))
@@ -874,6 +882,11 @@ describe("hostile lines", () => {
       "/MSBuild/Current".repeat(12_000) + "/Bin/x.targets(1,1): warning MSB1: x " + "[a.csproj] ".repeat(100),
       "/dotnet/x64/sdk/1.2.3" + ".4".repeat(100_000) + "/x.props(1,1): error MSB1: x [" + " ".repeat(100_000) + "a.csproj]"];
     for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
+    // (Visual Studio 2010-2015's and 2017's layouts: segments of spaces, brackets, colons, parentheses and backslashes)
+    const older = ["C:\\MSBuild\\Microsoft.Cpp\\v4" + ".0".repeat(100_000) + "\\V140\\x.targets(1,1): error MSB3073: x [a.vcxproj]",
+      "C:" + "\\MSBuild\\Microsoft.Cpp\\ ([".repeat(8_000) + "\\MSBuild\\Microsoft.Cpp\\v4.0\\x.targets(1,1): error MSB3073: x" + " :(".repeat(30_000) + " [a.vcxproj]",
+      "C:" + "\\Microsoft Visual Studio\\2017\\ ) \\Common7\\IDE\\VC".repeat(4_000) + "\\VCTargets\\x.targets(1,1): error MSB3073: x" + " ]:(".repeat(30_000) + " [a.vcxproj]"];
+    for (const l of older) expect(parseLog(`${l}\n${l}\n`).diagnostics.map((d) => [d.file, d.category])).toEqual([["a.vcxproj", "MSB3073"], ["a.vcxproj", "MSB3073"]]);
   });
   it("200 KB lines of separators, quotes and commas after Apple ld's heading return", () => {
     const lines = ["/".repeat(200_000) + "ld: Undefined symbols:", "  " + '"'.repeat(200_000) + ", referenced from:",

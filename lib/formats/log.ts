@@ -230,8 +230,10 @@ function dropProject(m: string, found?: { project?: string }): string {
 /**
  * A file of the MSBuild toolset, whose path holds the Visual Studio edition and version or
  * the .NET SDK's version (`C:\Program Files\Microsoft Visual Studio\2022\Enterprise\MSBuild\
- * Microsoft\VC\v170\Microsoft.MakeFile.Targets`, `…\MSBuild\Current\Bin\Microsoft.Common.
- * CurrentVersion.targets`, `/usr/share/dotnet/sdk/8.0.100/Sdks/…/Microsoft.NET.EolTargetFrameworks.
+ * Microsoft\VC\v170\Microsoft.MakeFile.Targets`, Visual Studio 2017's `…\2017\Community\Common7\
+ * IDE\VC\VCTargets\Microsoft.CppCommon.targets`, Visual Studio 2010 to 2015's `C:\Program Files (x86)\
+ * MSBuild\Microsoft.Cpp\v4.0\V140\Microsoft.CppCommon.targets` (V110, V120, or v4.0 itself),
+ * `…\MSBuild\Current\Bin\Microsoft.Common.CurrentVersion.targets`, `/usr/share/dotnet/sdk/8.0.100/Sdks/…/Microsoft.NET.EolTargetFrameworks.
  * targets`, a local install's `…/dotnet/x64/sdk/<version>/…`): its name, or undefined. Read by
  * segments (linear).
  */
@@ -244,6 +246,11 @@ function toolsetFile(file: string): string | undefined {
   for (let i = 0; i < low.length - 1; i++) {
     const x = low[i];
     if (x === "microsoft visual studio" && /^\d{4}$/.test(low[i + 1] ?? "") && low[i + 3] === "msbuild" && i + 3 < low.length - 1) return name;
+    // (Visual Studio 2017 kept the C++ targets in …/<edition>/Common7/IDE/VC/VCTargets/)
+    if (x === "microsoft visual studio" && /^\d{4}$/.test(low[i + 1] ?? "") && low[i + 3] === "common7" && low[i + 4] === "ide"
+        && low[i + 5] === "vc" && low[i + 6] === "vctargets" && i + 6 < low.length - 1) return name;
+    // (Visual Studio 2010 to 2015 in the machine's MSBuild folder: …/MSBuild/Microsoft.Cpp/v4.0/, its V110/, V120/, V140/)
+    if (x === "msbuild" && low[i + 1] === "microsoft.cpp" && /^v\d+(?:\.\d+)*$/.test(low[i + 2] ?? "") && i + 2 < low.length - 1) return name;
     if (x === "msbuild" && (low[i + 1] === "current" || /^\d+(?:\.\d+)*$/.test(low[i + 1] ?? "")) && low[i + 2] === "bin" && i + 2 < low.length - 1) return name;
     if (x === "dotnet" || x === ".dotnet") {
       const at = low[i + 1] === "sdk" ? i + 2 : /^(?:x64|x86|arm64|arm)$/.test(low[i + 1] ?? "") && low[i + 2] === "sdk" ? i + 3 : -1;
