@@ -199,6 +199,25 @@ describe("identities that survive real builds", () => {
     // (a workspace's own folder named go/ is untouched)
     expect(placePath("/home/runner/work/atlas/atlas/tools/go/pkg/x.go")).toBe("tools/go/pkg/x.go");
   });
+
+  it("a warning in an MSVC or Windows SDK header is one issue across Visual Studio editions, toolset and SDK versions", async () => {
+    // the lines of test/corpus/msvc-system-headers.log, with another edition, year, toolset and SDK version put in (made here)
+    const text = readFileSync(path.join(DIR, "msvc-system-headers.log"), "utf8");
+    const moved = text.replace(/2017\\Community\\VC\\Tools\\MSVC\\14\.11\.25503/g, "2022\\Enterprise\\VC\\Tools\\MSVC\\14.38.33130")
+      .replace(/d:\\build\\AutoSDK\\Sync\\HostWin64\\Win64\\Windows Kits\\10\\include\\10\.0\.18362\.0/g, "C:\\Program Files (x86)\\Windows Kits\\10\\Include\\10.0.22621.0");
+    expect(moved).not.toEqual(text);
+    const a = diagnosticsToIssues(parseLog(text).diagnostics, {});
+    expect(a.map((i) => i.path)).toEqual(["MSVC/include/xutility", "Windows Kits/Include/um/winnt.h", "Windows Kits/Include/um/winnt.h"]);
+    expect(await hashes(diagnosticsToIssues(parseLog(moved).diagnostics, {}))).toEqual(await hashes(a));
+    // (Visual Studio 2015 and older, lower-cased as MSVC prints them; the 8.1 kit without an SDK version; under a workspace or a caller's root)
+    expect(placePath("c:\\program files (x86)\\microsoft visual studio 14.0\\vc\\include\\xutility")).toBe("MSVC/include/xutility");
+    expect(placePath("C:\\BuildTools\\VC\\Tools\\MSVC\\14.29.30133\\atlmfc\\include\\afx.h")).toBe("MSVC/atlmfc/include/afx.h");
+    expect(placePath("C:\\Program Files (x86)\\Windows Kits\\8.1\\Include\\um\\winnt.h")).toBe("Windows Kits/Include/um/winnt.h");
+    expect(placePath("D:\\a\\1\\s\\toolchain\\VC\\Tools\\MSVC\\14.29.30133\\include\\vector", ["D:\\a\\1\\s"])).toBe("MSVC/include/vector");
+    // (a project's own VC/ or include/ folders stay where they are)
+    expect(placePath("D:\\a\\1\\s\\VC\\Tools\\x.h")).toBe("VC/Tools/x.h");
+    expect(placePath("/home/ci/Windows Kits/include/x.h")).toBe("home/ci/Windows Kits/include/x.h");
+  });
 });
 
 describe("context that is no issue, and what is one after it", () => {
@@ -887,6 +906,16 @@ describe("hostile lines", () => {
       "C:" + "\\MSBuild\\Microsoft.Cpp\\ ([".repeat(8_000) + "\\MSBuild\\Microsoft.Cpp\\v4.0\\x.targets(1,1): error MSB3073: x" + " :(".repeat(30_000) + " [a.vcxproj]",
       "C:" + "\\Microsoft Visual Studio\\2017\\ ) \\Common7\\IDE\\VC".repeat(4_000) + "\\VCTargets\\x.targets(1,1): error MSB3073: x" + " ]:(".repeat(30_000) + " [a.vcxproj]"];
     for (const l of older) expect(parseLog(`${l}\n${l}\n`).diagnostics.map((d) => [d.file, d.category])).toEqual([["a.vcxproj", "MSB3073"], ["a.vcxproj", "MSB3073"]]);
+  });
+  it("200 KB MSVC lines in toolset and SDK folders return (a toolset's header is read by segments)", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time)
+    const lines = ["C:" + "\\VC\\Tools\\MSVC\\1 ([".repeat(10_000) + "\\VC\\Tools\\MSVC\\14.29.30133\\include\\x(1): warning C4244: y" + " :(".repeat(30_000),
+      "C:\\VC\\Tools\\MSVC\\14" + ".1".repeat(100_000) + "\\include\\x(1): warning C4244: y",
+      "C:" + "\\Microsoft Visual Studio 14.0 ) ".repeat(8_000) + "\\Microsoft Visual Studio 14.0\\VC\\include\\x(1): warning C4244: y",
+      "C:" + "\\Windows Kits\\10\\ [include".repeat(8_000) + "\\Windows Kits\\10\\Include\\10.0.1.0\\um\\x(1): warning C4244: y"];
+    const placed = ["MSVC/include/x", "MSVC/include/x", "MSVC/include/x", "Windows Kits/Include/um/x"];
+    lines.forEach((l, k) => expect(diagnosticsToIssues(parseLog(`${l}\n`).diagnostics, {}).map((i) => [i.path, i.category]), String(k))
+      .toEqual([[placed[k], "C4244"]]));
   });
   it("200 KB lines of separators, quotes and commas after Apple ld's heading return", () => {
     const lines = ["/".repeat(200_000) + "ld: Undefined symbols:", "  " + '"'.repeat(200_000) + ", referenced from:",

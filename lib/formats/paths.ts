@@ -1,7 +1,8 @@
 // Where a reported file lives, independent of who reports it: separators and drive
 // letters unified, `.` and `..` resolved, and build roots stripped — the roots the
 // caller names (source_roots: per report, ?source_root=, --source-root) and the
-// workspace shapes of common CI systems — so the same file has the same path from
+// workspace shapes of common CI systems, and the install folders of the MSVC toolset and
+// the Windows SDK (see toolchainPath) — so the same file has the same path from
 // agent A and agent B, from a log and from SARIF, and never depends on which other
 // files had findings. A path that cannot be placed under a root keeps its absolute
 // folders (without the leading slash or drive), so it stays distinguishable.
@@ -37,6 +38,36 @@ export const WORKSPACE_ROOTS: RegExp[] = [
   // execroot/<workspace>/ (or a sandbox's) is the workspace, its external/<repo>/ stays
   /^(?:[a-z]:)?\/(?:.*\/)?_bazel_[^/]+\/(?:[0-9a-f]{32}|[0-9a-z_]{8})\/(?:(?:sandbox\/[^/]+\/\d+\/)?execroot\/[^/]+\/|(?=external\/))/i,
 ];
+
+/**
+ * A header of the MSVC toolset or of a Windows SDK, wherever it is installed: its folders hold
+ * the Visual Studio year and edition and the toolset's or SDK's version (`C:/Program Files
+ * (x86)/Microsoft Visual Studio/2019/Professional/VC/Tools/MSVC/14.29.30133/include/xutility`,
+ * `…/Windows Kits/10/Include/10.0.19041.0/um/winnt.h`), so a warning raised in one would be
+ * another issue at every toolset upgrade and on every agent's edition. It is placed under a
+ * fixed name instead, `MSVC/include/xutility` (also Visual Studio 2015's and older `…/Microsoft
+ * Visual Studio 14.0/VC/include/xutility`) and `Windows Kits/Include/um/winnt.h` (also the 8.1
+ * kit's `…/Windows Kits/8.1/Include/um/winnt.h`): the file within the toolset stays, as a gcc or
+ * clang system header keeps its `usr/include/…` folders. Read by segments (linear); the rest of
+ * the path keeps the case it was printed in. Undefined for any other path.
+ */
+function toolchainPath(clean: string): string | undefined {
+  const segs = clean.replace(/^[a-z]:\//i, "").replace(/^\//, "").split("/");
+  const low = segs.map((x) => x.toLowerCase());
+  const rest = (from: number, name: string) => from < segs.length ? [name, ...segs.slice(from)].join("/") : undefined;
+  for (let i = 0; i < low.length - 1; i++) {
+    const x = low[i];
+    // …/VC/Tools/MSVC/<version>/ (Visual Studio 2017 on, any edition, a Build Tools install)
+    if (x === "vc" && low[i + 1] === "tools" && low[i + 2] === "msvc" && /^\d+(?:\.\d+)+$/.test(low[i + 3] ?? "")) return rest(i + 4, "MSVC");
+    // …/Microsoft Visual Studio 14.0/VC/ (Visual Studio 2015 and older)
+    if (/^microsoft visual studio \d+(?:\.\d+)*$/.test(x) && low[i + 1] === "vc") return rest(i + 2, "MSVC");
+    // …/Windows Kits/<kit>/Include/[<SDK version>/]
+    if (x === "windows kits" && /^\d+(?:\.\d+)?$/.test(low[i + 1] ?? "") && low[i + 2] === "include") {
+      return rest(/^\d+(?:\.\d+){3}$/.test(low[i + 3] ?? "") ? i + 4 : i + 3, "Windows Kits/Include");
+    }
+  }
+  return undefined;
+}
 
 const UNREAL_TOP = new Set(["Engine", "Source", "Plugins", "Content", "Config"]);
 const UNREAL_TOP_LOWER = new Map([...UNREAL_TOP].map((x) => [x.toLowerCase(), x]));
@@ -85,6 +116,9 @@ function stripPrefix(path: string, root: string): string | undefined {
  */
 export function placePath(p: string, roots: string[] = []): string {
   const clean = cleanPath(p);
+  // (a toolset's header first: under a caller's root or a workspace, a vendored toolset keeps its version too)
+  const toolchain = clean.startsWith("/") || isWindows(clean) ? toolchainPath(clean) : undefined;
+  if (toolchain) return toolchain;
   const sorted = roots.map(cleanPath).filter(Boolean).sort((a, b) => b.length - a.length);
   for (const r of sorted) {
     const rel = stripPrefix(clean, r);
