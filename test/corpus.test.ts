@@ -789,6 +789,32 @@ describe("context that is no issue, and what is one after it", () => {
     expect(issues([...link, "NMAKE : fatal error U1077: 'link.exe' : return code '0x460'"]).map((i) => i.category)).toEqual(["LNK2019", "LNK2001"]);
   });
 
+  it("clang-cl's lines without a flag are the compiler's, as clang's own are; MSBuild's `error :` without a code stays the tool's", () => {
+    // clang-cl's (and clang's -fdiagnostics-format=msvc) shape; the first is the line in the title of
+    // github.com/mono/CppSharp/issues/1722, the others are made here after clang's wording (synthetic)
+    const cl = issues([
+      "yvals_core.h(807,1): error: static_assert failed \"Error in C++ Standard Library usage.\"",
+      "src\\a.cpp(12,5): error: use of undeclared identifier 'x'",
+      "src\\a.cpp(3,10): fatal error: 'dbus/dbus.h' file not found",
+      "src\\a.cpp(7,9): warning: unused variable 'y' [-Wunused-variable]",
+      "src\\a.cpp(9,1): warning: treating Unicode character as whitespace",
+    ]).map((i) => [i.path, i.category, i.message]);
+    const gcc = issues([
+      "yvals_core.h:807:1: error: static_assert failed \"Error in C++ Standard Library usage.\"",
+      "src/a.cpp:12:5: error: use of undeclared identifier 'x'",
+      "src/a.cpp:3:10: fatal error: 'dbus/dbus.h' file not found",
+      "src/a.cpp:7:9: warning: unused variable 'y' [-Wunused-variable]",
+      "src/a.cpp:9:1: warning: treating Unicode character as whitespace",
+    ]).map((i) => [i.path, i.category, i.message]);
+    expect(cl).toEqual(gcc);
+    expect(cl.map((x) => x[1])).toEqual(["compiler", "compiler", "compiler", "-Wunused-variable", "compiler"]);
+    // (UnrealBuildTool relays UnrealHeaderTool in MSBuild's canonical form, a space before the colon;
+    // a tool's capitalised level; MSVC's own code)
+    expect(issues(["D:/p/Plugins/S/Source/R/S.h(16): error : Unrecognized type 'FVector3f' - type must be a UCLASS, USTRUCT or UENUM",
+      "src\\a.cs(3): Warning: x", "src\\a.cpp(12,5): error C2065: 'x': undeclared identifier"]).map((i) => i.category))
+      .toEqual([null, null, "C2065"]);
+  });
+
   it("MSBuild: a multi-targeted project's `[….csproj::TargetFramework=…]` is no part of the message; the .NET SDK's and analyzers' longer codes are read", () => {
     // (dotnet build prints a multi-targeted project's diagnostics once per target framework)
     const got = issues([
@@ -916,6 +942,12 @@ describe("hostile lines", () => {
     const placed = ["MSVC/include/x", "MSVC/include/x", "MSVC/include/x", "Windows Kits/Include/um/x"];
     lines.forEach((l, k) => expect(diagnosticsToIssues(parseLog(`${l}\n`).diagnostics, {}).map((i) => [i.path, i.category]), String(k))
       .toEqual([[placed[k], "C4244"]]));
+  });
+  it("200 KB clang-cl lines of spaces, colons and brackets return (its level is read by position)", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time)
+    const lines = ["a.cpp(1,1): error" + " ".repeat(200_000) + ": x", "a.cpp(1,1): error:" + " ".repeat(200_000) + "x",
+      "a.cpp(1,1): warning:" + " :[(".repeat(50_000) + " [-Wx]", "a" + "\\ (".repeat(60_000) + ".cpp(1,1): warning: x"];
+    expect(lines.map((l) => parseLog(`${l}\n`).diagnostics.map((d) => d.category))).toEqual([[null], ["compiler"], ["-Wx"], ["compiler"]]);
   });
   it("200 KB lines of separators, quotes and commas after Apple ld's heading return", () => {
     const lines = ["/".repeat(200_000) + "ld: Undefined symbols:", "  " + '"'.repeat(200_000) + ", referenced from:",

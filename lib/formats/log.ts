@@ -1026,7 +1026,15 @@ export const GRAMMAR: Recogniser[] = [
       // UnrealHeaderTool reports on headers with its level capitalised and no code
       // (`…\Public\Foo.h(12): Error: Unrecognized type 'FBar' …`): the tool is its category
       const uht = !t.category && /^(?:Error|Warning)$/.test(level) && /\.h$/i.test(file) ? "UnrealHeaderTool" : t.category;
-      return [{ file, line: Number(ln), severity: sevOf(level), category: uht, message: t.message }];
+      // clang-cl (and clang's -fdiagnostics-format=msvc) prints clang's diagnostics in this shape,
+      // with no code, its level in lower case and the colon right after it: one without a flag is the
+      // compiler's, as in clang's own shape (`src\a.cpp(12,5): error: use of undeclared identifier 'x'`).
+      // (MSBuild's canonical form of a tool's line without a code has a space before the colon,
+      // `….h(16): error : …`, as UnrealBuildTool relays UnrealHeaderTool's: not the compiler's)
+      const head = line.slice(0, line.length - rest.length).trimEnd();
+      const clang = /^(?:fatal error|error|warning)$/.test(level) && /\S:$/.test(head.slice(-2));
+      const category = uht ?? (clang ? "compiler" : null);
+      return [{ file, line: Number(ln), severity: sevOf(level), category, message: t.message }];
     },
   },
   {
