@@ -196,6 +196,16 @@ describe("identities that survive real builds", () => {
     expect(placePath("C:\\agent\\_work\\1\\s\\src\\x.vcxproj")).toBe("src/x.vcxproj");
     expect(placePath("/opt/azagent/_work/12/s/Source/Game/Foo.cpp")).toBe("Source/Game/Foo.cpp");
     expect(placePath("D:\\a\\1\\s\\src\\x.cpp")).toBe(placePath("/home/vsts/work/1/s/src/x.cpp"));
+    // Gradle 4's transforms cache names the library before the hash (paths as quoted in public build logs and
+    // notes: a C:\Users\<user>\ home, a service account's): the library's, as transforms-2 and transforms-3 place it
+    expect(placePath("C:\\Users\\montoya\\.gradle\\caches\\transforms-1\\files-1.1\\support-media-compat-26.1.0.aar\\0695d2bc707728ee73235d4ce336341b\\res\\values\\values.xml"))
+      .toBe("support-media-compat-26.1.0/res/values/values.xml");
+    expect(placePath("C:\\Windows\\System32\\config\\systemprofile\\.gradle\\caches\\transforms-1\\files-1.1\\appcompat-v7-27.0.0.aar\\192971c5e8296a0a2330dc28124a19bf\\res\\layout\\tooltip.xml"))
+      .toBe("appcompat-v7-27.0.0/res/layout/tooltip.xml");
+    expect(placePath("/home/ci/.gradle/caches/transforms-1/files-1.1/core-1.0.0.aar/0123456789abcdef0123456789abcdef/res/values/values.xml"))
+      .toBe(placePath("/home/ci/.gradle/caches/transforms-3/fedcba9876543210fedcba9876543210/transformed/core-1.0.0/res/values/values.xml"));
+    expect(diagnosticsToIssues(parseLog("C:\\Users\\yueyue\\.gradle\\caches\\transforms-1\\files-1.1\\support-compat-27.0.2.aar\\fc870247ce067e1074f7b2d3c7d2ca6c\\res\\values\\values.xml:5: AAPT: error: x").diagnostics, {})
+      .map((i) => i.path)).toEqual(["support-compat-27.0.2/res/values/values.xml"]);
     // (a workspace's own folder named go/ is untouched)
     expect(placePath("/home/runner/work/atlas/atlas/tools/go/pkg/x.go")).toBe("tools/go/pkg/x.go");
   });
@@ -962,8 +972,14 @@ describe("hostile lines", () => {
       "/a.xml:1" + ":1-1".repeat(50_000) + ": AAPT: error: x", "'|[]".repeat(50_000) + ".xml:1: AAPT: error: " + " ".repeat(200_000),
       "error: resource " + " ".repeat(200_000) + "x not found.", "error: style attribute '" + "'".repeat(200_000) + " not found",
       "res/v/" + "a".repeat(200_000) + ".xm:1: error: x", "res/".repeat(50_000) + "v/a.xml:1: error: x",
-      "/h/.gradle/caches/" + "transforms-3/".repeat(15_000) + "x.xml:1: AAPT: error: x"];
+      "/h/.gradle/caches/" + "transforms-3/".repeat(15_000) + "x.xml:1: AAPT: error: x",
+      "/h/.gradle/caches/transforms-1/files-1.1/" + "a (:[\\".repeat(40_000) + "x.xml:1: AAPT: error: x",
+      "/h" + "/.gradle/caches/transforms-1/files-1.1/a".repeat(5_000) + "/x.xml:1: AAPT: error: x"];
     for (const l of lines) expect(parseLog(`${l}\n${l}\n`).diagnostics.length).toBeLessThanOrEqual(2);
+    // (in Gradle 4's transforms cache: a 200 KB library folder, and one of many cache folders)
+    const cached = "/h/.gradle/caches/transforms-1/files-1.1/" + "a (:[".repeat(40_000) + ".aar/0123456789abcdef0123456789abcdef/res/v/x.xml";
+    expect(placePath(cached)).toBe("a (:[".repeat(40_000) + "/res/v/x.xml");
+    expect(placePath("/h" + "/.gradle/caches/transforms-1/files-1.1/a".repeat(5_000) + "/0123456789abcdef0123456789abcdef/x.xml")).toBe("a/x.xml");
   });
   it("200 KB TeamCity service messages of spaces, quotes, pipes and brackets return", () => {
     // (no timing assertion: a quadratic pattern would not return in the test's time)

@@ -69,6 +69,19 @@ function toolchainPath(clean: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Gradle's older transforms cache names the library before the transform's hash,
+ * `~/.gradle/caches/transforms-1/files-1.1/appcompat-v7-27.1.1.aar/<hash>/res/values/values.xml`
+ * (Gradle 4): a file there is placed as the library's, `appcompat-v7-27.1.1/res/values/values.xml`,
+ * without the agent's home or the hash, and without `.aar` (the name transforms-2 and transforms-3
+ * give its folder, see WORKSPACE_ROOTS). Undefined for any other path.
+ */
+const GRADLE_TRANSFORMS_1 = /^(?:[a-z]:)?\/(?:.*\/)?\.gradle\/caches\/transforms-1\/files-1\.1\/([^/]+)\/[0-9a-f]{32}\/(?=[^/])/i;
+function gradleTransforms1(clean: string): string | undefined {
+  const m = GRADLE_TRANSFORMS_1.exec(clean);
+  return m ? `${m[1].replace(/\.aar$/i, "")}/${clean.slice(m[0].length)}` : undefined;
+}
+
 const UNREAL_TOP = new Set(["Engine", "Source", "Plugins", "Content", "Config"]);
 const UNREAL_TOP_LOWER = new Map([...UNREAL_TOP].map((x) => [x.toLowerCase(), x]));
 
@@ -125,6 +138,8 @@ export function placePath(p: string, roots: string[] = []): string {
     if (rel !== undefined && rel !== "") return rel;
   }
   if (clean.startsWith("/") || isWindows(clean)) {
+    const lib = gradleTransforms1(clean);
+    if (lib) return lib;
     for (const re of WORKSPACE_ROOTS) {
       const m = re.exec(clean);
       if (m && clean.length > m[0].length) return clean.slice(m[0].length);
@@ -167,6 +182,8 @@ function underCleanRoots(p: string, sorted: string[]): string | undefined {
     const rel = stripPrefix(clean, r);
     if (rel) return rel;
   }
+  const lib = gradleTransforms1(clean);
+  if (lib) return lib;
   for (const re of WORKSPACE_ROOTS) {
     const m = re.exec(clean);
     if (m && clean.length > m[0].length) return clean.slice(m[0].length);
