@@ -840,6 +840,9 @@ begin
      from (select t.project as v_s_project, t.stream as v_s_stream
              from ledger_private.timeline t where t.timeline_id = v_tl) tl,
           (select min(x) as lo, max(x) as hi,
+                  -- (at the head no run starts after c: no look-up. Each one is a probe of
+                  -- an old issue's intervals, anywhere in the history)
+                  case when not v_head then
                   (select max(m.start_cl)
                      from (select issue_id from _bl_old_chg union select issue_id from _bl_new_chg) c
                     -- (the latest start by the primary key's order: as max(), the planner may
@@ -848,7 +851,7 @@ begin
                     cross join lateral (select i.start_cl from ledger_private.presence_interval i
                                          where i.timeline_id = v_tl and i.issue_id = c.issue_id
                                          order by i.timeline_id desc, i.issue_id desc, i.start_cl desc
-                                         limit 1) m) as later
+                                         limit 1) m) end as later
              from (select start_cl from _bl_old_chg union all select resolved_cl from _bl_old_chg
                    union all select start_cl from _bl_new_chg union all select resolved_cl from _bl_new_chg) e(x)) r;
 
