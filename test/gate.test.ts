@@ -180,6 +180,32 @@ describe("daily team metrics", () => {
     }
   });
 
+  it("a late build that removes an issue's earlier run marks the day of its later start, whose regression goes", async () => {
+    // X at CL 100 (day 1), gone at 103 (day 2), back at 106 (day 3): a regression on day 3.
+    // A second build of CL 100 without X removes the earlier run: day 3's start is new
+    // then, though no interval of day 3 changed (the change is at CLs 100-103)
+    const project = "dlate";
+    const X = { path: "srv/p/audio/x.wav", message: "X broke", severity: "error" };
+    const Y = { path: "srv/p/audio/y.wav", message: "Y broke", severity: "error" };
+    const post = (cl: number, build: string, issues: typeof X[]) => sql.query("select ledger.ingest_report($1)", [
+      { project, changelist: cl, submitted_at: clTime(cl).toISOString(), build: { id: build }, issues }]);
+    await post(100, "a", [X, Y]);
+    await post(103, "b", [Y]);
+    await post(106, "c", [X, Y]);
+    await sql.query("select ledger_private.refresh_dirty_team_days($1, 'main')", [project]);
+    const regressions = async () => (await sql.query(
+      `select to_char(day, 'YYYY-MM-DD') as d, regressions from ledger_private.team_daily
+        where project = $1 and team = 'audio' order by day`, [project])).rows.map((r) => `${r.d}:${r.regressions}`);
+    const day3 = clTime(106).toISOString().slice(0, 10);
+    expect(await regressions()).toContain(`${day3}:1`);
+    await post(100, "a2", [Y]);
+    await sql.query("select ledger_private.refresh_dirty_team_days($1, 'main')", [project]);
+    expect(await regressions()).toContain(`${day3}:0`);
+    const kept = await stored(project);
+    await sql.query("select ledger.refresh_team_daily($1)", [project]);
+    expect(await stored(project)).toEqual(kept);
+  });
+
   it("windows answer from the daily table: sums over the window, exact medians, bad windows refused", async () => {
     const { rows } = await sql.query("select * from ledger.team_trends('d21', 'main', 3)");
     expect(rows.length).toBeGreaterThan(0);
