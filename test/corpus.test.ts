@@ -786,6 +786,48 @@ describe("context that is no issue, and what is one after it", () => {
     ]);
   });
 
+  it("Android Studio's `Error:(l, c)` / `Warning:(l, c)` lines are at the file printed alone before them, else at tool/gradle; its task summary and Information: lines are none", () => {
+    // real lines: github.com/jahirfiquitiva/IconShowcase-Dashboard/issues/16 and github.com/dmsl/anyplace/issues/25
+    // (all of them in test/corpus/android-studio-messages-javac-kotlin.log); the rest are made here in their shape (synthetic)
+    const home = "/Users/svetlanamoldovanu/Downloads/IconPack/sample/src/main/java/com/denkazzzget/pixelico/HomeActivity.java";
+    const got = issues([
+      "Information:Gradle tasks [:sample:assembleDebug]",
+      home,
+      "Error:(24, 45) error: cannot find symbol class BuildConfig",
+      "Warning:(12, 8) warning: [deprecation] getColor(int) in Resources has been deprecated",          // synthetic
+      "Error:Execution failed for task ':sample:compileDebugJavaWithJavac'.",
+      "> Compilation failed; see the compiler error output for details.",
+      "Information:BUILD FAILED",
+      // (a .kt file named alone: Kotlin's; synthetic)
+      "/w/app/src/main/java/com/x/Main.kt",
+      "Warning:(3, 9) Parameter 'savedInstanceState' is never used",
+      "",
+      "Error:(40, 25) java: cannot find symbol",
+      "  symbol:   class R",
+      "  location: package com.dmsl.anyplace",
+      // (no file: the builder named, or none; synthetic)
+      "Error:(7, 12) Kotlin: Unresolved reference: foo",
+      "Warning:(1, 1) Something about the build",
+    ]).map((i) => [i.severity, i.path, i.category, i.message]);
+    expect(got).toEqual([
+      ["error", home.slice(1), "javac", "cannot find symbol: class BuildConfig"],
+      ["warning", home.slice(1), "deprecation", "getColor(int) in Resources has been deprecated"],
+      ["warning", "w/app/src/main/java/com/x/Main.kt", "kotlin", "Parameter 'savedInstanceState' is never used"],
+      ["error", "tool/gradle", "javac", "cannot find symbol: class R"],
+      ["error", "tool/gradle", "kotlin", "Unresolved reference: foo"],
+      ["warning", "tool/gradle", "gradle", "Something about the build"],
+    ]);
+    // (the task summary ends the file's messages: a line after it is no longer that file's)
+    expect(issues([home, "Error:Execution failed for task ':app:compileDebugJavaWithJavac'.", "Error:(1, 2) error: x"]).map((i) => i.path))
+      .toEqual(["tool/gradle"]);
+    // alone, the summary and Information: lines are none, as Gradle's "* What went wrong:" block is
+    expect(issues(["Error:Execution failed for task ':sample:compileDebugJavaWithJavac'.", "Information:BUILD FAILED",
+      "* What went wrong:", "Execution failed for task ':app:compileDebugJavaWithJavac'."])).toEqual([]);
+    // the same error from a command-line build (javac's own lines, synthetic) is the same issue
+    expect(issues([`${home}:24: error: cannot find symbol`, "import com.denkazzzget.pixelico.BuildConfig;", "  symbol:   class BuildConfig"]))
+      .toEqual(issues([home, "Error:(24, 45) error: cannot find symbol class BuildConfig"]));
+  });
+
   it("MSVC's LNK1120 counts the unresolved externals listed above it: no issue of its own, unless it is alone", () => {
     const link = ['main.obj : error LNK2019: unresolved external symbol "void __cdecl Bar(void)" (?Bar@@YAXXZ) referenced in function main [C:\\b\\app.vcxproj]',
       "main.obj : error LNK2001: unresolved external symbol __imp_GetCurrentThreadId [C:\\b\\app.vcxproj]",
@@ -980,6 +1022,20 @@ describe("hostile lines", () => {
     const cached = "/h/.gradle/caches/transforms-1/files-1.1/" + "a (:[".repeat(40_000) + ".aar/0123456789abcdef0123456789abcdef/res/v/x.xml";
     expect(placePath(cached)).toBe("a (:[".repeat(40_000) + "/res/v/x.xml");
     expect(placePath("/h" + "/.gradle/caches/transforms-1/files-1.1/a".repeat(5_000) + "/0123456789abcdef0123456789abcdef/x.xml")).toBe("a/x.xml");
+  });
+  it("200 KB Android Studio lines of spaces, parentheses, commas, colons and digits return", () => {
+    // (no timing assertion: a quadratic pattern would not return in the test's time; the first
+    // line, no Android Studio place, once took GNU ld's section pattern minutes)
+    const lines = ["Error:(" + "1, ".repeat(70_000) + "1) x", "Error:(1, 1)" + " ".repeat(200_000) + "x",
+      "Warning:(" + "(1, 2): ".repeat(25_000), "Error:(1, 2) java:" + " ".repeat(200_000) + "error: x",
+      "Error:(1, 2) " + "java: ".repeat(35_000), "Error:(1, 2) java: cannot find symbol" + " (".repeat(100_000),
+      "Error:Execution failed for task '" + "' :".repeat(70_000) + "'.", "Information:" + ": (1, 2)".repeat(25_000)];
+    const got = parseLog(lines.map((l) => `${l}\n${l}`).join("\n")).diagnostics;
+    expect(got.map((d) => [d.where, d.category, d.message.slice(0, 24)])).toEqual([
+      ["tool/gradle", "gradle", "x"], ["tool/gradle", "gradle", "x"],
+      ["tool/gradle", "javac", "x"], ["tool/gradle", "javac", "x"],
+      ["tool/gradle", "javac", "java: ".repeat(4)], ["tool/gradle", "javac", "java: ".repeat(4)],
+      ["tool/gradle", "javac", "cannot find symbol: ( ( "], ["tool/gradle", "javac", "cannot find symbol: ( ( "]]);
   });
   it("200 KB TeamCity service messages of spaces, quotes, pipes and brackets return", () => {
     // (no timing assertion: a quadratic pattern would not return in the test's time)

@@ -13,7 +13,7 @@
 //      header, then its place on the next line), CMake's blocks (a header, the message
 //      indented under it), compilers and linkers (MSVC with or
 //      without a code, clang-cl `(line,col)`, FXC, gcc/clang/clang-tidy, the Go toolchain and
-//      golangci-lint, cppcheck, javac/Maven, ESLint and stylelint stylish, unix and compact
+//      golangci-lint, cppcheck, javac/Maven, Android Studio's `Error:(l, c)` messages, ESLint and stylelint stylish, unix and compact
 //      output, Bazel's rule lines), then log channels of any name
 //      (`LogCook: Warning: …`, `UnrealBuildTool: ERROR: …`, `PackagingResults: Error: …`);
 //   4. context: make's / ninja's "Entering directory" places the relative paths after it;
@@ -753,6 +753,35 @@ const AAPT_BARE = /^error: ((?:resource|attribute) \S+ not found\.?|style attrib
 /** A resource file of an Android build (AAPT2 before the Android Gradle plugin 3.2 printed no `AAPT:`). */
 const ANDROID_RESOURCE = /(?:^|[\\/])(?:res|merged\.dir|merged_res[\\/][^\\/]+)[\\/][\w-]+[\\/][\w.-]+\.xml$/;
 
+/**
+ * Android Studio's (and IntelliJ's) Messages view before Android Studio 3.1, as its build output
+ * was copied: a compiler's diagnostic as `Error:(24, 45) error: cannot find symbol class
+ * BuildConfig` (javac's own level after the place), `Error:(6, 40) Unresolved reference: x`
+ * (Kotlin), `Error:(40, 25) java: cannot find symbol` (the builder named, then javac's `symbol:`
+ * line), `Warning:(l, c) …`; the file is the path printed alone on a line before them (see
+ * STYLISH_FILE), if any. Place and prefixes read by position (linear).
+ */
+const STUDIO_LINE = /^(Error|Warning):\((\d+), ?\d+\) /;
+/** Its closing summary of the task that failed, `Error:Execution failed for task ':app:compileDebugJavaWithJavac'.` */
+const STUDIO_TASK_FAILED = /^Error:\s*Execution failed for task '[^']*'\.?$/;
+/** Its lines about the build, `Information:Gradle tasks [:app:assembleDebug]`, `Information:BUILD FAILED`: no issues. */
+const STUDIO_INFORMATION = /^Information:/;
+/**
+ * The message of an Android Studio line: its builder (`java:`, `kotlin:`) and javac's level
+ * (`error:`, `warning:`) off the front, javac's "cannot find symbol class Foo" written as javac
+ * prints it with its `symbol:` line, "cannot find symbol: class Foo" (one issue with the same
+ * error from a command-line build).
+ */
+function studioMessage(rest: string): { builder?: string; message: string } {
+  let m = rest.trimStart();
+  let builder: string | undefined;
+  const b = /^(java|kotlin):\s/i.exec(m);
+  if (b) { builder = b[1].toLowerCase(); m = m.slice(b[0].length).trimStart(); }
+  const lv = /^(?:error|warning):\s/.exec(m);
+  if (lv) m = m.slice(lv[0].length).trimStart();
+  return { builder, message: cleanMessage(m) };
+}
+
 /** The end of a Maven failure summary, `… -> [Help 1]` (on the summary's first line when it lists nothing). */
 const MAVEN_HELP = /\s-> \[Help \d+\]$/;
 
@@ -987,6 +1016,37 @@ export const GRAMMAR: Recogniser[] = [
     },
   },
   {
+    // Android Studio's Messages view (see STUDIO_LINE): at the file printed alone before it (javac's
+    // for a .java file, Kotlin's for a .kt), else at tool/gradle (javac's or Kotlin's when the line
+    // names its builder, else gradle's); its "Execution failed for task" after them is a summary, as
+    // Gradle's own "* What went wrong: Execution failed for task …" is (no issue), and its
+    // `Information:` lines are none
+    name: "android-studio",
+    match(line, state) {
+      // (its summary and its `Information:` lines end a build's messages: a file named before them is no later line's)
+      if (STUDIO_TASK_FAILED.test(line) || STUDIO_INFORMATION.test(line)) { state.stylishFile = undefined; return []; }
+      const m = STUDIO_LINE.exec(line);
+      if (!m) return undefined;
+      const { builder, message } = studioMessage(line.slice(m[0].length));
+      if (!message) return undefined;
+      const file = state.stylishFile;
+      const kind = file ? (/\.java$/i.test(file) ? "javac" : /\.kts?$/i.test(file) ? "kotlin" : undefined) : undefined;
+      const category = kind ?? (builder === "java" ? "javac" : builder === "kotlin" ? "kotlin" : "gradle");
+      const severity = sevOf(m[1]);
+      if (category === "javac") {
+        const sym = /^cannot find symbol (\S.*)$/.exec(message);
+        const d: Diagnostic = { file: file && inDir(file, state), where: file ? undefined : "tool/gradle", line: file ? Number(m[2]) : undefined,
+                                severity, category, message: sym ? `cannot find symbol: ${sym[1]}` : message };
+        // (javac's `symbol:` line after "cannot find symbol" is its identity, with or without a file)
+        const j = javac(d, state);
+        state.javaSymbol = /^cannot find symbol$/i.test(j.message) ? j : undefined;
+        return [j];
+      }
+      return [file ? { file: inDir(file, state), line: Number(m[2]), severity, category, message }
+        : { where: "tool/gradle", severity, category, message }];
+    },
+  },
+  {
     // FXC's own line about a run, with no place: `warning X4717: Effects deprecated for D3DCompiler_47`
     name: "fxc",
     match(line) {
@@ -1205,7 +1265,9 @@ export const GRAMMAR: Recogniser[] = [
       const body = pre ? line.slice(pre[0].length) : line;
       const tool = pre ? toolName(pre[1].replace(/^.*[\\/]/, "")) : "ld";
       if (/^(?:.+?:\s+)?in function [`'‘].*['’]:$/i.test(body) || /^\(\.[\w.$]+\+0x[0-9a-f]+\):\s+first defined here$/i.test(body)) return pre ? [] : undefined;
-      const sect = /^(.+?):\(([^()]*(?:\([^()]*\))?[^()]*)\):\s+(?:(warning|error):\s+)?(.*)$/i.exec(body);
+      // (the section's text after a nested `(…)` only: two runs of `[^()]*` side by side read a
+      // long `x:(` without its `):` in quadratic time)
+      const sect = /^(.+?):\(([^()]*(?:\([^()]*\)[^()]*)?)\):\s+(?:(warning|error):\s+)?(.*)$/i.exec(body);
       if (sect && (pre || LD_MESSAGE.test(sect[4]) || sect[3])) {
         const [, where, , level, rest] = sect;
         return [linkDiagnostic(where, tool, level ?? "error", rest, state)];
