@@ -27,8 +27,9 @@ const CLS = Number(process.env.BENCH_CLS ?? 1000);
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 10000);
 const CHURN = 0.05;
 // The head series replays its calendar (ten CLs a day): on each new day the worker's
-// maintenance pass runs with the raw identity cache's clock set to that day, as it runs
-// every day in production, so the cache holds about a week of texts. BENCH_CALENDAR=0
+// maintenance pass runs with the raw identity cache's clock set to that day (the worker
+// runs it every 15 s; what it prunes changes once a day), so the cache holds about a
+// week of texts, as in production. BENCH_CALENDAR=0
 // builds every CL on the one real day instead: nothing is pruned and the cache holds
 // every text of the history.
 const CALENDAR = process.env.BENCH_CALENDAR !== "0";
@@ -83,7 +84,7 @@ async function main() {
     }
     history.set(cl, [...open]);
     if (CALENDAR) {
-      // a new day of the calendar: the worker's maintenance pass as it runs on that day
+      // a new day of the calendar: the worker's maintenance pass as it runs that day
       // (retention, partitions, the raw identity cache's pruning), the clock set to it
       const day = dayOf(cl);
       if (day !== today) {

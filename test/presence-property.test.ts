@@ -23,8 +23,10 @@ function rng(seed: number) {
   };
 }
 
-const PATHS = ["srv/p/audio/a.wav", "srv/p/audio/ui/b.wav", "srv/p/gfx/c.dds", "srv/p/gfx/d.dds", "srv/q/e.cpp"];
-const PREFIXES = ["srv/p/audio", "srv/p/gfx", "srv/p", "srv/q", "srv/p/audio/ui"];
+// (two paths deeper than the treemap's 8 levels share their depth-8 node)
+const PATHS = ["srv/p/audio/a.wav", "srv/p/audio/ui/b.wav", "srv/p/gfx/c.dds", "srv/p/gfx/d.dds", "srv/q/e.cpp",
+  "srv/p/gfx/lod/0/1/2/3/4/f.dds", "srv/p/gfx/lod/0/1/2/3/5/g.dds"];
+const PREFIXES = ["srv/p/audio", "srv/p/gfx", "srv/p", "srv/q", "srv/p/audio/ui", "srv/p/gfx/lod/0/1/2/3/4"];
 const MESSAGES = ["Missing cue A", "Shader failed B"];
 
 interface Post { cl: number; buildId: string; covered: string[] | null; issues: { path: string; message: string }[] }

@@ -99,6 +99,26 @@ describe("the treemap reads counts kept by processing", () => {
     expect(Object.keys(expected).length).toBeGreaterThan(4);
     expect(expected["srv/tm/team0/a/b/c/d/e0"]).toBeGreaterThan(1);          // deeper paths fold into depth 8
     expect(await view()).toEqual(expected);
+    // each open issue carries its treemap node (the depth-8 ancestor of a deeper path);
+    // a row written without it (the previous release's processing, between a migration
+    // and the functions) gets it from the trigger
+    const nodes = async () => (await c.query(
+      `select o.issue_id::int as id, n.path as node, t.path as want
+         from ledger_private.open_issue o
+         join ledger_private.path_node n on n.path_node_id = o.node_id
+         join ledger_private.issue_instance ii on ii.issue_id = o.issue_id
+        cross join lateral ledger_private.treemap_node(ii.path_node_id) t
+        where o.timeline_id = ledger_private.timeline_id('tm', 'main') order by 1`)).rows;
+    const kept0 = await nodes();
+    expect(kept0.length).toBe(Object.values(expected).reduce((a, b) => a + b, 0));
+    expect(kept0.filter((r) => r.node !== r.want)).toEqual([]);
+    expect(kept0.some((r) => r.node === "srv/tm/team0/a/b/c/d/e0")).toBe(true);   // (depth 8 of a 10-segment path)
+    await c.query(
+      `with d as (delete from ledger_private.open_issue o
+                   where o.timeline_id = ledger_private.timeline_id('tm', 'main') returning o.*)
+       insert into ledger_private.open_issue (timeline_id, issue_id, start_cl, hash, severity, category, message, path)
+       select d.timeline_id, d.issue_id, d.start_cl, d.hash, d.severity, d.category, d.message, d.path from d`);
+    expect(await nodes()).toEqual(kept0);
     // rollup at the latest CL counts open runs from the same per-node counts (depth and
     // subtree within 8 levels), elsewhere from the runs: both agree with the runs
     const rollupDirect = async (cl: number, depth: number, under: string | null) => Object.fromEntries((await c.query(
