@@ -110,7 +110,7 @@ describe("the treemap reads counts kept by processing", () => {
         cross join lateral ledger_private.treemap_node(ii.path_node_id) t
         where o.timeline_id = ledger_private.timeline_id('tm', 'main') order by 1`)).rows;
     const kept0 = await nodes();
-    expect(kept0.length).toBe(Object.values(expected).reduce((a, b) => a + b, 0));
+    expect(kept0.length).toBe(Object.values(expected).reduce((a: number, b) => a + Number(b), 0));
     expect(kept0.filter((r) => r.node !== r.want)).toEqual([]);
     expect(kept0.some((r) => r.node === "srv/tm/team0/a/b/c/d/e0")).toBe(true);   // (depth 8 of a 10-segment path)
     await c.query(
