@@ -80,7 +80,7 @@ declare
   v_partial_neighbours boolean;
   v_version smallint;
   v_day int := ledger_private.cache_day();
-  v_stale int := ledger_private.cache_day() - ledger_private.cache_restamp_days() + 1;   -- (a stamp before it is old: stamp again)
+  v_stale int := v_day - ledger_private.cache_restamp_days() + 1;   -- (a stamp before it is old: stamp again)
   v_nrows int;
   v_fast boolean;
   v_p_ids bigint[];

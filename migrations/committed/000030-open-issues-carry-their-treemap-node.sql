@@ -1,5 +1,5 @@
 --! Previous: sha1:3602af0a58684d2734c590239bb934f4a07d0f19
---! Hash: sha1:3bddcc80621244e7516b7dd9ecf43be7ae86f4a8
+--! Hash: sha1:639490e5e2bd74621149a135101dc38771367104
 --! Message: open issues carry their treemap node
 
 -- Each open issue carries its treemap node (its path node, or that node's ancestor at
@@ -7,7 +7,9 @@
 -- run with what its open_issue row holds: the run's issue, its path and its node
 -- leave with the row, instead of a probe of issue_instance and one of path_node per
 -- closed run (rows of old issues, spread over the history: the probes that grew the
--- head ingest's time with the history). Filled here for the open issues there are.
+-- head ingest's time with the history). Filled here for the open issues there are
+-- (written out: functions/, where ledger_private.treemap_node is, comes after the
+-- migrations on a new database).
 alter table ledger_private.open_issue add column if not exists node_id bigint;
 
 update ledger_private.open_issue o
@@ -31,10 +33,10 @@ language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 as $$
 begin
-  select coalesce(a.path_node_id, n.path_node_id) into new.node_id
+  -- (ledger_private.treemap_node, which every release has, resolved when a row comes)
+  select t.path_node_id into new.node_id
     from ledger_private.issue_instance ii
-    join ledger_private.path_node n on n.path_node_id = ii.path_node_id
-    left join ledger_private.path_node a on n.depth > 8 and a.path_node_id = n.ancestors[8]
+   cross join lateral ledger_private.treemap_node(ii.path_node_id) t
    where ii.issue_id = new.issue_id;
   return new;
 end
