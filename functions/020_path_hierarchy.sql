@@ -65,15 +65,23 @@ language plpgsql volatile
 set search_path to pg_catalog, pg_temp
 set jit to off
 set client_min_messages to warning
+set enable_mergejoin to off   -- (the top-down walk: a hash of the new paths, built once, not a sort per level)
 as $$
 declare
   v_depth int;
+  v_new bigint;
+  v_inserted bigint;
 begin
-  /* Every prefix of every path, one insert per depth so parents always exist
-     (with their ancestors) before their children; within a depth in one global
-     order, so concurrent sessions never wait on each other in a cycle. */
-  create temp table if not exists _bl_path_new (depth int, path text collate "C") on commit delete rows;
-  delete from _bl_path_new;   -- (a second call in one transaction)
+  /* Every prefix of every path, in one insert sorted by path (a parent sorts before its
+     children), so concurrent sessions never wait on each other in a cycle. Each new
+     node takes its id from the sequence before the insert, so its children's parent
+     and ancestors are known without reading back what was inserted. */
+  perform ledger_private.size_work_memory();
+  -- (not _bl_path_new, the table of the previous release's function: a session that
+  -- created that one keeps its columns)
+  create temp table if not exists _bl_path_todo (
+    path text collate "C", parent text collate "C", depth int, id bigint) on commit delete rows;
+  delete from _bl_path_todo;   -- (a second call in one transaction)
   -- The new paths, found bottom-up: the given paths that do not exist, then the
   -- parents of those that do not exist, and so on (an existing path has all its
   -- ancestors, so the climb stops at the first one that exists). Each new path is
@@ -81,7 +89,7 @@ begin
   -- finds a path that exists: the work follows the number of new paths plus the given
   -- ones, never the size of the hierarchy (the offset 0 keeps each look-up an index
   -- probe rather than a join that the planner could turn into a scan of path_node).
-  insert into _bl_path_new (depth, path)
+  insert into _bl_path_todo (path, parent, depth, id)
   with recursive up(p) as (
     select distinct g::text collate "C"
       from unnest(p_paths) g
@@ -93,22 +101,55 @@ begin
               from up u where strpos(u.p, '/') > 0) x
      where not exists (select 1 from ledger_private.path_node e where e.path = x.pp offset 0)
   )
-  select octet_length(up.p) - octet_length(replace(up.p, '/', '')) + 1, up.p from up;
-  for v_depth in select distinct n.depth from _bl_path_new n order by 1 loop
-    insert into ledger_private.path_node (path, parent_id, name, depth, ancestors)
-    select x.path, pr.path_node_id,
-           case when v_depth = 1 then x.path else substr(x.path, length(x.path) - strpos(reverse(x.path), '/') + 2) end,
-           v_depth,
-           case when v_depth = 1 then '{}'::bigint[] else pr.ancestors || pr.path_node_id end
-      from _bl_path_new x
+  select up.p,
+         case when strpos(up.p, '/') > 0 then left(up.p, length(up.p) - strpos(reverse(up.p), '/')) end,
+         octet_length(up.p) - octet_length(replace(up.p, '/', '')) + 1,
+         nextval('ledger_private.path_node_path_node_id_seq'::regclass)
+    from up;
+  get diagnostics v_new = row_count;
+  if v_new = 0 then
+    return;
+  end if;
+  -- Top-down from the new paths whose parent exists (or that have none): a node's
+  -- ancestors are its parent's plus the parent. The one insert, in path order.
+  with recursive t(path, depth, id, parent_id, ancestors) as (
+    select x.path, x.depth, x.id, pr.path_node_id,
+           case when x.parent is null then '{}'::bigint[] else pr.ancestors || pr.path_node_id end
+      from _bl_path_todo x
       left join lateral (select pn.path_node_id, pn.ancestors from ledger_private.path_node pn
-                          where v_depth > 1
-                            and pn.path = left(x.path, length(x.path) - strpos(reverse(x.path), '/')) collate "C"
-                         offset 0) pr on true
-     where x.depth = v_depth
-     order by x.path
-    on conflict (path) do nothing;
-  end loop;
+                          where pn.path = x.parent offset 0) pr on true
+     where x.parent is null
+        or not exists (select 1 from _bl_path_todo y where y.path = x.parent)
+    union all
+    select c.path, c.depth, c.id, t.id, t.ancestors || t.id
+      from t join _bl_path_todo c on c.parent = t.path
+  ), ins as (
+    insert into ledger_private.path_node (path_node_id, path, parent_id, name, depth, ancestors)
+    overriding system value
+    select t.id, t.path, t.parent_id,
+           case when t.depth = 1 then t.path else substr(t.path, length(t.path) - strpos(reverse(t.path), '/') + 2) end,
+           t.depth, t.ancestors
+      from t
+     order by t.path
+    on conflict (path) do nothing
+    returning 1
+  )
+  select count(*) into v_inserted from ins;
+  if v_inserted < v_new then
+    -- Another session created some of these paths meanwhile (this insert waited for it
+    -- and skipped them): the nodes inserted here below such a path name the id this
+    -- session had taken for it. Each is re-linked to its parent as stored, depth by
+    -- depth from the top (each statement sees the rows fixed at the depth above).
+    for v_depth in select distinct x.depth from _bl_path_todo x order by 1 loop
+      update ledger_private.path_node n
+         set parent_id = p.path_node_id, ancestors = p.ancestors || p.path_node_id
+        from _bl_path_todo x
+        join ledger_private.path_node p on p.path = x.parent
+       where x.depth = v_depth
+         and n.path = x.path and n.path_node_id = x.id
+         and (n.parent_id is distinct from p.path_node_id or n.ancestors is distinct from p.ancestors || p.path_node_id);
+    end loop;
+  end if;
 end
 $$;
 comment on function ledger_private.ensure_paths(text[]) is

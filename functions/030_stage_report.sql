@@ -423,6 +423,7 @@ begin
   -- the issues of the report being staged, checked and canonicalised once
   -- (ledger_private.issue_fields); a delete, not a truncate, when already filled in
   -- this transaction (a truncate would rewrite the table's files on every report)
+  perform ledger_private.size_work_memory();
   create temp table if not exists _bl_stage_issue (
     ord bigint, path text collate "C", severity text, category text, message text,
     occurrences int, err text) on commit delete rows;

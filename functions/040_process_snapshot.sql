@@ -109,7 +109,9 @@ begin
   v_old_cov := v_s.applied_covered_paths;
 
   -- session work tables, emptied at commit; a second call in one transaction (backfill
-  -- chunks, tests) empties them with a cheap delete instead of a truncate
+  -- chunks, tests) empties them with a cheap delete instead of a truncate (in the
+  -- memory ledger_private.size_work_memory gives them)
+  perform ledger_private.size_work_memory();
   create temp table if not exists _bl_row (
     rk bytea, hash bytea, cached boolean, used_day int, path text collate "C", severity text,
     category text, message text, nmessage text) on commit delete rows;

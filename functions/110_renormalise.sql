@@ -98,6 +98,7 @@ begin
   if p_from = any(v_done) then
     return 0;
   end if;
+  perform ledger_private.size_work_memory();
   create temp table if not exists _bl_rk (issue_id bigint primary key, old_hash bytea, new_hash bytea,
                                           new_message text, target bigint) on commit drop;
   truncate _bl_rk;

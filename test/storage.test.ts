@@ -28,6 +28,19 @@ const issues = (project: string, n: number, skip: (i: number) => boolean = () =>
   Array.from({ length: n }, (_, i) => i).filter((i) => !skip(i))
     .map((i) => ({ path: `srv/${project}/team${i % 4}/asset${i}.uasset`, severity: "warning", message: `Broken ref ${i}` }));
 
+/** The nodes under a root whose parent or ancestors are not those of the stored node of
+ *  their parent path (path, what is stored, what it should be). */
+async function closureOffParent(c: pg.Client, root: string) {
+  const { rows } = await c.query(
+    `select n.path, n.parent_id, n.ancestors::text as ancestors, p.path_node_id as want_parent,
+            (p.ancestors || p.path_node_id)::text as want_ancestors
+       from ledger_private.path_node n
+       join ledger_private.path_node p on p.path = left(n.path, length(n.path) - strpos(reverse(n.path), '/'))
+      where n.path like $1 || '%' and n.depth > 1
+        and (n.parent_id is distinct from p.path_node_id or n.ancestors is distinct from p.ancestors || p.path_node_id)`, [root]);
+  return rows;
+}
+
 /** Settles with "done" or, if it is still pending after ms, "pending". */
 async function settlesWithin<T>(p: Promise<T>, ms: number): Promise<"done" | "pending"> {
   let timer: NodeJS.Timeout | undefined;
@@ -233,6 +246,57 @@ describe("nothing waits on what it does not need", () => {
       "select project, count(*)::int as n from ledger.issue_presence_interval where project in ('dl-a', 'dl-b') group by 1 order by 1");
     expect(rows).toEqual([{ project: "dl-a", n: 40 * 30 }, { project: "dl-b", n: 40 * 30 }]); // every round's issues stay open
     expect(await intervalsOffSpec(a, "dl-a")).toBe(0);
+    expect(await closureOffParent(a, "shared")).toEqual([]);
+  });
+
+  it("a path another session creates while this one waits: the nodes below it name the stored node as parent and ancestor", async () => {
+    const [a, b] = [await connect(), await connect()];
+    await a.query("begin");
+    await a.query("select ledger_private.ensure_paths(array['race/a/b/c/one.uasset'])");
+    // b needs race, race/a and race/a/b too: its one sorted insert waits on a's race
+    await b.query("begin");
+    const waiting = b.query("select ledger_private.ensure_paths(array['race/a/b/d/two.uasset', 'race/z'])");
+    expect(await settlesWithin(waiting, 1_000)).toBe("pending");
+    await a.query("commit");
+    await waiting;
+    await b.query("commit");
+    expect(await closureOffParent(a, "race")).toEqual([]);
+    const { rows } = await a.query("select path from ledger_private.path_node where path like 'race%' order by path");
+    expect(rows.map((r) => r.path)).toEqual(["race", "race/a", "race/a/b", "race/a/b/c", "race/a/b/c/one.uasset",
+      "race/a/b/d", "race/a/b/d/two.uasset", "race/z"]);
+  });
+});
+
+describe("processing's memory", () => {
+  it("a session's temp buffers are raised for its work tables before their first use, never lowered; one that used temp tables already still ingests", async () => {
+    const settings = async (c: pg.Client) => (await c.query(
+      "select current_setting('temp_buffers') as tb, current_setting('work_mem') as wm")).rows[0];
+    const rep = (project: string) => ({ project, changelist: 1, build: { id: "b1" }, issues: issues(project, 20) });
+    const fresh = await connect();
+    await fresh.query("set temp_buffers = '8MB'; set work_mem = '4MB'");   // (the stock sizes, whatever the server's)
+    await fresh.query("select ledger.ingest_report($1)", [rep("mem-a")]);
+    expect(await settings(fresh)).toEqual({ tb: "128MB", wm: "4MB" });   // work_mem only for the report's transaction
+    await fresh.query("begin");
+    await fresh.query("select ledger.ingest_report($1)", [rep("mem-b")]);
+    expect((await settings(fresh)).wm).toBe("64MB");
+    await fresh.query("commit");
+    // a session that used a temp table first keeps its size, and its reports still go in
+    const used = await connect();
+    await used.query("set temp_buffers = '8MB'");
+    await used.query("create temp table t_first (x int)");
+    await used.query("insert into t_first values (1)");
+    await used.query("select ledger.ingest_report($1)", [rep("mem-c")]);
+    await used.query("select ledger.ingest_report($1)", [{ ...rep("mem-c"), changelist: 2 }]);
+    expect((await settings(used)).tb).toBe("8MB");
+    // a larger configured size stays
+    const big = await connect();
+    await big.query("set temp_buffers = '256MB'");
+    await big.query("set work_mem = '100MB'");
+    await big.query("select ledger.ingest_report($1)", [rep("mem-d")]);
+    expect(await settings(big)).toEqual({ tb: "256MB", wm: "100MB" });
+    const { rows } = await big.query(
+      "select project, count(*)::int as n from ledger.issue_presence_interval where project like 'mem-%' group by 1 order by 1");
+    expect(rows).toEqual(["mem-a", "mem-b", "mem-c", "mem-d"].map((project) => ({ project, n: 20 })));
   });
 });
 
