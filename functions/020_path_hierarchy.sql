@@ -69,6 +69,7 @@ set enable_mergejoin to off   -- (the top-down walk: a hash of the new paths, bu
 as $$
 declare
   v_depth int;
+  v_seq constant regclass := pg_get_serial_sequence('ledger_private.path_node', 'path_node_id')::regclass;
   v_new bigint;
   v_inserted bigint;
 begin
@@ -104,7 +105,7 @@ begin
   select up.p,
          case when strpos(up.p, '/') > 0 then left(up.p, length(up.p) - strpos(reverse(up.p), '/')) end,
          octet_length(up.p) - octet_length(replace(up.p, '/', '')) + 1,
-         nextval('ledger_private.path_node_path_node_id_seq'::regclass)
+         nextval(v_seq)
     from up;
   get diagnostics v_new = row_count;
   if v_new = 0 then
