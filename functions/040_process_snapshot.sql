@@ -82,6 +82,7 @@ declare
   v_day int := ledger_private.cache_day();
   v_stale int := v_day - ledger_private.cache_restamp_days() + 1;   -- (a stamp before it is old: stamp again)
   v_nrows int;
+  v_merge boolean;          -- (step 1 reads the raw identity cache's index whole, in key order)
   v_fast boolean;
   v_p_ids bigint[];
   v_n_ids bigint[];
@@ -190,18 +191,40 @@ begin
   -- must stamp today) are kept aside, with what a new issue is created from. The pass
   -- itself carries only the key and the row's address: the texts are read back (by
   -- address) for the few rows kept aside, not copied for all of them
-  with r as materialized (
+  -- The cache is read one of two ways. Usually one probe per row of its index, which
+  -- holds the id and day: whatever the size of the cache, never a scan of it, and
+  -- never its table; in key order, so consecutive probes share the index pages. But a
+  -- probe costs about as much as reading ten of the index's pages in order, so for a
+  -- large report (50k rows or more) whose cache index has fewer pages than a tenth of
+  -- its rows, the cache is read once beside the sorted keys (a merge or hash join, as
+  -- the planner prefers): the second 100k-issue CL of bench:core took 2.9-3.0 s so
+  -- against 4.0-4.2 s by probes. (At 10k rows the scan measured slower: not used.)
+  -- (the session setting buildledger.cache_read = probe or scan forces one way: tests)
+  v_merge := case current_setting('buildledger.cache_read', true)
+               when 'probe' then false when 'scan' then true
+               else coalesce(v_s.raw_issue_count, 0) >= 50000
+                    and pg_relation_size('ledger_private.raw_identity_pkey') < v_s.raw_issue_count / 10 * 8192::bigint end;
+  if v_merge then
+    perform set_config('enable_nestloop', 'off', true);
+  end if;
+  with x as materialized (
+    -- (materialized: the key is hashed once per row, not once per use)
+    select t.ctid as tid, t.occurrences,
+           substr(sha256(convert_to(case when v_version = 1 then '' else 'v' || v_version || E'\x1f' end
+                                    || t.message || E'\x1f' || t.path, 'UTF8')), 1, 16) as rk
+      from _bl_stage_issue t
+     order by rk
+  ), r as materialized (
     select x.tid, x.rk, ri.issue_id as known_id, ri.used_day, x.occurrences
-      from (select t.ctid as tid, t.occurrences,
-                   substr(sha256(convert_to(case when v_version = 1 then '' else 'v' || v_version || E'\x1f' end
-                                            || t.message || E'\x1f' || t.path, 'UTF8')), 1, 16) as rk
-              from _bl_stage_issue t
-            order by rk offset 0) x   -- (offset 0: the key is hashed once per row, not once per use)
-      -- (one probe per row of the cache's index, which holds the id and day: whatever
-      -- the size of the cache, never a scan of it, and never its table; in key order,
-      -- so consecutive probes share the index pages)
+      from x
       left join lateral (select c.issue_id, c.used_day from ledger_private.raw_identity c
                           where c.raw_key = x.rk offset 0) ri on true
+     where not v_merge
+    union all
+    select x.tid, x.rk, c.issue_id, c.used_day, x.occurrences
+      from x
+      left join ledger_private.raw_identity c on c.raw_key = x.rk
+     where v_merge
   ), aside as (
     insert into _bl_row (rk, hash, cached, used_day, path, severity, category, message, nmessage)
     select k.rk, case when not k.cached then ledger.issue_hash_normalised_as(k.nm, k.path, v_version) end,
@@ -224,6 +247,9 @@ begin
     join (select distinct on (a.rk) a.rk, a.hash from aside a where not a.cached) a on a.rk = r.rk
    where r.known_id is null
    group by a.hash;
+  if v_merge then
+    perform set_config('enable_nestloop', v_nestloop, true);
+  end if;
 
   -- new issues: their texts are all new to the cache (a cached text's issue exists),
   -- so what they are created from is in _bl_row (severity: the highest reported)

@@ -28,16 +28,24 @@ const issues = (project: string, n: number, skip: (i: number) => boolean = () =>
   Array.from({ length: n }, (_, i) => i).filter((i) => !skip(i))
     .map((i) => ({ path: `srv/${project}/team${i % 4}/asset${i}.uasset`, severity: "warning", message: `Broken ref ${i}` }));
 
-/** The nodes under a root whose parent or ancestors are not those of the stored node of
- *  their parent path (path, what is stored, what it should be). */
+/** The nodes of a root's tree whose parent or ancestors are not those of the stored node
+ *  of their parent path (path, what is stored, what it should be), whose parent path has
+ *  no node, or that are a root with a parent. */
 async function closureOffParent(c: pg.Client, root: string) {
   const { rows } = await c.query(
     `select n.path, n.parent_id, n.ancestors::text as ancestors, p.path_node_id as want_parent,
             (p.ancestors || p.path_node_id)::text as want_ancestors
        from ledger_private.path_node n
        join ledger_private.path_node p on p.path = left(n.path, length(n.path) - strpos(reverse(n.path), '/'))
-      where n.path like $1 || '%' and n.depth > 1
-        and (n.parent_id is distinct from p.path_node_id or n.ancestors is distinct from p.ancestors || p.path_node_id)`, [root]);
+      where (n.path = $1 or n.path like $1 || '/%') and n.depth > 1
+        and (n.parent_id is distinct from p.path_node_id or n.ancestors is distinct from p.ancestors || p.path_node_id)
+     union all
+     select n.path, n.parent_id, n.ancestors::text, null, null
+       from ledger_private.path_node n
+      where (n.path = $1 or n.path like $1 || '/%')
+        and ((n.depth = 1 and (n.parent_id is not null or n.ancestors <> '{}'))
+             or (n.depth > 1 and not exists (select 1 from ledger_private.path_node p
+                                              where p.path = left(n.path, length(n.path) - strpos(reverse(n.path), '/')))))`, [root]);
   return rows;
 }
 
@@ -246,7 +254,7 @@ describe("nothing waits on what it does not need", () => {
       "select project, count(*)::int as n from ledger.issue_presence_interval where project in ('dl-a', 'dl-b') group by 1 order by 1");
     expect(rows).toEqual([{ project: "dl-a", n: 40 * 30 }, { project: "dl-b", n: 40 * 30 }]); // every round's issues stay open
     expect(await intervalsOffSpec(a, "dl-a")).toBe(0);
-    expect(await closureOffParent(a, "shared")).toEqual([]);
+    for (let round = 0; round < 40; round++) expect(await closureOffParent(a, `shared${round}`)).toEqual([]);
   });
 
   it("a path another session creates while this one waits: the nodes below it name the stored node as parent and ancestor", async () => {
@@ -268,14 +276,14 @@ describe("nothing waits on what it does not need", () => {
 });
 
 describe("processing's memory", () => {
-  it("a session's temp buffers are raised for its work tables before their first use, never lowered; one that used temp tables already still ingests", async () => {
+  it("a session's temp buffers are raised for its work tables before their first use, to the operator's sizes, never lowered; one that used temp tables already still ingests", async () => {
     const settings = async (c: pg.Client) => (await c.query(
       "select current_setting('temp_buffers') as tb, current_setting('work_mem') as wm")).rows[0];
     const rep = (project: string) => ({ project, changelist: 1, build: { id: "b1" }, issues: issues(project, 20) });
     const fresh = await connect();
     await fresh.query("set temp_buffers = '8MB'; set work_mem = '4MB'");   // (the stock sizes, whatever the server's)
     await fresh.query("select ledger.ingest_report($1)", [rep("mem-a")]);
-    expect(await settings(fresh)).toEqual({ tb: "128MB", wm: "4MB" });   // work_mem only for the report's transaction
+    expect(await settings(fresh)).toEqual({ tb: "32MB", wm: "4MB" });   // work_mem only for the report's transaction
     await fresh.query("begin");
     await fresh.query("select ledger.ingest_report($1)", [rep("mem-b")]);
     expect((await settings(fresh)).wm).toBe("64MB");
@@ -294,9 +302,64 @@ describe("processing's memory", () => {
     await big.query("set work_mem = '100MB'");
     await big.query("select ledger.ingest_report($1)", [rep("mem-d")]);
     expect(await settings(big)).toEqual({ tb: "256MB", wm: "100MB" });
+    // the operator's sizes: another size, or 0 to leave PostgreSQL's setting alone
+    const ops = await connect();
+    await ops.query("set temp_buffers = '8MB'; set work_mem = '4MB'; set buildledger.temp_buffers = '48MB'; set buildledger.work_mem = '0'");
+    await ops.query("begin");
+    await ops.query("select ledger.ingest_report($1)", [rep("mem-e")]);
+    expect(await settings(ops)).toEqual({ tb: "48MB", wm: "4MB" });
+    await ops.query("commit");
     const { rows } = await big.query(
       "select project, count(*)::int as n from ledger.issue_presence_interval where project like 'mem-%' group by 1 order by 1");
-    expect(rows).toEqual(["mem-a", "mem-b", "mem-c", "mem-d"].map((project) => ({ project, n: 20 })));
+    expect(rows).toEqual(["mem-a", "mem-b", "mem-c", "mem-d", "mem-e"].map((project) => ({ project, n: 20 })));
+  });
+});
+
+describe("the raw identity cache read by probes or by one scan", () => {
+  it("gives the same ledger, cache stamps included, over days of head, late and re-posted builds", async () => {
+    // the same random history on two copies of the database, one reading the cache by a
+    // probe per row, the other by one scan of it (step 1 of processing picks by size)
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const steps: { day: string; report: unknown }[] = [];
+    for (let k = 0; k < 14; k++) {
+      const cl = k < 10 ? k + 1 : 1 + Math.floor(rand() * 9);                  // late builds at the end
+      const xs = Array.from({ length: 60 }, (_, i) => i).filter(() => rand() < 0.7);
+      steps.push({
+        day: `2026-03-${String(1 + 4 * Math.floor(k / 2)).padStart(2, "0")}`,  // 4 days every 2 builds
+        report: { project: "cacheway", changelist: cl, build: { id: `b${cl}-${k % 3}` },
+                  issues: xs.map((i) => ({ path: `srv/cacheway/t${i % 3}/a${i}.uasset`, severity: "warning",
+                                           message: `Missing ${i % 40} (took 2 ms)` })) },
+      });
+    }
+    const dump = async (mode: "probe" | "scan") => {
+      const copy = await cloneDatabase();
+      const c = new pg.Client({ connectionString: copy.url });
+      await c.connect();
+      try {
+        await c.query("select set_config('buildledger.cache_read', $1, false)", [mode]);
+        for (const s of steps) {
+          await c.query("select set_config('buildledger.cache_today', $1, false)", [s.day]);
+          await c.query("select ledger.ingest_report($1)", [s.report]);
+        }
+        const q = async (sql: string) => (await c.query(sql)).rows;
+        return {
+          runs: await q("select issue_id, start_cl, last_seen_cl, resolved_cl from ledger_private.presence_interval order by 1, 2"),
+          issues: await q("select issue_id, encode(hash, 'hex') as hash, message from ledger_private.issue_instance order by 1"),
+          cache: await q("select encode(raw_key, 'hex') as k, issue_id, used_day from ledger_private.raw_identity order by 1"),
+          open: await q("select issue_id, start_cl, message from ledger_private.open_issue order by 1"),
+          stats: await q("select * from ledger_private.issue_run_stats order by issue_id"),
+        };
+      } finally {
+        await c.end();
+        await copy.drop();
+      }
+    };
+    const probe = await dump("probe");
+    const scan = await dump("scan");
+    expect(probe.runs.length).toBeGreaterThan(40);
+    expect(new Set(probe.cache.map((r) => r.used_day)).size).toBeGreaterThan(1);   // stamps of several days
+    expect(scan).toEqual(probe);
   });
 });
 
