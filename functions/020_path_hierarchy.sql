@@ -76,8 +76,8 @@ begin
   /* Every prefix of every path, in one insert sorted by path (a parent sorts before its
      children), so concurrent sessions never wait on each other in a cycle. Each new
      node takes its id from the sequence before the insert, so its children's parent
-     and ancestors are known without reading back what was inserted. */
-  perform ledger_private.size_work_memory();
+     and ancestors are known without reading back what was inserted. (Its caller,
+     processing, has sized the session's work memory.) */
   -- (not _bl_path_new, the table of the previous release's function: a session that
   -- created that one keeps its columns)
   create temp table if not exists _bl_path_todo (

@@ -82,7 +82,7 @@ declare
   v_day int := ledger_private.cache_day();
   v_stale int := v_day - ledger_private.cache_restamp_days() + 1;   -- (a stamp before it is old: stamp again)
   v_nrows int;
-  v_merge boolean;          -- (step 1 reads the raw identity cache's index whole, in key order)
+  v_merge boolean;          -- (step 1 reads the raw identity cache whole, in one join, not by probes)
   v_fast boolean;
   v_p_ids bigint[];
   v_n_ids bigint[];

@@ -36,16 +36,12 @@ async function closureOffParent(c: pg.Client, root: string) {
     `select n.path, n.parent_id, n.ancestors::text as ancestors, p.path_node_id as want_parent,
             (p.ancestors || p.path_node_id)::text as want_ancestors
        from ledger_private.path_node n
-       join ledger_private.path_node p on p.path = left(n.path, length(n.path) - strpos(reverse(n.path), '/'))
-      where (n.path = $1 or n.path like $1 || '/%') and n.depth > 1
-        and (n.parent_id is distinct from p.path_node_id or n.ancestors is distinct from p.ancestors || p.path_node_id)
-     union all
-     select n.path, n.parent_id, n.ancestors::text, null, null
-       from ledger_private.path_node n
+       left join ledger_private.path_node p
+              on n.depth > 1 and p.path = left(n.path, length(n.path) - strpos(reverse(n.path), '/'))
       where (n.path = $1 or n.path like $1 || '/%')
-        and ((n.depth = 1 and (n.parent_id is not null or n.ancestors <> '{}'))
-             or (n.depth > 1 and not exists (select 1 from ledger_private.path_node p
-                                              where p.path = left(n.path, length(n.path) - strpos(reverse(n.path), '/')))))`, [root]);
+        and case when n.depth = 1 then n.parent_id is not null or n.ancestors <> '{}'
+                 else p.path_node_id is null or n.parent_id is distinct from p.path_node_id
+                      or n.ancestors is distinct from p.ancestors || p.path_node_id end`, [root]);
   return rows;
 }
 
