@@ -19,26 +19,44 @@ comment on function ledger.normalise_path(text) is
 
 create or replace function ledger.normalise_message(p_message text)
 returns text
-language sql immutable strict parallel safe
+language plpgsql immutable strict parallel safe
 as $$
-  select
-    -- 5. durations: 12.5s, 300 ms, 2 min ... (whole numbers followed by a time unit)
-    regexp_replace(
-    -- 4. a line/column suffix after a file name: foo.cpp(12), foo.cpp(12,3), foo.cpp:12, foo.cpp:12:3
-    regexp_replace(
-    -- 3. GUIDs
-    regexp_replace(
-    -- 2. hexadecimal literals
-    regexp_replace(
-    -- 1. ISO-8601 timestamps (date and time, optional fraction and zone)
-    regexp_replace(
-      -- trim, then every run of white space becomes one space
-      btrim(regexp_replace(p_message, '\s+', ' ', 'g'), ' '),
-      '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?', '<ts>', 'g'),
-      '0[xX][0-9A-Fa-f]+', '0x<hex>', 'g'),
-      '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}', '<guid>', 'g'),
-      '(\.[A-Za-z][A-Za-z0-9_]*)(\(\d+(,\d+)?\)|:\d+(:\d+)?)', '\1:<n>', 'g'),
-      '\m\d+(\.\d+)? ?(ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?)\M', '<dur>', 'g')
+declare
+  v text := p_message;
+begin
+  /* Each step is a regular expression replacement; it runs only when the text holds
+     what a match needs (a cheap test that is a necessary condition of the pattern, so
+     the result is the same as running every step: test/pgtap/010_normaliser.sql
+     compares the two on random texts). Most messages skip most steps: the six
+     replacements cost about 20 us per message, the tests well under 1 us each. */
+  -- trim, then every run of white space becomes one space (only when some white space
+  -- is not a single ' ')
+  if v ~ '\s\s|(?! )\s' then
+    v := regexp_replace(v, '\s+', ' ', 'g');
+  end if;
+  v := btrim(v, ' ');
+  -- 1. ISO-8601 timestamps (date and time, optional fraction and zone)
+  if strpos(v, '-') > 0 and strpos(v, ':') > 0 then
+    v := regexp_replace(v, '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?', '<ts>', 'g');
+  end if;
+  -- 2. hexadecimal literals
+  if strpos(v, '0x') > 0 or strpos(v, '0X') > 0 then
+    v := regexp_replace(v, '0[xX][0-9A-Fa-f]+', '0x<hex>', 'g');
+  end if;
+  -- 3. GUIDs
+  if strpos(v, '-') > 0 then
+    v := regexp_replace(v, '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}', '<guid>', 'g');
+  end if;
+  -- 4. a line/column suffix after a file name: foo.cpp(12), foo.cpp(12,3), foo.cpp:12, foo.cpp:12:3
+  if strpos(v, '.') > 0 and (strpos(v, '(') > 0 or strpos(v, ':') > 0) then
+    v := regexp_replace(v, '(\.[A-Za-z][A-Za-z0-9_]*)(\(\d+(,\d+)?\)|:\d+(:\d+)?)', '\1:<n>', 'g');
+  end if;
+  -- 5. durations: 12.5s, 300 ms, 2 min ... (whole numbers followed by a time unit)
+  if v ~ '\d ?[nuµmsh]' then
+    v := regexp_replace(v, '\m\d+(\.\d+)? ?(ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?)\M', '<dur>', 'g');
+  end if;
+  return v;
+end
 $$;
 comment on function ledger.normalise_message(text) is
   'Normaliser v1 for issue messages (SPEC section 2): trims, collapses white space, then replaces ISO-8601 timestamps with <ts>, hex literals with 0x<hex>, GUIDs with <guid>, file line/column suffixes with :<n> and durations with <dur>. Other digits are identity.';
